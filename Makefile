@@ -1,0 +1,33 @@
+# The two commands of the README: `make book` builds the book, `make test` runs every test.
+# Each sets up its own virtual environment on a fresh machine.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# Chapters read this to keep their output compact (one line per epoch, no progress bars).
+export LESSONS_BOOK_BUILD := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: book test lint unit notebooks browser clean
+
+$(BIN)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e ".[dev]"
+	touch $@
+
+book: $(BIN)/.installed
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+
+unit: $(BIN)/.installed
+	$(BIN)/python -m pytest tests
+
+notebooks: $(BIN)/.installed
+	$(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=1200 -p no:cacheprovider book
+
+test: lint unit notebooks
+
+clean:
+	rm -rf _build
