@@ -1,0 +1,154 @@
+"""Forecasting an hourly temperature series: data, chronological splits, windows and baselines.
+
+The series is the hourly air temperature of Seattle in 2010, which ships with the
+``vega_datasets`` package (no download). ``load_seattle_temps`` returns it as a pandas Series in
+degrees Fahrenheit (the unit of the source) or Celsius. ``chronological_split`` cuts it into
+train, validation and test parts that follow each other in time, ``Normalizer`` rescales with
+statistics of the training part only, and ``make_windows`` turns one part into supervised
+pairs: the previous ``input_len`` hours as input, the temperature ``horizon`` hours after the
+last of them as target. Windows are cut inside one part at a time, so no window mixes hours
+of two parts. ``persistence_forecast`` is the naive baseline every model must beat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+UNITS = ("F", "C")
+
+
+def fahrenheit_to_celsius(temp_f: np.ndarray | pd.Series | float) -> np.ndarray | pd.Series:
+    """Convert degrees Fahrenheit to degrees Celsius."""
+    return (temp_f - 32.0) * 5.0 / 9.0
+
+
+def load_seattle_temps(unit: str = "C") -> pd.Series:
+    """The hourly temperature of Seattle in 2010, one value per hour, in ``unit`` ("F" or "C").
+
+    The source lists 8,759 hours: the hour skipped when clocks move forward for daylight saving
+    time (14 March, 02:00) is missing. We put it back, linearly interpolated, so that every step
+    of the series is exactly one hour and "24 steps" always means "24 hours".
+    """
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}, got {unit!r}")
+    from vega_datasets import data
+
+    frame = data.seattle_temps()
+    series = frame.set_index("date")["temp"].astype("float64")
+    hourly = pd.date_range(series.index[0], series.index[-1], freq="h")
+    series = series.reindex(hourly).interpolate(method="linear")
+    series.index.name = "time"
+    series.name = f"temperature_{unit}"
+    return fahrenheit_to_celsius(series) if unit == "C" else series
+
+
+def chronological_split(series: pd.Series, fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
+                        ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Cut ``series`` into train, validation and test parts that follow each other in time.
+
+    ``fractions`` gives the share of each part; they must be positive and sum to 1. Nothing is
+    shuffled: the validation part starts where the training part ends, and the test part where
+    the validation part ends.
+    """
+    if len(fractions) != 3 or any(f <= 0 for f in fractions):
+        raise ValueError(f"fractions must be three positive numbers, got {fractions!r}")
+    if not np.isclose(sum(fractions), 1.0):
+        raise ValueError(f"fractions must sum to 1, got {sum(fractions):.6g}")
+    n = len(series)
+    n_train = int(round(fractions[0] * n))
+    n_val = int(round(fractions[1] * n))
+    if min(n_train, n_val, n - n_train - n_val) < 1:
+        raise ValueError(f"a series of {n} values is too short for three parts")
+    return (series.iloc[:n_train], series.iloc[n_train:n_train + n_val],
+            series.iloc[n_train + n_val:])
+
+
+@dataclass(frozen=True)
+class Normalizer:
+    """Subtract a mean and divide by a standard deviation, both measured on training data."""
+
+    mean: float
+    std: float
+
+    @classmethod
+    def fit(cls, train: np.ndarray | pd.Series) -> Normalizer:
+        """Measure the mean and standard deviation of the training values (and only those)."""
+        values = np.asarray(train, dtype=np.float64)
+        if values.size < 2:
+            raise ValueError(f"need at least 2 training values to fit, got {values.size}")
+        std = float(values.std())
+        if std == 0.0:
+            raise ValueError("the training values are constant: their standard deviation is 0")
+        return cls(float(values.mean()), std)
+
+    def transform(self, values: np.ndarray | pd.Series) -> np.ndarray:
+        """Values in units of training standard deviations away from the training mean."""
+        return (np.asarray(values, dtype=np.float64) - self.mean) / self.std
+
+    def inverse(self, values: np.ndarray) -> np.ndarray:
+        """Undo ``transform``: back to the original unit."""
+        return np.asarray(values, dtype=np.float64) * self.std + self.mean
+
+
+def _check_positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def make_windows(values: np.ndarray | pd.Series, input_len: int = 48, horizon: int = 24
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a 1-D series into (input window, target) pairs.
+
+    Window ``i`` holds ``values[i : i + input_len]`` and its target is the value ``horizon``
+    steps after the window's last value, ``values[i + input_len - 1 + horizon]``. Returns ``X``
+    with shape ``(n_windows, input_len)`` and ``y`` with shape ``(n_windows,)``, where
+    ``n_windows = len(values) - input_len - horizon + 1``.
+    """
+    input_len = _check_positive_int("input_len", input_len)
+    horizon = _check_positive_int("horizon", horizon)
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1:
+        raise ValueError(f"values must be a 1-D series, got an array of shape {values.shape}")
+    n_windows = len(values) - input_len - horizon + 1
+    if n_windows < 1:
+        raise ValueError(f"a series of {len(values)} values is too short for windows of "
+                         f"input_len={input_len} plus horizon={horizon}: it needs at least "
+                         f"{input_len + horizon} values")
+    X = np.lib.stride_tricks.sliding_window_view(values, input_len)[:n_windows].copy()
+    y = values[input_len - 1 + horizon:].copy()
+    return X, y
+
+
+def target_times(index: pd.Index, input_len: int = 48, horizon: int = 24) -> pd.Index:
+    """The time stamps of the targets of ``make_windows`` applied to a series with ``index``."""
+    input_len = _check_positive_int("input_len", input_len)
+    horizon = _check_positive_int("horizon", horizon)
+    if len(index) < input_len + horizon:
+        raise ValueError(f"an index of {len(index)} stamps is too short for input_len="
+                         f"{input_len} plus horizon={horizon}")
+    return index[input_len - 1 + horizon:]
+
+
+def persistence_forecast(X: np.ndarray) -> np.ndarray:
+    """The naive forecast: the temperature later will be the last one observed.
+
+    With a horizon of 24 hours this is also the "same hour yesterday" (seasonal naive)
+    forecast seen from the target: the last observed hour is the target's hour, one day earlier.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] < 1:
+        raise ValueError(f"X must have shape (n_windows, input_len), got {X.shape}")
+    return X[:, -1].copy()
+
+
+def mean_absolute_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """The mean absolute difference between two arrays of the same shape."""
+    y_true, y_pred = np.asarray(y_true, dtype=np.float64), np.asarray(y_pred, dtype=np.float64)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred must have the same shape, got {y_true.shape} "
+                         f"and {y_pred.shape}")
+    return float(np.mean(np.abs(y_true - y_pred)))

@@ -1,0 +1,325 @@
+"""Grade students' chapter notebooks: run them, read every exercise's verdict, report a score.
+
+``python -m lessons_lib.grade alice/06_training.ipynb bob/06_training.ipynb`` executes each
+notebook from the top in a fresh kernel (outputs in the submitted file are thrown away first),
+then reports, for every exercise registered for the notebook's chapter in
+``lessons_lib.exercises``:
+
+- ``passed``: its check accepted the answer;
+- ``failed``: its check rejected the answer (the check's feedback says why);
+- ``not attempted``: the answer is still the stub;
+- ``errored``: the check cell raised before giving a verdict (say the answer's variable was
+  deleted), or the check itself broke;
+- ``missing``: no verdict at all, because the check cell was deleted or never ran (the
+  notebook died or ran out of time before it).
+
+The score is the number of exercises passed out of the number registered. ``--json`` prints
+the reports as JSON; the exit status is 0 only when every exercise of every notebook passed.
+
+The grader never hangs and never crashes on a student's notebook: cells that raise are
+recorded and execution goes on (``allow_errors``); a cell that runs past ``--cell-timeout`` is
+interrupted; a notebook that runs past ``--timeout`` in total has its kernel killed, and what
+ran until then is graded; a kernel that dies is reported.
+
+The chapter a notebook belongs to is read from its metadata (``metadata.lessons.chapter``,
+which the book's chapters and the student edition carry), else from its file name (the
+chapter id, possibly with a suffix such as ``06_training-alice``); ``--chapter`` overrides.
+
+Trust: a verdict counts only when it comes from an output of a check cell (a cell calling
+``check("label", ...)``) for that same label, so a verdict printed by other code is ignored.
+Code that could forge or bend verdicts (mentions of the check mime type, the registry, or a
+rebinding of ``check``) is flagged in the report's warnings. The checks run inside the
+student's own kernel, so a determined student could still subvert them; read flagged
+notebooks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import asyncio
+import json
+import os
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+
+from lessons_lib import exercises
+from lessons_lib.strip_outputs import strip_notebook
+
+STATUSES = ("passed", "failed", "not attempted", "errored", "missing")
+_SUSPICIOUS = ("lessons-check", "CHECK_MIME", "_REGISTRY", "run_check", "_emit")
+_PROTECTED_NAMES = {"check", "exercise", "exercises", "run_check"}
+
+
+@dataclass
+class ExerciseResult:
+    """The verdict on one exercise of one notebook."""
+
+    exercise: str
+    status: str
+    feedback: str = ""
+
+
+@dataclass
+class Report:
+    """The grading of one notebook."""
+
+    notebook: str
+    chapter: str | None
+    execution: str = "completed"
+    results: list[ExerciseResult] = field(default_factory=list)
+    cell_errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> int:
+        """How many exercises passed."""
+        return sum(r.status == "passed" for r in self.results)
+
+    @property
+    def all_passed(self) -> bool:
+        """Whether the chapter is known and every one of its exercises passed."""
+        return self.chapter is not None and self.passed == len(self.results)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain data, for ``--json``."""
+        data = asdict(self)
+        data.update(score=self.passed, out_of=len(self.results), all_passed=self.all_passed)
+        return data
+
+
+# --- reading a notebook --------------------------------------------------------------------
+
+
+def chapter_of(nb: nbformat.NotebookNode, path: Path, known: list[str]) -> str | None:
+    """The chapter id of a notebook: its metadata, else its file name; ``None`` if unknown."""
+    declared = nb.metadata.get("lessons", {}).get("chapter")
+    if declared:
+        return str(declared)
+    if path.stem in known:
+        return path.stem
+    matches = [c for c in known if c in path.stem]
+    return max(matches, key=len) if matches else None
+
+
+def _parse(source: str) -> ast.Module | None:
+    code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+    try:
+        return ast.parse(code)
+    except SyntaxError:
+        return None
+
+
+def checked_labels(source: str) -> list[str]:
+    """The labels of the exercises a cell checks: ``check("label", ...)`` calls in it."""
+    tree = _parse(source)
+    if tree is None:
+        return []
+    labels = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and node.args):
+            continue
+        name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+        first = node.args[0]
+        if name == "check" and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            labels.append(first.value)
+    return labels
+
+
+def tampering(source: str) -> list[str]:
+    """What in a (non-check) cell could forge or bend the verdicts, as short descriptions."""
+    found = [f"mentions {word}" for word in _SUSPICIOUS if word in source]
+    tree = _parse(source)
+    for node in ast.walk(tree) if tree else []:
+        names: list[str] = []
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names = [node.name]
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+            names += [n.attr for t in targets for n in ast.walk(t) if isinstance(n, ast.Attribute)]
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [alias.asname for alias in node.names if alias.asname]
+        found += [f"rebinds {name!r}" for name in names if name in _PROTECTED_NAMES]
+    return found
+
+
+def _verdicts(cell: nbformat.NotebookNode) -> list[dict[str, str]]:
+    verdicts = []
+    for output in cell.get("outputs", []):
+        raw = output.get("data", {}).get(exercises.CHECK_MIME)
+        if raw is None:
+            continue
+        try:
+            verdict = json.loads(raw) if isinstance(raw, str) else dict(raw)
+        except (ValueError, TypeError):
+            continue
+        if isinstance(verdict, dict) and verdict.get("status") in STATUSES:
+            verdicts.append(verdict)
+    return verdicts
+
+
+def _error(cell: nbformat.NotebookNode) -> str | None:
+    for output in cell.get("outputs", []):
+        if output.get("output_type") == "error":
+            return f"{output.get('ename')}: {output.get('evalue')}"
+    return None
+
+
+# --- running it ----------------------------------------------------------------------------
+
+
+def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: int,
+            timeout: float, kernel_name: str = "python3") -> str:
+    """Run ``nb`` in place in a fresh kernel; return how the run ended, in words.
+
+    Errors do not stop the run; a cell past ``cell_timeout`` seconds is interrupted; past
+    ``timeout`` seconds in all the kernel is killed and the outputs so far are kept.
+    """
+    client = NotebookClient(
+        nb, timeout=cell_timeout, kernel_name=kernel_name, allow_errors=True,
+        interrupt_on_timeout=True, shutdown_kernel="immediate", record_timing=False,
+        error_on_timeout={"ename": "CellTimeoutError",
+                          "evalue": f"cell interrupted after {cell_timeout} s",
+                          "traceback": []},
+        resources={"metadata": {"path": str(workdir)}},
+    )
+    env = {**os.environ, "LESSONS_BOOK_BUILD": "1"}
+
+    async def run() -> bool:
+        """Run the notebook; past the limit, cancel it (which kills the kernel)."""
+        task = asyncio.ensure_future(client.async_execute(env=env))
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+        if done:
+            task.result()  # raises what the run raised
+            return True
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        return False
+
+    try:
+        if not asyncio.run(run()):
+            return f"timed out: stopped after {timeout:g} s in all"
+    except DeadKernelError:
+        return "kernel died (it crashed, ran out of memory or was exited)"
+    except Exception as exc:  # noqa: BLE001 - any failure to run is reported, not raised
+        return f"could not run: {type(exc).__name__}: {exc}"
+    return "completed"
+
+
+def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None, cell_timeout: int = 600,
+          timeout: float = 1800, workdir: Path = Path(".")) -> Report:
+    """Execute a notebook and grade every exercise of ``chapter``."""
+    report = Report(notebook=name, chapter=chapter)
+    if chapter is None:
+        known = ", ".join(exercises.chapters()) or "none"
+        report.execution = ("not run: cannot tell which chapter this is (expected "
+                            f"metadata.lessons.chapter or one of {known} in the file name)")
+        return report
+    labels = exercises.exercises_for(chapter)
+    strip_notebook(nb)
+    report.execution = execute(nb, workdir, cell_timeout, timeout)
+    verdicts: dict[str, dict[str, str]] = {}
+    cell_errors: dict[str, str] = {}
+    present: set[str] = set()
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        checks = checked_labels(cell.source)
+        error = _error(cell)
+        if not checks:
+            report.warnings += [f"cell {index} {w}" for w in tampering(cell.source)]
+            if error:
+                report.cell_errors.append(f"cell {index}: {error}")
+            continue
+        present.update(checks)
+        for verdict in _verdicts(cell):
+            if verdict.get("exercise") in checks:
+                verdicts[verdict["exercise"]] = verdict
+        for label in checks:
+            if error and label not in verdicts:
+                cell_errors[label] = f"the check cell (cell {index}) raised {error}"
+    for label in labels:
+        if label in verdicts:
+            v = verdicts[label]
+            report.results.append(ExerciseResult(label, v["status"], v.get("feedback", "")))
+        elif label in cell_errors:
+            report.results.append(ExerciseResult(label, "errored", cell_errors[label]))
+        elif label in present:
+            report.results.append(ExerciseResult(
+                label, "missing", "its check cell never ran: the notebook stopped before it"))
+        else:
+            report.results.append(ExerciseResult(
+                label, "missing", f'no cell calls check("{label}", ...): it was deleted'))
+    return report
+
+
+def grade_file(path: Path, chapter: str | None = None, cell_timeout: int = 600,
+               timeout: float = 1800, save_dir: Path | None = None) -> Report:
+    """Read, execute and grade the notebook at ``path``; optionally save the executed copy."""
+    path = Path(path)
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as exc:  # noqa: BLE001 - an unreadable submission is a result too
+        report = Report(notebook=str(path), chapter=chapter)
+        report.execution = f"not run: cannot read the notebook ({type(exc).__name__}: {exc})"
+        return report
+    chapter = chapter or chapter_of(nb, path, exercises.chapters())
+    report = grade(nb, str(path), chapter, cell_timeout, timeout, path.parent)
+    if save_dir is not None and not report.execution.startswith("not run"):
+        save_dir.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, save_dir / path.name)
+    return report
+
+
+# --- reporting -----------------------------------------------------------------------------
+
+
+def format_report(report: Report) -> str:
+    """A report as a table: one line per exercise, then the score."""
+    lines = [f"{report.notebook} (chapter {report.chapter or '?'}): {report.execution}"]
+    width = max([len(r.exercise) for r in report.results] + [8])
+    for r in report.results:
+        feedback = " ".join(r.feedback.split())
+        lines.append(f"  {r.exercise:<{width}}  {r.status:<13}  {feedback}")
+    lines += [f"  ! {e}" for e in report.cell_errors]
+    lines += [f"  ? suspicious: {w}" for w in report.warnings]
+    lines.append(f"  score: {report.passed}/{len(report.results)}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: grade the notebooks given; exit 0 only when every exercise passed."""
+    parser = argparse.ArgumentParser(prog="python -m lessons_lib.grade",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--json", action="store_true", help="print the reports as JSON")
+    parser.add_argument("--chapter", help="grade as this chapter, whatever the file says")
+    parser.add_argument("--cell-timeout", type=int, default=600,
+                        help="seconds one cell may run before it is interrupted (600)")
+    parser.add_argument("--timeout", type=float, default=1800,
+                        help="seconds a whole notebook may run before its kernel is killed")
+    parser.add_argument("--save-executed", type=Path, metavar="DIR",
+                        help="also write each executed notebook to DIR, for reading feedback")
+    args = parser.parse_args(argv)
+    reports = [grade_file(p, args.chapter, args.cell_timeout, args.timeout, args.save_executed)
+               for p in args.notebooks]
+    if args.json:
+        print(json.dumps([r.to_dict() for r in reports], indent=2, ensure_ascii=False))
+    else:
+        print("\n\n".join(format_report(r) for r in reports))
+        total = sum(len(r.results) for r in reports)
+        print(f"\n{len(reports)} notebook(s): {sum(r.passed for r in reports)}/{total} "
+              "exercises passed")
+    return 0 if all(r.all_passed for r in reports) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

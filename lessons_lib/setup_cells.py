@@ -1,0 +1,244 @@
+"""Write the Colab setup cell into every chapter, from the repository set in ``_config.yml``.
+
+A chapter opened alone in Colab cannot import ``lessons_lib``: Colab has TensorFlow, Keras,
+numpy and matplotlib, but not the course's own helpers. So every chapter's first code cell
+installs them, and only when they are missing. On Binder, on a reader's machine and in the
+book's build they are installed already and the cell does nothing. It never touches
+TensorFlow: ``lessons_lib`` is installed without dependencies (its one dependency, numpy,
+ships with Colab), and so is nothing else that Colab already has.
+
+The address the cell installs from is read from ``_config.yml`` (``repository.url`` and
+``repository.branch``), the one place a fork sets it. Run
+
+    python -m lessons_lib.setup_cells           # rewrite the cells of book/*.ipynb
+    python -m lessons_lib.setup_cells --check   # exit 1 when a cell is missing or stale
+
+after changing the repository or adding a chapter. The cell carries the tags ``colab-setup``
+(how this tool finds it again) and ``remove-cell`` (the rendered book leaves it out). The tool
+also records the chapter id in the notebook's metadata (``metadata.lessons.chapter``), so that
+a renamed copy of a chapter is still graded against the right exercises.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib.metadata
+import importlib.util
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from lessons_lib.strip_outputs import write_notebook
+
+SETUP_TAG = "colab-setup"
+SETUP_TAGS = [SETUP_TAG, "remove-cell"]
+SETUP_CELL_ID = "colab-setup"
+# Distributions that Colab ships: the setup cell never installs these (above all TensorFlow,
+# whose reinstall would take minutes and could break Colab's GPU build).
+COLAB_PREINSTALLED = frozenset({
+    "tensorflow", "keras", "numpy", "matplotlib", "pandas", "scipy", "scikit-learn",
+    "ipywidgets", "ipython", "pydot", "pillow", "lessons_lib",
+})
+
+
+def repository(config_path: Path | str = "_config.yml") -> tuple[str, str]:
+    """The repository's ``(url, branch)`` as set in ``_config.yml``."""
+    config_path = Path(config_path)
+    if not config_path.is_file():
+        raise ValueError(f"expected the book's configuration at {config_path}, found no file")
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+    repo = config.get("repository") or {}
+    url = str(repo.get("url") or "").strip().rstrip("/")
+    if not re.match(r"^https?://\S+$", url):
+        raise ValueError(
+            f"expected repository.url in {config_path} to be an https address, got {url!r}"
+        )
+    branch = str(repo.get("branch") or "main").strip()
+    return url.removesuffix(".git"), branch
+
+
+def install_spec(url: str, branch: str) -> str:
+    """The pip requirement that installs ``lessons_lib`` from the repository's branch."""
+    return f"lessons_lib @ git+{url}.git@{branch}"
+
+
+def pinned_requirements(requirements: Path | str = "requirements.txt") -> dict[str, str]:
+    """Map each distribution pinned in ``requirements`` (lower case) to its requirement line."""
+    path = Path(requirements)
+    pins: dict[str, str] = {}
+    if not path.is_file():
+        return pins
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        match = re.match(r"^([A-Za-z0-9_.\-]+)\s*(?:[=<>!~].*)?$", line)
+        if match:
+            pins[_normal(match.group(1))] = line
+    return pins
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def notebook_imports(nb: nbformat.NotebookNode) -> set[str]:
+    """Top-level module names imported by the notebook's code cells (magics are skipped)."""
+    names: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            names |= source_imports(cell.source)
+    return names
+
+
+def source_imports(source: str) -> set[str]:
+    """Dotted module names imported by a piece of Python source (IPython magics skipped)."""
+    code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                     for line in source.splitlines())
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module)
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def _lessons_lib_imports(module: str, seen: set[str]) -> set[str]:
+    """The modules that ``lessons_lib.<module>`` imports, following lessons_lib recursively."""
+    if module in seen:
+        return set()
+    seen.add(module)
+    spec = importlib.util.find_spec("lessons_lib")
+    if spec is None or not spec.submodule_search_locations:
+        return set()
+    path = Path(next(iter(spec.submodule_search_locations))) / f"{module}.py"
+    if not path.is_file():
+        return set()
+    found = source_imports(path.read_text(encoding="utf-8"))
+    for name in list(found):
+        if name.startswith("lessons_lib."):
+            found |= _lessons_lib_imports(name.split(".")[1], seen)
+    return found
+
+
+def colab_extras(nb: nbformat.NotebookNode, pins: dict[str, str]) -> list[tuple[str, str]]:
+    """``(module, requirement)`` for every package the chapter needs that Colab may lack.
+
+    These are the third-party modules the chapter imports, directly or through
+    ``lessons_lib``, whose distribution is pinned in ``requirements.txt`` and is not in
+    ``COLAB_PREINSTALLED``.
+    """
+    modules = notebook_imports(nb)
+    seen: set[str] = set()
+    for name in list(modules):
+        if name.startswith("lessons_lib."):
+            modules |= _lessons_lib_imports(name.split(".")[1], seen)
+    distributions = importlib.metadata.packages_distributions()
+    extras: dict[str, str] = {}
+    for top in sorted({name.split(".")[0] for name in modules}):
+        for dist in distributions.get(top, []):
+            key = _normal(dist)
+            if key in pins and key not in {_normal(d) for d in COLAB_PREINSTALLED}:
+                extras[top] = pins[key]
+    return sorted(extras.items())
+
+
+def setup_source(url: str, branch: str, extras: Sequence[tuple[str, str]] = ()) -> str:
+    """The source of the setup cell for a chapter needing ``extras`` beyond Colab's packages."""
+    lines = [
+        "# Colab setup: installs the course's helpers (lessons_lib) when they are missing.",
+        "# Elsewhere (Binder, your machine, the book's build) this does nothing.",
+        "# Written by `python -m lessons_lib.setup_cells` from _config.yml: do not edit.",
+        "import importlib.util",
+        "",
+        'if importlib.util.find_spec("lessons_lib") is None:',
+        f'    %pip install --quiet --no-deps "{install_spec(url, branch)}"',
+    ]
+    for module, requirement in extras:
+        lines += [f'if importlib.util.find_spec("{module}") is None:',
+                  f'    %pip install --quiet "{requirement}"']
+    return "\n".join(lines)
+
+
+def setup_cell(source: str) -> nbformat.NotebookNode:
+    """A fresh setup cell holding ``source``, tagged so the tool and the book recognise it."""
+    cell = nbformat.v4.new_code_cell(source, metadata={"tags": list(SETUP_TAGS)})
+    cell.id = SETUP_CELL_ID
+    return cell
+
+
+def is_setup_cell(cell: nbformat.NotebookNode) -> bool:
+    """Whether ``cell`` is a setup cell written by this tool."""
+    return cell.cell_type == "code" and SETUP_TAG in cell.metadata.get("tags", [])
+
+
+def apply_setup(nb: nbformat.NotebookNode, chapter: str, source: str) -> bool:
+    """Put the setup cell before the chapter's first code cell; return whether ``nb`` changed.
+
+    Old setup cells are removed first, so the tool can be run again and again.
+    """
+    before = nbformat.writes(nb)
+    nb.cells = [cell for cell in nb.cells if not is_setup_cell(cell)]
+    first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
+    nb.cells.insert(first_code, setup_cell(source))
+    nb.metadata.setdefault("lessons", {})["chapter"] = chapter
+    return nbformat.writes(nb) != before
+
+
+def chapter_notebooks(book_dir: Path | str = "book") -> list[Path]:
+    """Every chapter notebook under ``book_dir`` (``*.ipynb``, checkpoints and builds skipped)."""
+    book_dir = Path(book_dir)
+    return sorted(p for p in book_dir.glob("*.ipynb") if not p.name.startswith("."))
+
+
+def update(paths: list[Path], config: Path, requirements: Path, check: bool) -> list[Path]:
+    """Rewrite (or with ``check``, only compare) the setup cells; return the stale notebooks."""
+    url, branch = repository(config)
+    pins = pinned_requirements(requirements)
+    stale = []
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        source = setup_source(url, branch, colab_extras(nb, pins))
+        if apply_setup(nb, path.stem, source):
+            stale.append(path)
+            if not check:
+                write_notebook(nb, path)
+    return stale
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: write the setup cells, or with ``--check`` report the stale ones."""
+    parser = argparse.ArgumentParser(prog="python -m lessons_lib.setup_cells",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="notebooks to update (default: every book/*.ipynb)")
+    parser.add_argument("--check", action="store_true",
+                        help="change nothing; exit 1 when a setup cell is missing or stale")
+    parser.add_argument("--config", type=Path, default=Path("_config.yml"))
+    parser.add_argument("--requirements", type=Path, default=Path("requirements.txt"))
+    parser.add_argument("--book", type=Path, default=Path("book"))
+    args = parser.parse_args(argv)
+    try:
+        paths = args.notebooks or chapter_notebooks(args.book)
+        stale = update(paths, args.config, args.requirements, args.check)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for path in stale:
+        print(f"{'stale setup cell' if args.check else 'updated'}: {path}")
+    if args.check and stale:
+        print("run `python -m lessons_lib.setup_cells` to rewrite them", file=sys.stderr)
+    return 1 if (args.check and stale) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

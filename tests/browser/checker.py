@@ -1,0 +1,421 @@
+"""Check the built book the way a reader sees it: every page in a real (headless) browser.
+
+``check_site(html_dir)`` serves ``html_dir`` on localhost, opens every page in Debian's Chromium
+through Playwright, and returns a list of ``Problem``: a JavaScript error or console error, a
+request to the local server that failed (a 404), an image that did not load, math left as raw
+LaTeX or a MathJax error, a code cell whose output is an error, a solution dropdown that does
+not open, a page missing from the table of contents. ``check_links(html_dir)`` checks, without a
+browser or network, that every local ``href``/``src`` resolves to a file and every ``#anchor``
+exists on its page. A screenshot of each page is saved when ``screenshot_dir`` is given.
+
+The network is deterministic: the only requests that leave the page are to the local server.
+MathJax, which the pages load from a CDN, is answered from a local copy (the PyPI package
+``django-static-mathjax`` ships MathJax 3 with no other dependency), so the math is really
+typeset. Every other external request (fonts, analytics, Thebe) is answered with an empty
+``204`` and recorded in ``Report.external``; it never reaches the internet and never times out.
+
+Run it by hand: ``python tests/browser/checker.py _build/html``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import re
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Pages Sphinx writes that are not chapters: they are checked for errors but need no toc entry.
+SPECIAL_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
+SKIP_DIRS = {"_static", "_sources", "_images", "_downloads"}
+MATHJAX_URL = re.compile(r"/mathjax@3[^/]*/(?P<path>[^?#]+)")
+PAGE_TIMEOUT_MS = 30_000
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing a reader would see broken, on one page."""
+
+    page: str
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.page}: [{self.kind}] {self.detail}"
+
+
+@dataclass
+class Report:
+    """What the browser saw: the problems, and which external requests it answered locally."""
+
+    pages: list[str] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    external: set[str] = field(default_factory=set)
+    # Per page, what was seen working: formulas typeset, images loaded, dropdowns opened.
+    seen: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- pages and server
+
+
+def is_redirect(path: Path) -> bool:
+    """True for the small pages that only forward to another (``index.html`` -> the root)."""
+    head = path.read_text(encoding="utf-8", errors="replace")[:600].lower()
+    return 'http-equiv="refresh"' in head
+
+
+def built_pages(html_dir: Path) -> list[str]:
+    """Every HTML page of the build, as paths relative to ``html_dir`` with ``/`` separators."""
+    pages = []
+    for path in sorted(html_dir.rglob("*.html")):
+        rel = path.relative_to(html_dir)
+        if rel.parts[0] in SKIP_DIRS or is_redirect(path):
+            continue
+        pages.append(rel.as_posix())
+    return pages
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        """Keep the test output clean: failed requests are reported by the browser."""
+
+
+@contextmanager
+def serve(html_dir: Path) -> Iterator[str]:
+    """Serve ``html_dir`` on a free localhost port in a thread; yield the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(html_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def local_mathjax_dir() -> Path:
+    """The folder of the local MathJax 3 copy (``es5/tex-mml-chtml.js`` inside it)."""
+    try:
+        import mathjax  # shipped by the PyPI package django-static-mathjax
+    except ImportError as err:
+        raise RuntimeError(
+            "the browser check needs a local MathJax 3: pip install django-static-mathjax"
+        ) from err
+    folder = Path(mathjax.__file__).parent / "static" / "mathjax"
+    if not (folder / "es5" / "tex-mml-chtml.js").is_file():
+        raise RuntimeError(f"expected MathJax 3 at {folder}/es5/tex-mml-chtml.js, found nothing")
+    return folder
+
+
+# --------------------------------------------------------------------------- in-page checks
+
+# Runs in the page after it has loaded: waits for MathJax and the images, then reports.
+PAGE_PROBE = r"""
+async () => {
+  const out = {math: [], images: [], errors: [], raw: [], typeset: 0, loaded: 0};
+  const article = document.querySelector('article') || document.body;
+  const mathNodes = article.querySelectorAll('.math');
+  if (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise) {
+    await window.MathJax.startup.promise;
+    for (const e of document.querySelectorAll('mjx-merror')) {
+      if (e.closest('mjx-assistive-mml')) continue;
+      out.math.push('MathJax error: ' + (e.getAttribute('data-mjx-error') || e.textContent));
+    }
+    out.typeset = [...document.querySelectorAll('mjx-container')]
+        .filter(e => !e.parentElement.closest('mjx-container')).length;
+  } else if (mathNodes.length) {
+    out.math.push(`MathJax did not load; ${mathNodes.length} formulas left as LaTeX`);
+  }
+  for (const img of document.querySelectorAll('img[loading="lazy"]')) img.loading = 'eager';
+  await Promise.all([...document.images].map(img => img.complete ? null :
+      new Promise(done => { img.addEventListener('load', done); img.addEventListener('error', done);
+                            setTimeout(done, 10000); })));
+  for (const img of document.images) {
+    if (!img.complete || img.naturalWidth === 0) out.images.push(img.currentSrc || img.src);
+    else out.loaded += 1;
+  }
+  for (const node of article.querySelectorAll(
+      '.cell_output .traceback, .cell_output .output.error, .cell_output .output.stderr, ' +
+      '.cell_output .output.stream')) {
+    const text = node.textContent;
+    if (node.matches('.traceback, .error') || /Traceback \(most recent call last\)/.test(text) ||
+        /^\s*\w*(Error|Exception): /m.test(text)) {
+      out.errors.push(text.trim().split('\n').slice(-1)[0].slice(0, 200));
+    }
+  }
+  // Raw LaTeX left in the text a reader sees (code, outputs and typeset math excluded).
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT, {acceptNode: n =>
+      n.parentElement.closest('pre, code, script, style, textarea, mjx-container, .cell_output')
+        ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT});
+  const rawMath = /\$\$|\\\(|\\\[|\\begin\{|\$[^\s$][^$]{0,200}?[\\^_][^$]{0,200}?\$/;
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const m = n.textContent.match(rawMath);
+    if (m) out.raw.push(n.textContent.trim().slice(0, 120));
+  }
+  return out;
+}
+"""
+
+NAV_LINKS = """
+() => [...document.querySelectorAll('nav.bd-docs-nav a.reference.internal')]
+        .map(a => a.href.split('#')[0])
+"""
+
+DROPDOWNS = ".admonition.dropdown, details"
+
+
+def _check_dropdowns(page, name: str) -> tuple[list[Problem], int]:
+    """Click every solution dropdown (and ``<details>``); its content must become visible.
+
+    Returns the problems and the number of dropdowns that opened.
+    """
+    problems = []
+    opened = 0
+    boxes = page.locator(DROPDOWNS)
+    for i in range(boxes.count()):
+        box = boxes.nth(i)
+        label = box.get_attribute("id") or f"dropdown #{i + 1}"
+        if box.evaluate("e => e.tagName") == "DETAILS":
+            toggle = box.locator("summary").first
+            content = box.locator(":scope > :not(summary)").first
+        else:
+            toggle = box.locator("button.toggle-button").first
+            content = box.locator(":scope > :not(.admonition-title):not(button)").first
+        if toggle.count() == 0:
+            problems.append(Problem(name, "dropdown", f"{label}: no button to open it"))
+            continue
+        if content.count() == 0:
+            problems.append(Problem(name, "dropdown", f"{label}: has no content"))
+            continue
+        if box.evaluate("e => e.classList.contains('solution')") and content.is_visible():
+            problems.append(Problem(name, "dropdown", f"{label}: solution shown before a click"))
+            continue
+        toggle.click()
+        try:
+            content.wait_for(state="visible", timeout=3000)
+            opened += 1
+        except Exception:  # noqa: BLE001 - Playwright's TimeoutError; the message says it all
+            problems.append(Problem(name, "dropdown", f"{label}: content hidden after a click"))
+    return problems, opened
+
+
+def check_page(context, base: str, name: str, screenshot_dir: Path | None,
+               report: Report) -> set[str]:
+    """Open one page, add its problems to ``report``; return the toc links it shows."""
+    page = context.new_page()
+    problems = report.problems
+
+    def on_console(msg) -> None:
+        if msg.type == "error":
+            problems.append(Problem(name, "console", msg.text[:300]))
+
+    def on_response(response) -> None:
+        if response.url.startswith(base) and response.status >= 400:
+            problems.append(Problem(name, "request", f"{response.status} {response.url}"))
+
+    def on_failed(request) -> None:
+        if request.url.startswith(base):
+            problems.append(Problem(name, "request", f"failed {request.url}"))
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda err: problems.append(Problem(name, "js-error", str(err)[:300])))
+    page.on("response", on_response)
+    page.on("requestfailed", on_failed)
+    page.goto(base + name, wait_until="load", timeout=PAGE_TIMEOUT_MS)
+    probe = page.evaluate(PAGE_PROBE)
+    problems += [Problem(name, "math", m) for m in probe["math"]]
+    problems += [Problem(name, "raw-math", m) for m in probe["raw"]]
+    problems += [Problem(name, "image", f"did not load: {src}") for src in probe["images"]]
+    problems += [Problem(name, "cell-error", m) for m in probe["errors"]]
+    nav = set(page.evaluate(NAV_LINKS))
+    if screenshot_dir is not None:
+        shot = screenshot_dir / (name.replace("/", "__").removesuffix(".html") + ".png")
+        page.screenshot(path=str(shot), full_page=True)
+    dropdown_problems, opened = _check_dropdowns(page, name)
+    problems += dropdown_problems
+    report.seen[name] = {"formulas": probe["typeset"], "images": probe["loaded"],
+                         "dropdowns": opened}
+    page.close()
+    return {link.removeprefix(base) for link in nav if link.startswith(base)}
+
+
+def _route(route, mathjax_dir: Path, report: Report) -> None:
+    """Local requests go through; MathJax comes from disk; anything else gets an empty 204."""
+    url = route.request.url
+    host = urlsplit(url).hostname
+    if host in ("127.0.0.1", "localhost"):
+        route.continue_()
+        return
+    match = MATHJAX_URL.search(url)
+    if match:
+        path = (mathjax_dir / match["path"]).resolve()
+        if mathjax_dir in path.parents and path.is_file():
+            route.fulfill(path=str(path))
+        else:
+            route.fulfill(status=404, body=f"not in the local MathJax: {match['path']}")
+        return
+    report.external.add(url)
+    route.fulfill(status=204, body="")
+
+
+def check_site(html_dir: Path, screenshot_dir: Path | None = None,
+               toc_pages: list[str] | None = None, pages: list[str] | None = None) -> Report:
+    """Open every page of the build in headless Chromium and return what was wrong.
+
+    ``toc_pages`` are the pages the table of contents must list (paths relative to
+    ``html_dir``); when given, each must be built and in the navigation. Every built chapter
+    page must be in the navigation. ``pages`` limits the check to those pages (and skips the
+    table-of-contents check, which needs them all).
+    """
+    from playwright.sync_api import sync_playwright
+
+    html_dir = Path(html_dir).resolve()
+    if not (html_dir / "index.html").is_file():
+        raise FileNotFoundError(f"no built book at {html_dir} (expected index.html): build it")
+    if not Path(CHROMIUM).is_file():
+        raise FileNotFoundError(f"expected Chromium at {CHROMIUM}: apt-get install chromium")
+    mathjax_dir = local_mathjax_dir().resolve()
+    if screenshot_dir is not None:
+        screenshot_dir.mkdir(parents=True, exist_ok=True)
+    report = Report(pages=pages if pages is not None else built_pages(html_dir))
+    in_nav: set[str] = set()
+    with serve(html_dir) as base, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        for name in report.pages:
+            # A fresh context per page: each page is a reader's first visit (empty storage).
+            context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                          service_workers="block")
+            context.route("**/*", lambda route: _route(route, mathjax_dir, report))
+            in_nav |= check_page(context, base, name, screenshot_dir, report)
+            context.close()
+        browser.close()
+    if pages is None:
+        report.problems += toc_problems(report.pages, in_nav, toc_pages)
+    return report
+
+
+def toc_problems(pages: list[str], in_nav: set[str], toc_pages: list[str] | None) -> list[Problem]:
+    """A chapter page missing from the navigation, or a toc entry not built or not linked."""
+    problems = []
+    for name in pages:
+        if Path(name).name not in SPECIAL_PAGES and name not in in_nav:
+            problems.append(Problem(name, "toc", "built but not in the table of contents"))
+    for name in toc_pages or []:
+        if name not in pages:
+            problems.append(Problem(name, "toc", "listed in _toc.yml but not built"))
+        elif name not in in_nav:
+            problems.append(Problem(name, "toc", "listed in _toc.yml but not in the navigation"))
+    return problems
+
+
+def toc_entries(toc_file: Path) -> list[str]:
+    """The pages ``_toc.yml`` lists (root, chapters, sections), as built ``.html`` paths."""
+    import yaml
+
+    def walk(node: object) -> Iterator[str]:
+        if isinstance(node, dict):
+            for key in ("root", "file"):
+                if key in node:
+                    yield str(node[key])
+            for value in node.values():
+                if isinstance(value, list | dict):
+                    yield from walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from walk(item)
+
+    toc = yaml.safe_load(toc_file.read_text())
+    return [re.sub(r"\.(md|ipynb)$", "", f) + ".html" for f in walk(toc)]
+
+
+# --------------------------------------------------------------------------- offline links
+
+
+class _LinkParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        for key in ("id", "name") if tag in ("a", "span") else ("id",):
+            if values.get(key):
+                self.ids.add(values[key])
+        for key in ("href", "src"):
+            if values.get(key) and not (tag == "link" and values.get("rel") == "preconnect"):
+                self.links.append(values[key])
+
+
+def _parse(path: Path) -> _LinkParser:
+    parser = _LinkParser()
+    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+    return parser
+
+
+def check_links(html_dir: Path) -> list[Problem]:
+    """Every local ``href``/``src`` of every page resolves to a file; every ``#anchor`` exists."""
+    html_dir = Path(html_dir).resolve()
+    parsed = {p: _parse(p) for p in html_dir.rglob("*.html")
+              if p.relative_to(html_dir).parts[0] not in SKIP_DIRS}
+    problems = []
+    for path, parser in parsed.items():
+        name = path.relative_to(html_dir).as_posix()
+        for link in parser.links:
+            parts = urlsplit(link)
+            if parts.scheme or parts.netloc or link.startswith(("mailto:", "javascript:")):
+                continue
+            target_url, anchor = urldefrag(urljoin(name, link))
+            target = (html_dir / unquote(urlsplit(target_url).path)).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            if html_dir not in target.parents and target != html_dir:
+                problems.append(Problem(name, "link", f"{link} points outside the book"))
+            elif not target.is_file():
+                problems.append(Problem(name, "link", f"{link} -> no such file"))
+            elif anchor and target.suffix == ".html":
+                ids = parsed[target].ids if target in parsed else _parse(target).ids
+                if unquote(anchor) not in ids:
+                    problems.append(Problem(name, "link", f"{link} -> no anchor #{anchor}"))
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Check a built book from the command line; exit 1 when anything is broken."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("html_dir", type=Path)
+    parser.add_argument("--screenshots", type=Path, default=None)
+    parser.add_argument("--toc", type=Path, default=None, help="the book's _toc.yml")
+    args = parser.parse_args(argv)
+    toc = toc_entries(args.toc) if args.toc else None
+    report = check_site(args.html_dir, args.screenshots, toc)
+    problems = report.problems + check_links(args.html_dir)
+    for problem in problems:
+        print(problem)
+    for name, seen in report.seen.items():
+        print(f"{name}: " + ", ".join(f"{n} {what}" for what, n in seen.items()))
+    print(f"{len(report.pages)} pages, {len(problems)} problems, "
+          f"{len(report.external)} external requests answered locally")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

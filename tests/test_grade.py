@@ -1,0 +1,198 @@
+"""The grader on a fake chapter: right, wrong, stub, raising, looping and tampered notebooks.
+
+The fake chapter ``99_fake`` has two exercises whose checks live in ``fake_checks.py``, written
+next to the notebooks: the kernel imports it from there, and this test registers the same
+checks in its own process, where the grader looks up which exercises the chapter has.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from lessons_lib import exercises, grade
+
+CHAPTER = "99_fake"
+CHECKS = '''
+from lessons_lib.exercises import ExerciseFailed, call_student, exercise, expect_answer
+
+
+@exercise("99_fake", "ex-fake-add")
+def _check_add(add):
+    got = call_student(add, 2, 3)
+    if got != 5:
+        raise ExerciseFailed(f"expected add(2, 3) to be 5, got {got!r}")
+    return "add(2, 3) is 5"
+
+
+@exercise("99_fake", "ex-fake-value")
+def _check_value(value):
+    value = expect_answer(value)
+    if value != 42:
+        raise ExerciseFailed(f"expected 42, got {value!r}")
+    return "42 it is"
+'''
+STUB = {"ex-fake-add": "def add(a, b):\n    # YOUR CODE HERE\n    raise NotImplementedError",
+        "ex-fake-value": "value = None  # YOUR CODE HERE"}
+SOLUTION = {"ex-fake-add": "def add(a, b):\n    return a + b", "ex-fake-value": "value = 42"}
+ANSWER = {"ex-fake-add": "add", "ex-fake-value": "value"}
+
+
+def fake_chapter(solutions: dict[str, str] | None = None, between: str | None = None,
+                 drop_check: str | None = None) -> nbformat.NotebookNode:
+    """The fake chapter in the layout of CONTRIBUTING.md (``solutions`` replace the book's)."""
+    solutions = {**SOLUTION, **(solutions or {})}
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    cells = [md("# A fake chapter\n\nWhat you will learn: nothing."),
+             code("from lessons_lib.exercises import check\n\nimport fake_checks  # noqa: F401")]
+    if between:
+        cells.append(code(between))
+    for label in SOLUTION:
+        cells += [
+            md(f"```{{exercise-start}}\n:label: {label}\n```\nDo {label}."),
+            code(STUB[label]),
+            md("```{exercise-end}\n```"),
+            md(f"```{{solution-start}} {label}\n:class: dropdown\n```"),
+            code(solutions[label]),
+            md("```{solution-end}\n```"),
+        ]
+        if label != drop_check:
+            cells.append(code(f'check("{label}", {ANSWER[label]})'))
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    return nb
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder holding ``fake_checks.py``, whose checks are registered here too."""
+    path = tmp_path_factory.mktemp("fake_chapter")
+    (path / "fake_checks.py").write_text(CHECKS)
+    if "ex-fake-add" not in exercises.exercises_for(CHAPTER):
+        sys.path.insert(0, str(path))
+        importlib.import_module("fake_checks")
+    return path
+
+
+def run(workdir: Path, nb: nbformat.NotebookNode, name: str, **kwargs) -> grade.Report:
+    path = workdir / f"{name}.ipynb"
+    nbformat.write(nb, path)
+    return grade.grade_file(path, chapter=CHAPTER, **kwargs)
+
+
+def statuses(report: grade.Report) -> dict[str, str]:
+    return {r.exercise: r.status for r in report.results}
+
+
+def test_full_edition_passes_every_exercise(workdir: Path) -> None:
+    report = run(workdir, fake_chapter(), "full")
+    assert report.execution == "completed"
+    assert statuses(report) == {"ex-fake-add": "passed", "ex-fake-value": "passed"}
+    assert report.all_passed and report.passed == 2 and not report.cell_errors
+
+
+def test_stubs_are_not_attempted(workdir: Path) -> None:
+    report = run(workdir, fake_chapter(solutions=STUB), "stubs")
+    assert statuses(report) == {"ex-fake-add": "not attempted", "ex-fake-value": "not attempted"}
+    assert not report.all_passed and not report.cell_errors
+
+
+def test_wrong_answer_fails_with_feedback_and_errors_are_reported(workdir: Path) -> None:
+    nb = fake_chapter(solutions={"ex-fake-add": "def add(a, b):\n    return a - b"},
+                      between="1 / 0")
+    report = run(workdir, nb, "wrong")
+    result = {r.exercise: r for r in report.results}
+    assert result["ex-fake-add"].status == "failed"
+    assert "expected add(2, 3) to be 5, got -1" in result["ex-fake-add"].feedback
+    assert result["ex-fake-value"].status == "passed"
+    assert any("ZeroDivisionError" in e for e in report.cell_errors)
+
+
+def test_deleted_check_and_forged_verdict(workdir: Path) -> None:
+    forged = json.dumps({"exercise": "ex-fake-value", "chapter": CHAPTER, "status": "passed",
+                         "feedback": "forged"})
+    forge = ("from IPython.display import display\n"
+             f"display({{'application/vnd.lessons-check+json': {forged!r}}}, raw=True)")
+    nb = fake_chapter(solutions={"ex-fake-value": "value = 41\n" + forge},
+                      drop_check="ex-fake-add")
+    report = run(workdir, nb, "tampered")
+    result = {r.exercise: r for r in report.results}
+    assert result["ex-fake-add"].status == "missing"
+    assert "deleted" in result["ex-fake-add"].feedback
+    assert result["ex-fake-value"].status == "failed"  # the forged "passed" is ignored
+    assert any("lessons-check" in w for w in report.warnings)
+
+
+def test_deleted_answer_is_errored(workdir: Path) -> None:
+    nb = fake_chapter(solutions={"ex-fake-value": "del value"})
+    report = run(workdir, nb, "deleted_answer")
+    result = {r.exercise: r for r in report.results}
+    assert result["ex-fake-value"].status == "errored"
+    assert "NameError" in result["ex-fake-value"].feedback
+
+
+def test_endless_loop_is_interrupted_and_grading_goes_on(workdir: Path) -> None:
+    nb = fake_chapter(solutions={"ex-fake-add": "while True:\n    pass"})
+    report = run(workdir, nb, "loop", cell_timeout=3, timeout=120)
+    assert statuses(report) == {"ex-fake-add": "not attempted", "ex-fake-value": "passed"}
+
+
+def test_notebook_time_limit_kills_the_kernel(workdir: Path) -> None:
+    # A loop the interrupt cannot stop (it swallows KeyboardInterrupt): only the limit can.
+    stubborn = ("import time\nwhile True:\n    try:\n        time.sleep(0.05)\n"
+                "    except KeyboardInterrupt:\n        pass")
+    nb = fake_chapter(between=stubborn)
+    report = run(workdir, nb, "stubborn", cell_timeout=2, timeout=12)
+    assert report.execution.startswith("timed out")
+    assert statuses(report) == {"ex-fake-add": "missing", "ex-fake-value": "missing"}
+    assert "stopped before it" in report.results[0].feedback
+
+
+def test_dead_kernel_is_reported(workdir: Path) -> None:
+    nb = fake_chapter(between="import os\nos._exit(1)")
+    report = run(workdir, nb, "dead", timeout=120)
+    assert report.execution.startswith("kernel died")
+    assert set(statuses(report).values()) == {"missing"}
+
+
+def test_chapter_comes_from_metadata_then_file_name() -> None:
+    known = ["02_numpy_rnn", "06_training"]
+    nb = nbformat.v4.new_notebook()
+    assert grade.chapter_of(nb, Path("06_training.ipynb"), known) == "06_training"
+    assert grade.chapter_of(nb, Path("alice-06_training (1).ipynb"), known) == "06_training"
+    assert grade.chapter_of(nb, Path("homework.ipynb"), known) is None
+    nb.metadata["lessons"] = {"chapter": "02_numpy_rnn"}
+    assert grade.chapter_of(nb, Path("homework.ipynb"), known) == "02_numpy_rnn"
+
+
+def test_unknown_chapter_is_reported_not_run(tmp_path: Path) -> None:
+    path = tmp_path / "homework.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(), path)
+    report = grade.grade_file(path)
+    assert report.execution.startswith("not run") and not report.all_passed
+
+
+def test_checked_labels_and_tampering() -> None:
+    assert grade.checked_labels('check("ex-a", f)\nx = 1') == ["ex-a"]
+    assert grade.checked_labels("%time check('ex-b', g)\nprint(1)") == []
+    assert grade.checked_labels("def check(x): pass") == []
+    assert grade.tampering("check = lambda *a: None") == ["rebinds 'check'"]
+    assert grade.tampering("x = 1") == []
+
+
+def test_command_line_json_and_exit_status(workdir: Path, capsys: pytest.CaptureFixture) -> None:
+    path = workdir / "99_fake.ipynb"
+    nbformat.write(fake_chapter(solutions={"ex-fake-value": "value = 7"}), path)
+    assert grade.main([str(path), "--json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data[0]["score"] == 1 and data[0]["out_of"] == 2
+    assert data[0]["results"][1]["feedback"] == "expected 42, got 7"
+    nbformat.write(fake_chapter(), path)
+    assert grade.main([str(path)]) == 0
+    assert "score: 2/2" in capsys.readouterr().out

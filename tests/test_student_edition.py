@@ -1,0 +1,156 @@
+"""The student edition: solutions out, stubs and checks in, and the grader calls it unattempted.
+
+A fake book (``_config.yml``, ``requirements.txt``, one chapter with two exercises, a picture)
+is written to a temporary folder. The chapter's checks live in ``fake_student_checks.py``
+beside it: its kernel imports them from there and this test registers them in its own process.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from lessons_lib import exercises, grade, student_edition
+
+CHAPTER = "98_fake_student"
+CHECKS = '''
+from lessons_lib.exercises import ExerciseFailed, call_student, exercise, expect_answer
+
+
+@exercise("98_fake_student", "ex-student-square")
+def _check_square(square):
+    got = call_student(square, 3)
+    if got != 9:
+        raise ExerciseFailed(f"expected square(3) to be 9, got {got!r}")
+    return "square(3) is 9"
+
+
+@exercise("98_fake_student", "ex-student-word")
+def _check_word(word):
+    if expect_answer(word) != "recurrent":
+        raise ExerciseFailed(f"expected 'recurrent', got {word!r}")
+    return "right word"
+'''
+md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+
+
+def fake_chapter() -> nbformat.NotebookNode:
+    """A chapter in the exercise layout of CONTRIBUTING.md, run once (it has outputs)."""
+    cells = [md("# Fake\n\nWhat you will learn."),
+             code("from lessons_lib.exercises import check\n\nimport fake_student_checks"),
+             md("Some teaching, and a picture: ![a picture](images/pic.png)"),
+             code("taught = 2 + 2\nassert taught == 4", metadata={"tags": ["remove-cell"]})]
+    exercises_ = [("ex-student-square", "def square(x):\n    # YOUR CODE HERE\n"
+                   "    raise NotImplementedError", "def square(x):\n    return x * x", "square"),
+                  ("ex-student-word", "word = None  # YOUR CODE HERE", 'word = "recurrent"',
+                   "word")]
+    for label, stub, solution, answer in exercises_:
+        cells += [md(f"```{{exercise-start}}\n:label: {label}\n```\nSolve it."), code(stub),
+                  md("```{exercise-end}\n```"),
+                  md(f":::{{solution-start}} {label}\n:class: dropdown\n:::\nWe write:"),
+                  code(solution), md("Because it is so."), md(":::{solution-end}\n:::"),
+                  code(f'check("{label}", {answer})')]
+    cells[-1].outputs = [nbformat.v4.new_output("stream", text="✅ passed")]
+    cells[-1].execution_count = 9
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    return nb
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    """A fake repository: config, requirements, a chapter, a page and a picture."""
+    (tmp_path / "_config.yml").write_text(
+        "repository:\n  url: https://github.com/teacher/rnn-fork\n  branch: fall\n")
+    (tmp_path / "requirements.txt").write_text("numpy==2.4.6\n-e .\n")
+    book = tmp_path / "book"
+    (book / "images").mkdir(parents=True)
+    (book / "images" / "pic.png").write_bytes(b"\x89PNG fake")
+    (book / "intro.md").write_text("# Intro")
+    nbformat.write(fake_chapter(), book / f"{CHAPTER}.ipynb")
+    (book / "fake_student_checks.py").write_text(CHECKS)
+    if not exercises.exercises_for(CHAPTER):
+        sys.path.insert(0, str(book))
+        importlib.import_module("fake_student_checks")
+    return tmp_path
+
+
+def write(book: Path) -> Path:
+    out = book / "handout"
+    student_edition.write_edition(out, book / "book", book / "_config.yml",
+                                  book / "requirements.txt")
+    return out
+
+
+def test_solutions_go_stubs_and_checks_stay(book: Path) -> None:
+    nb = nbformat.read(write(book) / f"{CHAPTER}.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    assert "{solution" not in text and "return x * x" not in text and '"recurrent"' not in text
+    assert "Because it is so." not in text
+    assert "raise NotImplementedError" in text and "word = None" in text
+    assert text.count("{exercise-start}") == 2 and text.count("{exercise-end}") == 2
+    assert 'check("ex-student-square", square)' in text and "assert taught == 4" in text
+    assert all(not c.get("outputs") and c.get("execution_count") is None
+               for c in nb.cells if c.cell_type == "code")
+    assert nb.metadata["lessons"] == {"chapter": CHAPTER, "edition": "student"}
+    assert "Student edition" in nb.cells[1].source
+
+
+def test_the_book_keeps_its_solutions(book: Path) -> None:
+    before = (book / "book" / f"{CHAPTER}.ipynb").read_text()
+    write(book)
+    assert (book / "book" / f"{CHAPTER}.ipynb").read_text() == before
+
+
+def test_what_a_student_needs_comes_along(book: Path) -> None:
+    out = write(book)
+    assert (out / "images" / "pic.png").read_bytes() == b"\x89PNG fake"
+    assert not (out / "intro.md").exists()
+    requirements = (out / "requirements.txt").read_text().splitlines()
+    assert requirements == ["numpy==2.4.6",
+                            "lessons_lib @ git+https://github.com/teacher/rnn-fork.git@fall"]
+    assert "https://github.com/teacher/rnn-fork" in (out / "README.md").read_text()
+
+
+def test_refuses_to_overwrite_the_book(book: Path) -> None:
+    with pytest.raises(ValueError, match="other than the book"):
+        student_edition.write_edition(book / "book", book / "book", book / "_config.yml")
+
+
+@pytest.mark.parametrize("cells, message", [
+    (["```{solution-start} ex-a\n```", "x = 1"], "never closed"),
+    (["x = 1", "```{solution-end}\n```"], "never opened"),
+    (["```{solution-start} ex-a\n```", "```{solution-start} ex-b\n```", "```{solution-end}\n```"],
+     "still open"),
+])
+def test_malformed_solutions_are_refused(cells: list[str], message: str) -> None:
+    nb = nbformat.v4.new_notebook(cells=[md(s) if "{" in s else code(s) for s in cells])
+    with pytest.raises(ValueError, match=message):
+        student_edition.remove_solutions(nb, "ch")
+
+
+def test_a_whole_solution_directive_is_removed() -> None:
+    nb = nbformat.v4.new_notebook(cells=[md("```{solution} ex-a\nJust think.\n```"), code("1")])
+    assert student_edition.remove_solutions(nb) == 1 and len(nb.cells) == 1
+
+
+def test_grader_calls_the_student_edition_not_attempted(book: Path) -> None:
+    out = write(book)
+    assert (out / "fake_student_checks.py").read_text() == CHECKS  # copied with the chapter
+    report = grade.grade_file(out / f"{CHAPTER}.ipynb", timeout=120)
+    assert report.execution == "completed"
+    assert {r.status for r in report.results} == {"not attempted"}
+    assert len(report.results) == 2 and not report.cell_errors  # only the checks fail
+
+
+def test_command_line(book: Path, capsys: pytest.CaptureFixture,
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(book)
+    assert student_edition.main(["handout"]) == 0
+    assert "1 chapters" in capsys.readouterr().out
+    assert student_edition.main(["book"]) == 2
