@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export LESSONS_BOOK_BUILD := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: book test lint unit notebooks browser clean
+.PHONY: book test lint unit notebooks browser bench-build clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,17 @@ notebooks: $(BIN)/.installed
 	$(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=1200 -p no:cacheprovider book
 
 test: lint unit notebooks
+
+# The built book in headless Chromium (Debian's `chromium`): JS errors, images, math, error
+# outputs, solution dropdowns, table of contents, internal links. Builds nothing itself.
+browser: $(BIN)/.installed
+	@test -f _build/html/index.html || { echo "make browser: no built book in _build/html;" \
+		"run 'make book' first" >&2; exit 1; }
+	LESSONS_BROWSER=1 $(BIN)/python -m pytest -p no:cacheprovider tests/browser/test_browser_book.py
+
+# Cold and warm build times of the whole book and each chapter's peak kernel memory.
+bench-build: $(BIN)/.installed
+	$(BIN)/python benchmarks/build.py
 
 clean:
 	rm -rf _build

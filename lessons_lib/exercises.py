@@ -291,3 +291,110 @@ def check_fresh_forward(fresh_forward: Callable[..., Any]) -> str:
                                                     strict=True)):
         raise ExerciseFailed("fresh_forward changed the layer's weights: only the state may go")
     return "every call starts from y_0 = 0, whatever ran before"
+
+
+# --- 03_imdb_data: the reviews, from text to numbers ------------------------------------------
+
+
+def _as_float(value: Any, what: str) -> float:
+    try:
+        return float(expect_answer(value))
+    except (TypeError, ValueError) as exc:
+        raise ExerciseFailed(f"expected {what} as one number, got {value!r}") from exc
+
+
+@exercise("03_imdb_data", "ex-oov-share")
+def check_oov_share(oov_share: Callable[..., Any]) -> str:
+    """``oov_share(x)``: the share of word positions (ids >= 2) of ``x`` that hold 2."""
+    rng = np.random.default_rng(3)
+    padded = rng.integers(2, 40, size=(30, 25))
+    for row, start in enumerate(rng.integers(0, 25, size=30)):
+        padded[row, :start] = 0
+        padded[row, start] = 1
+    cases = [np.array([[0, 0, 1, 7, 2, 9]]), np.array([[1, 2, 2, 2], [0, 0, 0, 1]]), padded]
+    for x in cases:
+        words = x >= 2
+        expected = float((x[words] == 2).mean())
+        got = _as_float(call_student(oov_share, x.copy()), "the share")
+        if not np.isclose(got, expected, atol=1e-9):
+            shown = x.tolist() if x.size <= 12 else f"an array of shape {x.shape}"
+            hint = ""
+            if np.isclose(got, (x == 2).mean()):
+                hint = " It looks as if you divided by every position, padding and start too."
+            elif np.isclose(got, expected * 100):
+                hint = " Give a share between 0 and 1, not a percentage."
+            raise ExerciseFailed(f"for {shown} expected {expected:.4f}, got {got:.4f}.{hint}")
+    return "padding and start markers are not words: the share counts words only"
+
+
+@exercise("03_imdb_data", "ex-pad-front")
+def check_pad_front(pad_front: Callable[..., Any]) -> str:
+    """``pad_front(ids, max_len)``: zeros in front, or the last ``max_len`` ids."""
+    rng = np.random.default_rng(4)
+    cases = [([1, 5, 6], 5), ([1, 5, 6, 7], 2), ([1, 5, 6], 3), ([], 3), ([1, 9], 1),
+             (rng.integers(4, 1000, 250).tolist(), 100), (rng.integers(4, 1000, 40).tolist(), 100)]
+    for ids, max_len in cases:
+        kept = ids[len(ids) - min(len(ids), max_len):]
+        expected = np.array([0] * (max_len - len(kept)) + kept)
+        got = expect_shape(call_student(pad_front, list(ids), max_len), (max_len,),
+                           f"pad_front(..., {max_len})")
+        if not np.array_equal(got, expected):
+            shown = ids if len(ids) <= 8 else f"a review of {len(ids)} ids"
+            hint = ""
+            if len(ids) < max_len and np.array_equal(got, ids + [0] * (max_len - len(ids))):
+                hint = " The zeros go in front, not at the end."
+            elif len(ids) > max_len and np.array_equal(got, ids[:max_len]):
+                hint = " Keep the last max_len ids, not the first."
+            raise ExerciseFailed(f"pad_front({shown}, {max_len}) should be "
+                                 f"{expected.tolist()[:12]}, got {got.tolist()[:12]}.{hint}")
+    return "padding in front and truncation at the front, as pad_sequences does"
+
+
+# --- 04_embeddings: words as vectors ----------------------------------------------------------
+
+
+@exercise("04_embeddings", "ex-one-hot")
+def check_one_hot(one_hot: Callable[..., Any]) -> str:
+    """``one_hot(ids, vocab_size)``: an ``(len(ids), vocab_size)`` matrix of 0/1, one 1 a row."""
+    rng = np.random.default_rng(5)
+    for ids, vocab_size in [([3, 0, 9, 3], 10), (rng.integers(0, 1000, 50).tolist(), 1000)]:
+        got = expect_shape(call_student(one_hot, np.array(ids), vocab_size),
+                           (len(ids), vocab_size), f"one_hot of {len(ids)} ids")
+        expected = np.eye(vocab_size)[ids]
+        if not np.array_equal(got, expected):
+            row = int(np.flatnonzero((got != expected).any(axis=1))[0])
+            ones = np.flatnonzero(got[row]).tolist()
+            raise ExerciseFailed(f"row {row} (id {ids[row]}) should have a single 1 in column "
+                                 f"{ids[row]}; yours has non-zeros in columns {ones[:5]}")
+    weights = rng.normal(size=(10, 3))
+    product = np.asarray(call_student(one_hot, np.array([3, 0, 9]), 10)) @ weights
+    expect_close(product, weights[[3, 0, 9]], "one_hot(ids) @ W")
+    return "one_hot(ids) @ W picks the rows W[ids]: an embedding is a lookup"
+
+
+@exercise("04_embeddings", "ex-nearest")
+def check_nearest(nearest: Callable[..., Any]) -> str:
+    """``nearest(vectors, i, k)``: the ``k`` rows most cosine-similar to row ``i``, not ``i``."""
+    rng = np.random.default_rng(6)
+    vectors = rng.normal(size=(60, 8)) * rng.uniform(0.1, 10, size=(60, 1))
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    for i, k in [(0, 5), (17, 1), (42, 10)]:
+        order = [int(j) for j in np.argsort(-(unit @ unit[i])) if j != i]
+        expected = order[:k]
+        got = call_student(nearest, vectors.copy(), i, k)
+        try:
+            got = [int(j) for j in np.asarray(got).ravel()]
+        except (TypeError, ValueError) as exc:
+            raise ExerciseFailed(f"expected a list of {k} row indices, got {got!r}") from exc
+        if got != expected:
+            dots = [int(j) for j in np.argsort(-(vectors @ vectors[i])) if j != i][:k]
+            hint = ""
+            if i in got:
+                hint = " Leave the row itself out: it is always its own nearest neighbour."
+            elif got == dots:
+                hint = " You ranked by dot product; divide by the vectors' lengths first."
+            elif sorted(got) == sorted(expected):
+                hint = " The right rows, in the wrong order: most similar first."
+            raise ExerciseFailed(f"nearest(vectors, {i}, {k}) should be {expected}, "
+                                 f"got {got}.{hint}")
+    return "cosine similarity ignores the vectors' lengths and compares their directions"

@@ -14,12 +14,13 @@ then reports, for every exercise registered for the notebook's chapter in
   notebook died or ran out of time before it).
 
 The score is the number of exercises passed out of the number registered. ``--json`` prints
-the reports as JSON; the exit status is 0 only when every exercise of every notebook passed.
+the reports as JSON; the exit status is 0 only when every exercise of every notebook passed
+(``--expect STATUS``: only when every exercise has that status and no other cell raised).
 
 The grader never hangs and never crashes on a student's notebook: cells that raise are
-recorded and execution goes on (``allow_errors``); a cell that runs past ``--cell-timeout`` is
-interrupted; a notebook that runs past ``--timeout`` in total has its kernel killed, and what
-ran until then is graded; a kernel that dies is reported.
+recorded and execution goes on (``allow_errors``); a cell that runs past ``--cell-timeout``
+(1200 s) is interrupted; a notebook that runs past ``--timeout`` (3600 s) in total has its
+kernel killed, and what ran until then is graded; a kernel that dies is reported.
 
 The chapter a notebook belongs to is read from its metadata (``metadata.lessons.chapter``,
 which the book's chapters and the student edition carry), else from its file name (the
@@ -50,8 +51,12 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from lessons_lib import exercises
+from lessons_lib.setup_cells import parse_cell
 from lessons_lib.strip_outputs import strip_notebook
 
+# The book's build gives a cell 1200 s (_config.yml), enough to train a model on a cold cache.
+CELL_TIMEOUT = 1200
+NOTEBOOK_TIMEOUT = 3600
 STATUSES = ("passed", "failed", "not attempted", "errored", "missing")
 _SUSPICIOUS = ("lessons-check", "CHECK_MIME", "_REGISTRY", "run_check", "_emit")
 _PROTECTED_NAMES = {"check", "exercise", "exercises", "run_check"}
@@ -87,6 +92,16 @@ class Report:
         """Whether the chapter is known and every one of its exercises passed."""
         return self.chapter is not None and self.passed == len(self.results)
 
+    def all_are(self, status: str) -> bool:
+        """Whether the notebook ran through cleanly and every exercise has ``status``.
+
+        Cleanly: execution completed and no cell outside the check cells raised. This is what
+        the book's own editions must satisfy: the full edition all ``passed``, the student
+        edition all ``not attempted``.
+        """
+        return (self.chapter is not None and self.execution == "completed"
+                and not self.cell_errors and all(r.status == status for r in self.results))
+
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data, for ``--json``."""
         data = asdict(self)
@@ -108,18 +123,9 @@ def chapter_of(nb: nbformat.NotebookNode, path: Path, known: list[str]) -> str |
     return max(matches, key=len) if matches else None
 
 
-def _parse(source: str) -> ast.Module | None:
-    code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
-    try:
-        return ast.parse(code)
-    except SyntaxError:
-        return None
-
-
 def checked_labels(source: str) -> list[str]:
     """The labels of the exercises a cell checks: ``check("label", ...)`` calls in it."""
-    tree = _parse(source)
+    tree = parse_cell(source)
     if tree is None:
         return []
     labels = []
@@ -136,7 +142,7 @@ def checked_labels(source: str) -> list[str]:
 def tampering(source: str) -> list[str]:
     """What in a (non-check) cell could forge or bend the verdicts, as short descriptions."""
     found = [f"mentions {word}" for word in _SUSPICIOUS if word in source]
-    tree = _parse(source)
+    tree = parse_cell(source)
     for node in ast.walk(tree) if tree else []:
         names: list[str] = []
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -214,8 +220,9 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: int,
     return "completed"
 
 
-def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None, cell_timeout: int = 600,
-          timeout: float = 1800, workdir: Path = Path(".")) -> Report:
+def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None,
+          cell_timeout: int = CELL_TIMEOUT, timeout: float = NOTEBOOK_TIMEOUT,
+          workdir: Path = Path(".")) -> Report:
     """Execute a notebook and grade every exercise of ``chapter``."""
     report = Report(notebook=name, chapter=chapter)
     if chapter is None:
@@ -261,8 +268,8 @@ def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None, cell_timeou
     return report
 
 
-def grade_file(path: Path, chapter: str | None = None, cell_timeout: int = 600,
-               timeout: float = 1800, save_dir: Path | None = None) -> Report:
+def grade_file(path: Path, chapter: str | None = None, cell_timeout: int = CELL_TIMEOUT,
+               timeout: float = NOTEBOOK_TIMEOUT, save_dir: Path | None = None) -> Report:
     """Read, execute and grade the notebook at ``path``; optionally save the executed copy."""
     path = Path(path)
     try:
@@ -302,10 +309,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--json", action="store_true", help="print the reports as JSON")
     parser.add_argument("--chapter", help="grade as this chapter, whatever the file says")
-    parser.add_argument("--cell-timeout", type=int, default=600,
-                        help="seconds one cell may run before it is interrupted (600)")
-    parser.add_argument("--timeout", type=float, default=1800,
-                        help="seconds a whole notebook may run before its kernel is killed")
+    parser.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT,
+                        help=f"seconds one cell may run before it is interrupted ({CELL_TIMEOUT})")
+    parser.add_argument("--timeout", type=float, default=NOTEBOOK_TIMEOUT,
+                        help="seconds a whole notebook may run before its kernel is killed "
+                        f"({NOTEBOOK_TIMEOUT})")
+    parser.add_argument("--expect", choices=STATUSES, metavar="STATUS",
+                        help="exit 0 only when every exercise has this status and no other "
+                        "cell raised (e.g. 'not attempted' for the student edition)")
     parser.add_argument("--save-executed", type=Path, metavar="DIR",
                         help="also write each executed notebook to DIR, for reading feedback")
     args = parser.parse_args(argv)
@@ -318,6 +329,8 @@ def main(argv: list[str] | None = None) -> int:
         total = sum(len(r.results) for r in reports)
         print(f"\n{len(reports)} notebook(s): {sum(r.passed for r in reports)}/{total} "
               "exercises passed")
+    if args.expect:
+        return 0 if all(r.all_are(args.expect) for r in reports) else 1
     return 0 if all(r.all_passed for r in reports) else 1
 
 

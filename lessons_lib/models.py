@@ -67,10 +67,15 @@ def _inputs_and_embedding(vocab_size: int, output_dim: int,
     return word_ids, vectors
 
 
+def compile_settings() -> dict[str, object]:
+    """How every model of the course is compiled: adam, binary cross-entropy, accuracy."""
+    return {"optimizer": "adam", "loss": "binary_crossentropy", "metrics": ["accuracy"]}
+
+
 def _compile(inputs: keras.KerasTensor, outputs: keras.KerasTensor, name: str) -> keras.Model:
     """Wrap the graph in a model and compile it the way every model of the course is."""
     model = keras.Model(inputs, outputs, name=name)
-    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.compile(**compile_settings())
     return model
 
 

@@ -1,7 +1,11 @@
 """One figure style for the whole book, and the plots that more than one chapter draws.
 
 Call ``use_course_style()`` once at the top of a chapter. Figures are sized for the book's text
-column (about 7 inches wide) and every axis gets a label with its unit.
+column (7 inches at 110 dpi is the column's width in pixels, so text in a figure reads at the
+size of the prose) and every axis gets a label with its unit. The colours are a
+colour-blind-friendly palette; ``MODEL_COLORS`` gives each of the four models its colour from
+it, so a model looks the same in every chapter. Figures are drawn on white whatever the page's
+theme, so that they stay readable in dark mode.
 """
 
 from __future__ import annotations
@@ -16,7 +20,21 @@ MODEL_COLORS = {
     "simple_cnn": "#C44E52",
 }
 
+# The colour cycle: the four model colours first, then six more from the same palette.
+PALETTE = [
+    *MODEL_COLORS.values(),
+    "#8172B3",
+    "#937860",
+    "#DA8BC3",
+    "#8C8C8C",
+    "#CCB974",
+    "#64B5CD",
+]
+
 COURSE_STYLE = {
+    "axes.prop_cycle": mpl.cycler(color=PALETTE),
+    "figure.facecolor": "white",
+    "savefig.facecolor": "white",
     "figure.figsize": (7.0, 3.6),
     "figure.dpi": 110,
     "savefig.dpi": 150,
@@ -32,6 +50,8 @@ COURSE_STYLE = {
     "xtick.labelsize": 9,
     "ytick.labelsize": 9,
     "image.cmap": "viridis",
+    "lines.linewidth": 1.8,
+    "axes.formatter.use_mathtext": True,
 }
 
 

@@ -94,13 +94,33 @@ def notebook_imports(nb: nbformat.NotebookNode) -> set[str]:
     return names
 
 
+def python_source(source: str) -> str:
+    """A cell's source as plain Python: each IPython magic or shell line becomes ``pass``.
+
+    A cell magic (``%%...`` on the first line) makes the whole cell something else: ``""``.
+    """
+    if source.lstrip().startswith("%%"):
+        return ""
+    lines = []
+    for line in source.splitlines():
+        stripped = line.lstrip()
+        lines.append(line[: len(line) - len(stripped)] + "pass"
+                     if stripped.startswith(("%", "!")) else line)
+    return "\n".join(lines)
+
+
+def parse_cell(source: str) -> ast.Module | None:
+    """The syntax tree of a code cell (magics as ``pass``), or ``None`` if it does not parse."""
+    try:
+        return ast.parse(python_source(source))
+    except SyntaxError:
+        return None
+
+
 def source_imports(source: str) -> set[str]:
     """Dotted module names imported by a piece of Python source (IPython magics skipped)."""
-    code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
+    tree = parse_cell(source)
+    if tree is None:
         return set()
     names: set[str] = set()
     for node in ast.walk(tree):

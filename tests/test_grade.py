@@ -193,6 +193,9 @@ def test_command_line_json_and_exit_status(workdir: Path, capsys: pytest.Capture
     data = json.loads(capsys.readouterr().out)
     assert data[0]["score"] == 1 and data[0]["out_of"] == 2
     assert data[0]["results"][1]["feedback"] == "expected 42, got 7"
+    assert grade.main([str(path), "--expect", "failed"]) == 1  # one passed, one failed
     nbformat.write(fake_chapter(), path)
     assert grade.main([str(path)]) == 0
     assert "score: 2/2" in capsys.readouterr().out
+    assert grade.main([str(path), "--expect", "passed"]) == 0
+    assert grade.main([str(path), "--expect", "not attempted"]) == 1

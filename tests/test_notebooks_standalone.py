@@ -3,7 +3,7 @@
 These are static checks of the chapters that exist (executing them is nbval's job, in the
 Makefile): a title first; the Colab setup cell up to date with ``_config.yml``; outputs
 stripped; no state taken from another chapter (no ``%run`` or ``%store``, no path naming another
-chapter or a sibling folder, no import of a local module or of a package that is not
+chapter's files or a sibling folder, no import of a local module or of a package that is not
 installed); every exercise label with a registered check and every registered check with an
 exercise and a check cell; and solutions that the student edition can cut out cleanly.
 """
@@ -45,12 +45,8 @@ def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 
 def string_constants(source: str) -> list[str]:
     """Every string literal in a cell (magic lines skipped)."""
-    code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
-                     for line in source.splitlines())
-    try:
-        tree = ast.parse(code)
-    except SyntaxError as exc:
-        raise AssertionError(f"a code cell does not parse: {exc}\n{source}") from exc
+    tree = setup_cells.parse_cell(source)
+    assert tree is not None, f"a code cell does not parse:\n{source}"
     return [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
             and isinstance(n.value, str)]
 
@@ -83,47 +79,71 @@ def test_committed_without_outputs(path: Path) -> None:
         f"{path.name} has outputs; run `python -m lessons_lib.strip_outputs {path}`")
 
 
-@parametrize
-def test_takes_no_state_from_another_chapter(path: Path) -> None:
-    others = CHAPTERS - {path.stem}
-    for cell in code_cells(read(path)):
+def cross_chapter_problems(nb: nbformat.NotebookNode, chapter: str) -> list[str]:
+    """What in a chapter takes state from another chapter: magics, paths, notebooks."""
+    others, problems = CHAPTERS - {chapter}, []
+    for cell in code_cells(nb):
         magic = _CROSS_MAGICS.search(cell.source)
-        assert not magic, f"{path.name} runs {magic.group(1)!r}: a chapter must run alone"
+        if magic:
+            problems.append(f"runs {magic.group(1)!r}: a chapter must run alone")
         for text in string_constants(cell.source):
             named = [c for c in others if c in text]
-            assert not named, f"{path.name} names chapter(s) {named} in {text!r}"
-            assert ".ipynb" not in text, f"{path.name} names a notebook in {text!r}"
-            assert not text.startswith("../"), f"{path.name} reads outside its folder: {text!r}"
+            if named and ("/" in text or "." in text):
+                problems.append(f"reads a file of chapter(s) {named}: {text!r}")
+            if ".ipynb" in text:
+                problems.append(f"names a notebook: {text!r}")
+            if text.startswith("../"):
+                problems.append(f"reads outside its folder: {text!r}")
+    return problems
+
+
+def import_problems(nb: nbformat.NotebookNode) -> list[str]:
+    """Imports a chapter opened alone could not satisfy: local files, missing packages."""
+    local = {p.stem for p in BOOK.glob("*.py")} | {p.name for p in BOOK.iterdir() if p.is_dir()}
+    problems = []
+    for name in sorted(setup_cells.notebook_imports(nb)):
+        top = name.split(".")[0]
+        if top in local:
+            problems.append(f"imports {name!r} from a file beside the chapter")
+        elif top == "lessons_lib" and "." in name:
+            module = name.split(".")[1]
+            if not (ROOT / "lessons_lib" / f"{module}.py").is_file() and not hasattr(
+                    importlib.import_module("lessons_lib"), module):
+                problems.append(f"imports {name!r}, which lessons_lib does not have")
+        elif top not in sys.stdlib_module_names and importlib.util.find_spec(top) is None:
+            problems.append(f"imports {top!r}, which is not installed (add it to requirements)")
+    return problems
+
+
+def exercise_problems(nb: nbformat.NotebookNode, chapter: str) -> list[str]:
+    """Mismatches between a chapter's exercises, its check cells and the registered checks."""
+    labels = exercise_labels(nb)
+    registered = sorted(exercises.exercises_for(chapter))
+    called = sorted({label for c in code_cells(nb) for label in grade.checked_labels(c.source)})
+    problems = []
+    if len(labels) != len(set(labels)):
+        problems.append(f"an exercise label is used twice: {labels}")
+    if sorted(set(labels)) != registered:
+        problems.append(f"exercises in the chapter {sorted(set(labels))} differ from the checks "
+                        f"registered in lessons_lib.exercises for {chapter!r}: {registered}")
+    if called != registered:
+        problems.append(f"check cells call {called}, expected {registered}")
+    return problems
+
+
+@parametrize
+def test_takes_no_state_from_another_chapter(path: Path) -> None:
+    assert cross_chapter_problems(read(path), path.stem) == []
 
 
 @parametrize
 def test_imports_only_installed_packages(path: Path) -> None:
-    local = {p.stem for p in BOOK.glob("*.py")} | {p.name for p in BOOK.iterdir() if p.is_dir()}
-    lessons_lib_dir = ROOT / "lessons_lib"
-    for name in sorted(setup_cells.notebook_imports(read(path))):
-        top = name.split(".")[0]
-        assert top not in local, f"{path.name} imports {name!r} from a file beside the chapter"
-        if top == "lessons_lib" and name.count(".") >= 1:
-            module = name.split(".")[1]
-            assert (lessons_lib_dir / f"{module}.py").is_file() or hasattr(
-                __import__("lessons_lib"), module), f"{path.name}: no module {name!r}"
-        elif top not in sys.stdlib_module_names:
-            assert importlib.util.find_spec(top) is not None, (
-                f"{path.name} imports {top!r}, which is not installed (add it to requirements)")
+    assert import_problems(read(path)) == []
 
 
 @parametrize
 def test_every_exercise_has_a_check_and_every_check_an_exercise(path: Path) -> None:
-    nb = read(path)
-    labels = exercise_labels(nb)
-    registered = exercises.exercises_for(path.stem)
-    assert len(labels) == len(set(labels)), f"{path.name}: an exercise label is used twice"
-    assert sorted(labels) == sorted(registered), (
-        f"{path.name}: exercises in the chapter {sorted(labels)} differ from the checks "
-        f"registered in lessons_lib.exercises for {path.stem!r}: {sorted(registered)}")
-    called = [label for c in code_cells(nb) for label in grade.checked_labels(c.source)]
-    assert sorted(set(called)) == sorted(registered), (
-        f"{path.name}: check cells call {sorted(set(called))}, expected {sorted(registered)}")
+    assert exercise_problems(read(path), path.stem) == []
 
 
 @parametrize
@@ -136,3 +156,83 @@ def test_student_edition_keeps_stubs_and_checks(path: Path) -> None:
     for label in exercises.exercises_for(path.stem):
         assert any(label in grade.checked_labels(c.source) for c in code_cells(student)), (
             f"{path.name}: the check cell of {label} is inside a solution")
+
+
+def _stored(tree: ast.AST) -> set[str]:
+    """Names a cell binds anywhere: assignments, definitions, imports, arguments, handlers."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+    return names
+
+
+def hidden_dependencies(nb: nbformat.NotebookNode) -> list[str]:
+    """Names that cells on the page use but only hidden cells define.
+
+    Live Code runs only the cells on the page; a cell tagged ``remove-cell`` or
+    ``remove-input`` is not there, so it may check things but must not define what a cell on
+    the page needs.
+    """
+    visible: set[str] = set()
+    hidden: set[str] = set()
+    problems = []
+    for index, cell in enumerate(code_cells(nb)):
+        tree = setup_cells.parse_cell(cell.source)
+        if tree is None:
+            problems.append(f"code cell {index} does not parse")
+            continue
+        if {"remove-cell", "remove-input"} & set(cell.metadata.get("tags", [])):
+            hidden |= _stored(tree)
+            continue
+        used = {n.id for n in ast.walk(tree)
+                if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        needs = (used & hidden) - visible - _stored(tree)
+        if needs:
+            problems.append(f"code cell {index}, on the page, uses {sorted(needs)}, defined "
+                            "only in cells hidden from the page (remove-cell/remove-input)")
+        visible |= _stored(tree)
+    return problems
+
+
+@parametrize
+def test_visible_cells_do_not_need_hidden_ones(path: Path) -> None:
+    assert hidden_dependencies(read(path)) == []
+
+
+# --- the checks above can fail ------------------------------------------------------------
+
+
+def bad_chapter() -> nbformat.NotebookNode:
+    """A chapter that breaks each rule once."""
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    return nbformat.v4.new_notebook(cells=[
+        md("# Bad\n\n```{exercise-start}\n:label: ex-nobody-checks\n```"),
+        code("%run 03_imdb_data.ipynb"),
+        code('import numpy as np\nx = np.load("../05_four_models/weights.npy")'),
+        code("import surely_not_a_package_xyz\nfrom lessons_lib.no_such_module import f"),
+        code("secret = 41", metadata={"tags": ["remove-cell"]}),
+        code("print(secret + 1)"),
+        code('check("ex-nobody-checks", x)'),
+    ])
+
+
+def test_the_rules_catch_a_bad_chapter() -> None:
+    nb = bad_chapter()
+    crossing = " ".join(cross_chapter_problems(nb, "99_bad"))
+    assert "%run" in crossing and "05_four_models" in crossing and "outside" in crossing
+    imports = " ".join(import_problems(nb))
+    assert "surely_not_a_package_xyz" in imports and "no_such_module" in imports
+    assert "numpy" not in imports
+    assert "registered" in " ".join(exercise_problems(nb, "99_bad"))
+    assert hidden_dependencies(nb) == [
+        "code cell 4, on the page, uses ['secret'], defined only in cells hidden from the "
+        "page (remove-cell/remove-input)"]

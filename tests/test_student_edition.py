@@ -146,6 +146,7 @@ def test_grader_calls_the_student_edition_not_attempted(book: Path) -> None:
     assert report.execution == "completed"
     assert {r.status for r in report.results} == {"not attempted"}
     assert len(report.results) == 2 and not report.cell_errors  # only the checks fail
+    assert report.all_are("not attempted")
 
 
 def test_command_line(book: Path, capsys: pytest.CaptureFixture,
@@ -154,3 +155,23 @@ def test_command_line(book: Path, capsys: pytest.CaptureFixture,
     assert student_edition.main(["handout"]) == 0
     assert "1 chapters" in capsys.readouterr().out
     assert student_edition.main(["book"]) == 2
+
+
+def test_strip_outputs_clears_outputs_and_session_metadata(tmp_path: Path) -> None:
+    from lessons_lib import strip_outputs
+
+    nb = fake_chapter()
+    nb.cells[1].metadata["execution"] = {"iopub.execute_input": "2026-01-01"}
+    nb.cells[1].metadata["tags"] = ["keep-me"]
+    nb.metadata["widgets"] = {"state": {}}
+    path = tmp_path / "ch.ipynb"
+    nbformat.write(nb, path)
+    assert strip_outputs.main([str(path), "--check"]) == 1
+    assert nbformat.read(path, as_version=4).cells[-1].outputs  # --check changes nothing
+    assert strip_outputs.main([str(path)]) == 0
+    stripped = nbformat.read(path, as_version=4)
+    assert not any(c.get("outputs") or c.get("execution_count") for c in stripped.cells
+                   if c.cell_type == "code")
+    assert stripped.cells[1].metadata == {"tags": ["keep-me"]}
+    assert "widgets" not in stripped.metadata
+    assert strip_outputs.main([str(path), "--check"]) == 0

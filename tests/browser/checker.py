@@ -156,8 +156,9 @@ async () => {
       '.cell_output .traceback, .cell_output .output.error, .cell_output .output.stderr, ' +
       '.cell_output .output.stream')) {
     const text = node.textContent;
-    if (node.matches('.traceback, .error') || /Traceback \(most recent call last\)/.test(text) ||
-        /^\s*\w*(Error|Exception): /m.test(text)) {
+    // An error output, or a traceback printed to a stream (a chapter may print an error's
+    // message on purpose, so a line like "ValueError: ..." alone is not flagged).
+    if (node.matches('.traceback, .error') || /Traceback \(most recent call last\)/.test(text)) {
       out.errors.push(text.trim().split('\n').slice(-1)[0].slice(0, 200));
     }
   }
@@ -176,6 +177,7 @@ async () => {
 
 NAV_LINKS = """
 () => [...document.querySelectorAll('nav.bd-docs-nav a.reference.internal')]
+        .filter(a => !a.getAttribute('href').startsWith('#'))  // the page itself links to "#"
         .map(a => a.href.split('#')[0])
 """
 

@@ -1,0 +1,150 @@
+"""Execute the book's outdated chapters in parallel, into the cache the build then reads.
+
+Jupyter Book 1 (myst-nb, ``execute_notebooks: cache``) executes notebooks one after another
+while Sphinx reads them. Before Sphinx reads anything, this extension finds the chapters whose
+code is not in the jupyter-cache yet (the cache is keyed by a hash of the code cells and the
+kernel, so a chapter whose code is unchanged is never executed again, whatever happens to its
+prose) and executes them in a pool of ``nb_parallel_jobs`` processes (default: one per CPU).
+myst-nb then finds every chapter in the cache and only renders it.
+
+A chapter that fails here is left out of the cache: myst-nb executes it again as usual and
+fails the build with its traceback, so ``allow_errors: false`` and warnings-as-errors keep
+their meaning. Each cached chapter also records its execution time and its kernel's peak
+resident memory (``peak_rss_bytes``, kernel and its children, polled every 0.2 s when psutil
+is installed); ``benchmarks/build.py`` reads them back.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from sphinx.util import logging
+
+LOGGER = logging.getLogger(__name__)
+
+
+class PeakRSS:
+    """Poll the resident memory of this process's children (the kernel); keep the peak."""
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True)
+
+    def _poll(self) -> None:
+        try:
+            import psutil
+        except ImportError:
+            return
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for child in me.children(recursive=True):
+                try:
+                    total += child.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakRSS:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def execute_into_cache(cache_path: str, uri: str, timeout: int, allow_errors: bool,
+                       in_temp: bool) -> tuple[str, float, int, str | None]:
+    """Execute one notebook (in a worker process) and cache it on success.
+
+    Returns ``(uri, seconds, peak kernel RSS in bytes, error or None)``.
+    """
+    import tempfile
+
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    cache = get_cache(cache_path)
+    notebook = nbformat.read(uri, as_version=4)
+    start = time.perf_counter()
+    with PeakRSS() as rss, tempfile.TemporaryDirectory() as tmp:
+        cwd = tmp if in_temp else str(Path(uri).parent)
+        result = single_nb_execution(notebook, cwd=cwd, timeout=timeout,
+                                     allow_errors=allow_errors, meta_override=True)
+    seconds = time.perf_counter() - start
+    if result.err is not None:
+        return uri, seconds, rss.peak, f"{type(result.err).__name__}: {result.err}"
+    cache.cache_notebook_bundle(
+        CacheBundleIn(notebook, uri, data={"execution_seconds": result.time,
+                                           "peak_rss_bytes": rss.peak}),
+        check_validity=False, overwrite=True,
+    )
+    return uri, seconds, rss.peak, None
+
+
+def _outdated_notebooks(app: Any, docnames: list[str]) -> list[str]:
+    """The notebooks among ``docnames`` that the cache does not hold yet, longest first."""
+    from jupyter_cache import get_cache
+
+    config = app.env.mystnb_config
+    cache = get_cache(config.execution_cache_path)
+    previous = {r.uri: r.data.get("execution_seconds", 0) for r in cache.list_cache_records()}
+    todo = []
+    for docname in docnames:
+        path = str(app.env.doc2path(docname))
+        if not path.endswith(".ipynb"):
+            continue
+        if any(fnmatch(path, pattern) for pattern in config.execution_excludepatterns):
+            continue
+        notebook = nbformat.read(path, as_version=4)
+        mode = notebook.metadata.get("mystnb", {}).get("execution_mode", config.execution_mode)
+        if mode != "cache":
+            continue
+        try:
+            cache.match_cache_notebook(notebook)
+        except KeyError:
+            todo.append(path)
+    return sorted(todo, key=lambda p: previous.get(p, 0), reverse=True)
+
+
+def preexecute(app: Any, env: Any, docnames: list[str]) -> None:
+    """Execute the outdated notebooks in parallel before Sphinx reads them."""
+    config = env.mystnb_config
+    jobs = app.config.nb_parallel_jobs or os.cpu_count() or 1
+    if config.execution_mode != "cache":
+        return
+    todo = _outdated_notebooks(app, docnames)
+    if not todo:
+        return
+    LOGGER.info(f"[parallel_execute] executing {len(todo)} notebooks, {jobs} at a time")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo))) as pool:
+        futures = [pool.submit(execute_into_cache, config.execution_cache_path, uri,
+                               config.execution_timeout, config.execution_allow_errors,
+                               config.execution_in_temp) for uri in todo]
+        for future in futures:
+            uri, seconds, peak, error = future.result()
+            name = Path(uri).name
+            if error:
+                LOGGER.info(f"[parallel_execute] {name} failed ({error}); myst-nb will rerun it")
+            else:
+                LOGGER.info(f"[parallel_execute] {name}: {seconds:.1f} s, "
+                            f"kernel peak {peak / 2**20:.0f} MiB")
+
+
+def setup(app: Any) -> dict[str, Any]:
+    """Register the pre-execution step and its ``nb_parallel_jobs`` setting (0: one per CPU)."""
+    app.add_config_value("nb_parallel_jobs", 0, "env")
+    app.connect("env-before-read-docs", preexecute)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

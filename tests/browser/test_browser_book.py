@@ -1,0 +1,47 @@
+"""The built book, page by page, in headless Chromium: what a reader sees must work.
+
+Runs under ``make browser`` (after ``make book``), which sets ``LESSONS_BROWSER=1``; in a plain
+``pytest tests`` run it is skipped, so the unit tests do not depend on a built book. The book is
+read from ``LESSONS_BOOK_HTML`` (default ``_build/html``). A screenshot of every page is saved
+under ``test-artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import checker
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+HTML = Path(os.environ.get("LESSONS_BOOK_HTML", REPO / "_build" / "html"))
+SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
+
+pytestmark = pytest.mark.skipif(os.environ.get("LESSONS_BROWSER") != "1",
+                                reason="the built book is checked by `make browser`")
+
+
+def _listing(problems: list[checker.Problem]) -> str:
+    return "\n".join(str(p) for p in problems)
+
+
+@pytest.fixture(scope="module")
+def html() -> Path:
+    if not (HTML / "index.html").is_file():
+        pytest.fail(f"no built book at {HTML}: run `make book` first")
+    return HTML
+
+
+def test_every_page_renders_without_errors(html: Path) -> None:
+    report = checker.check_site(html, SCREENSHOTS, toc_pages=checker.toc_entries(REPO / "_toc.yml"))
+    for name, seen in report.seen.items():
+        print(f"{name}: " + ", ".join(f"{n} {what}" for what, n in seen.items()))
+    print(f"external requests answered locally with an empty 204: {sorted(report.external)}")
+    assert len(report.pages) >= 2, f"expected the intro and chapters, found {report.pages}"
+    assert not report.problems, f"{len(report.problems)} problems:\n{_listing(report.problems)}"
+
+
+def test_internal_links_and_anchors_resolve(html: Path) -> None:
+    problems = checker.check_links(html)
+    assert not problems, f"{len(problems)} dead internal links:\n{_listing(problems)}"
