@@ -152,3 +152,79 @@ def mean_absolute_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
         raise ValueError(f"y_true and y_pred must have the same shape, got {y_true.shape} "
                          f"and {y_pred.shape}")
     return float(np.mean(np.abs(y_true - y_pred)))
+
+
+def day_over_day(X: np.ndarray, period: int = 24) -> np.ndarray:
+    """How much each hour of a window differs from the same hour ``period`` steps earlier.
+
+    For windows ``X`` of shape ``(n, input_len)`` returns ``X[:, period:] - X[:, :-period]``,
+    shape ``(n, input_len - period)``: a description of the window that no longer says how warm
+    it was, only how the temperature is changing from one day to the next.
+    """
+    period = _check_positive_int("period", period)
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] <= period:
+        raise ValueError(f"X must have shape (n_windows, input_len) with input_len > period="
+                         f"{period}, got {X.shape}")
+    return X[:, period:] - X[:, :-period]
+
+
+def drift_forecast(X: np.ndarray, period: int = 24) -> np.ndarray:
+    """Persistence plus the last day's change: ``x_t + (x_t - x_{t-period})``.
+
+    It assumes the next ``period`` hours change the temperature as much as the last ones did.
+    """
+    change = day_over_day(X, period)
+    return np.asarray(X, dtype=np.float64)[:, -1] + change[:, -1]
+
+
+FORECASTERS = ("dense", "simple_rnn", "lstm", "gru")
+
+
+def build_forecaster(kind: str, steps: int, units: int = 16, learning_rate: float = 3e-3):
+    """A small Keras model mapping ``(batch, steps, 1)`` to one number per window.
+
+    ``kind`` is ``dense`` (Flatten, Dense(units, relu)) or a recurrent layer of ``units`` cells
+    (``simple_rnn``, ``lstm``, ``gru``); a Dense(1) output follows. Compiled with Adam, mean
+    squared error as loss and mean absolute error as metric.
+    """
+    if kind not in FORECASTERS:
+        raise ValueError(f"kind must be one of {FORECASTERS}, got {kind!r}")
+    steps = _check_positive_int("steps", steps)
+    import keras
+
+    inputs = keras.Input(shape=(steps, 1), name="window")
+    if kind == "dense":
+        x = keras.layers.Dense(units, activation="relu")(keras.layers.Flatten()(inputs))
+    else:
+        layer = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM,
+                 "gru": keras.layers.GRU}[kind]
+        x = layer(units)(inputs)
+    outputs = keras.layers.Dense(1, name="forecast")(x)
+    model = keras.Model(inputs, outputs, name=kind)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse", metrics=["mae"],
+                  jit_compile=True, steps_per_execution=16)
+    return model
+
+
+def fit_forecaster(kind: str, train: tuple[np.ndarray, np.ndarray],
+                   validation: tuple[np.ndarray, np.ndarray], *, seed: int = 0,
+                   epochs: int = 30, patience: int = 5, batch_size: int = 64):
+    """Build and train a forecaster with a fixed seed, stopping early on the validation loss.
+
+    ``train`` and ``validation`` are ``(X, y)`` pairs with ``X`` of shape ``(n, steps)``. The
+    weights of the best validation epoch are kept. Returns the model and its Keras history.
+    """
+    import keras
+
+    (x_tr, y_tr), (x_va, y_va) = train, validation
+    for what, x, y in (("train", x_tr, y_tr), ("validation", x_va, y_va)):
+        if np.ndim(x) != 2 or np.shape(y) != (np.shape(x)[0],):
+            raise ValueError(f"{what} must be (X of shape (n, steps), y of shape (n,)), got "
+                             f"shapes {np.shape(x)} and {np.shape(y)}")
+    keras.utils.set_random_seed(seed)
+    model = build_forecaster(kind, x_tr.shape[1])
+    stop = keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True)
+    history = model.fit(x_tr[..., None], y_tr, validation_data=(x_va[..., None], y_va),
+                        epochs=epochs, batch_size=batch_size, callbacks=[stop], verbose=0)
+    return model, history

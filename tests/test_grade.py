@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -70,14 +71,17 @@ def fake_chapter(solutions: dict[str, str] | None = None, between: str | None = 
 
 
 @pytest.fixture(scope="module")
-def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder holding ``fake_checks.py``, whose checks are registered here too."""
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A folder holding ``fake_checks.py``, whose checks are registered here too (for a while)."""
     path = tmp_path_factory.mktemp("fake_chapter")
     (path / "fake_checks.py").write_text(CHECKS)
-    if "ex-fake-add" not in exercises.exercises_for(CHAPTER):
-        sys.path.insert(0, str(path))
-        importlib.import_module("fake_checks")
-    return path
+    sys.path.insert(0, str(path))
+    importlib.import_module("fake_checks")
+    yield path
+    for label in exercises.exercises_for(CHAPTER):
+        del exercises._REGISTRY[label]
+    del sys.modules["fake_checks"]
+    sys.path.remove(str(path))
 
 
 def run(workdir: Path, nb: nbformat.NotebookNode, name: str, **kwargs) -> grade.Report:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
@@ -63,7 +64,7 @@ def fake_chapter() -> nbformat.NotebookNode:
 
 
 @pytest.fixture
-def book(tmp_path: Path) -> Path:
+def book(tmp_path: Path) -> Iterator[Path]:
     """A fake repository: config, requirements, a chapter, a page and a picture."""
     (tmp_path / "_config.yml").write_text(
         "repository:\n  url: https://github.com/teacher/rnn-fork\n  branch: fall\n")
@@ -74,10 +75,13 @@ def book(tmp_path: Path) -> Path:
     (book / "intro.md").write_text("# Intro")
     nbformat.write(fake_chapter(), book / f"{CHAPTER}.ipynb")
     (book / "fake_student_checks.py").write_text(CHECKS)
-    if not exercises.exercises_for(CHAPTER):
-        sys.path.insert(0, str(book))
-        importlib.import_module("fake_student_checks")
-    return tmp_path
+    sys.path.insert(0, str(book))
+    importlib.import_module("fake_student_checks")
+    yield tmp_path
+    for label in exercises.exercises_for(CHAPTER):  # leave the registry as it was
+        del exercises._REGISTRY[label]
+    del sys.modules["fake_student_checks"]
+    sys.path.remove(str(book))
 
 
 def write(book: Path) -> Path:

@@ -1,0 +1,197 @@
+"""A stronger IMDB classifier: the recurrent models of chapter 10, trained once and cached.
+
+``build_classifier`` builds a configurable recurrent sentiment model: an ``Embedding`` (with
+``mask_zero=True`` by default, so the recurrent layer skips the padding), one ``GRU``, ``LSTM``
+or ``SimpleRNN`` layer (optionally ``Bidirectional``) and a sigmoid output. ``train_classifier``
+fits it with a fixed seed, holds out the last ``validation_split`` of the training reviews,
+stops early on the validation accuracy (keeping the best epoch's weights) and stores the
+weights, the history and the training time in one ``.npz`` file under
+``lessons_lib.training.model_cache_dir()``, written atomically. The file name holds a hash of
+the settings, a fingerprint of the data and the library versions, so a changed setting trains
+again and an unchanged one loads in a second. ``tfidf_baseline`` is the non-neural yardstick:
+TF-IDF features of words and word pairs with a logistic regression (scikit-learn).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from lessons_lib import training
+
+CACHE_FORMAT = "lessons_lib.stronger/1"
+CELLS = {"gru": "GRU", "lstm": "LSTM", "simple_rnn": "SimpleRNN"}
+EVAL_BATCH_SIZE = 500
+
+
+@dataclass
+class TrainedClassifier:
+    """A trained classifier with its settings, per-epoch history and training time."""
+
+    model: keras.Model
+    settings: dict[str, Any]
+    history: dict[str, list[float]]
+    fit_seconds: float
+    from_cache: bool
+    path: Path | None
+
+
+def build_classifier(vocab_size: int, max_len: int, *, cell: str = "gru", units: int = 32,
+                     embed_dim: int = 32, bidirectional: bool = True, mask: bool = True,
+                     learning_rate: float = 1e-3) -> keras.Model:
+    """Embedding, one recurrent layer, Dense(1, sigmoid); compiled with Adam and accuracy."""
+    if cell not in CELLS:
+        raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+    for what, value in (("vocab_size", vocab_size), ("max_len", max_len), ("units", units),
+                        ("embed_dim", embed_dim)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{what} must be a positive int, got {value!r}")
+    inputs = keras.Input(shape=(max_len,), dtype="int32", name="word_ids")
+    x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=mask, name="embedding")(inputs)
+    recurrent = getattr(keras.layers, CELLS[cell])(units, name=cell)
+    x = keras.layers.Bidirectional(recurrent, name="bidirectional")(x) if bidirectional \
+        else recurrent(x)
+    outputs = keras.layers.Dense(1, activation="sigmoid", name="p_positive")(x)
+    model = keras.Model(inputs, outputs, name=f"{'bi' if bidirectional else ''}{cell}")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
+                  metrics=["accuracy"], jit_compile=True, steps_per_execution=16)
+    return model
+
+
+class _EpochLog(keras.callbacks.Callback):
+    """Record each epoch's wall time; print one line per epoch in a book build."""
+
+    def __init__(self, label: str, quiet: bool) -> None:
+        super().__init__()
+        self.label, self.quiet, self.seconds, self._start = label, quiet, [], 0.0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.seconds.append(time.perf_counter() - self._start)
+        if not self.quiet:
+            logs = logs or {}
+            values = "  ".join(f"{k} {logs[k]:.4f}" for k in
+                               ("loss", "accuracy", "val_loss", "val_accuracy") if k in logs)
+            print(f"{self.label}  epoch {epoch + 1}  {values}  ({self.seconds[-1]:.0f} s)",
+                  flush=True)
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _load(path: Path, settings: dict[str, Any]) -> TrainedClassifier | None:
+    """The cached classifier at ``path``, or None (with a warning) if it is unusable."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            meta = json.loads(str(archive["meta"]))
+            weights = [archive[k] for k in sorted(k for k in archive.files if k.startswith("w"))]
+        if meta.get("format") != CACHE_FORMAT or meta.get("settings") != settings:
+            raise ValueError("written for other settings")
+        model = build_classifier(**_arch(settings))
+        model.set_weights(weights)
+    except Exception as exc:  # noqa: BLE001 - an unusable file means: train again
+        warnings.warn(f"ignoring the cached classifier {path}: {exc}", stacklevel=3)
+        return None
+    return TrainedClassifier(model, settings, meta["history"], float(meta["fit_seconds"]),
+                             True, path)
+
+
+def _arch(settings: dict[str, Any]) -> dict[str, Any]:
+    keys = ("vocab_size", "max_len", "cell", "units", "embed_dim", "bidirectional", "mask",
+            "learning_rate")
+    return {k: settings[k] for k in keys}
+
+
+def train_classifier(x_train: np.ndarray, y_train: np.ndarray, *, vocab_size: int,
+                     cell: str = "gru", units: int = 32, embed_dim: int = 32,
+                     bidirectional: bool = True, mask: bool = True, learning_rate: float = 1e-3,
+                     epochs: int = 4, batch_size: int = 64, validation_split: float = 0.2,
+                     patience: int = 1, seed: int = 0, cache: bool = True,
+                     verbose: bool | None = None) -> TrainedClassifier:
+    """Train a ``build_classifier`` model with a fixed seed and early stopping, or load it.
+
+    Training stops when the validation accuracy has not improved for ``patience`` epochs and
+    keeps the weights of the best epoch. ``fit_seconds`` is the wall time of ``fit`` (XLA
+    compilation included) on the machine that trained it, stored with the weights.
+    """
+    x_train, y_train = training.check_data(x_train, y_train, vocab_size)
+    settings = {"vocab_size": int(vocab_size), "max_len": int(x_train.shape[1]), "cell": cell,
+                "units": units, "embed_dim": embed_dim, "bidirectional": bidirectional,
+                "mask": mask, "learning_rate": learning_rate, "epochs": epochs,
+                "batch_size": batch_size, "validation_split": validation_split,
+                "patience": patience, "seed": seed, "format": CACHE_FORMAT,
+                "data": training.fingerprint(x_train, y_train), **training.versions()}
+    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
+    path = training.model_cache_dir() / f"stronger-{cell}-{key}.npz"
+    if cache and path.exists():
+        trained = _load(path, settings)
+        if trained is not None:
+            return trained
+    keras.utils.set_random_seed(seed)
+    model = build_classifier(**_arch(settings))
+    quiet = not training.book_build() if verbose is None else not verbose
+    log = _EpochLog(model.name, quiet)
+    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=patience,
+                                         restore_best_weights=True)
+    start = time.perf_counter()
+    result = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs,
+                       validation_split=validation_split, validation_batch_size=EVAL_BATCH_SIZE,
+                       callbacks=[log, stop], verbose=0)
+    seconds = time.perf_counter() - start
+    history = {k: [float(v) for v in vals] for k, vals in result.history.items()}
+    history["epoch_seconds"] = log.seconds
+    trained = TrainedClassifier(model, settings, history, seconds, False,
+                                path if cache else None)
+    if cache:
+        meta = {"format": CACHE_FORMAT, "settings": settings, "history": history,
+                "fit_seconds": seconds}
+        buffer = io.BytesIO()
+        np.savez(buffer, meta=np.array(json.dumps(meta)),
+                 **{f"w{i:03d}": w for i, w in enumerate(model.get_weights())})
+        _atomic_write(path, buffer.getvalue())
+    return trained
+
+
+def accuracy(trained: TrainedClassifier, x: np.ndarray, y: np.ndarray) -> float:
+    """The share of reviews in ``x`` whose predicted label equals ``y``."""
+    p = trained.model.predict(x, batch_size=EVAL_BATCH_SIZE, verbose=0).reshape(-1)
+    return float(np.mean((p > 0.5) == (np.asarray(y) == 1)))
+
+
+def tfidf_baseline(train_texts: list[str], y_train: np.ndarray, test_texts: list[str],
+                   y_test: np.ndarray, max_features: int = 50_000) -> dict[str, float]:
+    """TF-IDF of words and word pairs, then logistic regression: test accuracy and seconds."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    start = time.perf_counter()
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=max_features,
+                                 sublinear_tf=True)
+    features = vectorizer.fit_transform(train_texts)
+    classifier = LogisticRegression(C=4.0, max_iter=1000).fit(features, y_train)
+    seconds = time.perf_counter() - start
+    predicted = classifier.predict(vectorizer.transform(test_texts))
+    return {"accuracy": float(np.mean(predicted == np.asarray(y_test))), "fit_seconds": seconds}
