@@ -7,6 +7,11 @@ kernel, so a chapter whose code is unchanged is never executed again, whatever h
 prose) and executes them in a pool of ``nb_parallel_jobs`` processes (default: one per CPU).
 myst-nb then finds every chapter in the cache and only renders it.
 
+The key also covers the course's own code: each chapter records a digest of the ``lessons_lib``
+modules it imports (directly or through other ``lessons_lib`` modules). When one of them
+changes, the chapter is marked outdated and executed again, so a fix in ``lessons_lib`` reaches
+every number printed in the book.
+
 A chapter that fails here is left out of the cache: myst-nb executes it again as usual and
 fails the build with its traceback, so ``allow_errors: false`` and warnings-as-errors keep
 their meaning. Each cached chapter also records its execution time and its kernel's peak
@@ -16,7 +21,10 @@ is installed); ``benchmarks/build.py`` reads them back.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import os
+import re
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -28,6 +36,74 @@ import nbformat
 from sphinx.util import logging
 
 LOGGER = logging.getLogger(__name__)
+PACKAGE = "lessons_lib"
+DIGEST_KEY = "lessons_lib_digest"
+# What follows ``import`` in ``from X import ...``: a parenthesised list (may span lines) or the
+# rest of the line.
+_NAMES = r"(?:\((?P<{0}p>[^)]*)\)|(?P<{0}>[\w \t,]+))"
+_IMPORTS = re.compile(
+    rf"from\s+{PACKAGE}\s+import\s+" + _NAMES.format("names")
+    + rf"|(?:from|import)\s+{PACKAGE}\.(?P<module>\w+)"
+    + r"|from\s+\.(?P<relative>\w*)\s+import\s+" + _NAMES.format("relnames")
+    + rf"|import\s+{PACKAGE}\b(?!\.)(?P<whole>)"
+)
+
+
+def _package_dir() -> Path | None:
+    spec = importlib.util.find_spec(PACKAGE)
+    return Path(spec.origin).parent if spec and spec.origin else None
+
+
+def _imported_modules(source: str, package: Path) -> set[str]:
+    """The ``lessons_lib`` modules that ``source`` imports, by name."""
+    modules: set[str] = set()
+    for match in _IMPORTS.finditer(source):
+        if match["whole"] is not None:
+            return {p.stem for p in package.glob("*.py")}
+        if match["module"]:
+            modules.add(match["module"])
+        if match["relative"]:
+            modules.add(match["relative"])
+        names_in_package = [match["names"], match["namesp"]]
+        if match["relative"] == "":
+            names_in_package += [match["relnames"], match["relnamesp"]]
+        for names in names_in_package:
+            for name in re.split(r"[\s,]+", names or ""):
+                if (package / f"{name}.py").is_file():
+                    modules.add(name)
+    return modules
+
+
+def lessons_digest(notebook: nbformat.NotebookNode) -> str:
+    """A digest of the ``lessons_lib`` source files that ``notebook`` depends on."""
+    package = _package_dir()
+    if package is None:
+        return "no-lessons_lib"
+    code = "\n".join(c.source for c in notebook.cells if c.cell_type == "code")
+    todo, seen = _imported_modules(code, package) | {"__init__"}, set()
+    while todo:
+        name = todo.pop()
+        path = package / f"{name}.py"
+        if name in seen or not path.is_file():
+            continue
+        seen.add(name)
+        todo |= _imported_modules(path.read_text(encoding="utf-8"), package) - seen
+    digest = hashlib.sha256()
+    for name in sorted(seen):
+        digest.update(name.encode() + b"\0" + (package / f"{name}.py").read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _cached_and_current(cache: Any, notebook: nbformat.NotebookNode) -> bool:
+    """True if ``notebook``'s code is cached with today's ``lessons_lib``; drop a stale entry."""
+    try:
+        record = cache.match_cache_notebook(notebook)
+    except KeyError:
+        return False
+    if record.data.get(DIGEST_KEY) == lessons_digest(notebook):
+        return True
+    cache.remove_cache(record.pk)
+    return False
 
 
 class PeakRSS:
@@ -88,7 +164,8 @@ def execute_into_cache(cache_path: str, uri: str, timeout: int, allow_errors: bo
         return uri, seconds, rss.peak, f"{type(result.err).__name__}: {result.err}"
     cache.cache_notebook_bundle(
         CacheBundleIn(notebook, uri, data={"execution_seconds": result.time,
-                                           "peak_rss_bytes": rss.peak}),
+                                           "peak_rss_bytes": rss.peak,
+                                           DIGEST_KEY: lessons_digest(notebook)}),
         check_validity=False, overwrite=True,
     )
     return uri, seconds, rss.peak, None
@@ -104,19 +181,40 @@ def _outdated_notebooks(app: Any, docnames: list[str]) -> list[str]:
     todo = []
     for docname in docnames:
         path = str(app.env.doc2path(docname))
-        if not path.endswith(".ipynb"):
-            continue
-        if any(fnmatch(path, pattern) for pattern in config.execution_excludepatterns):
-            continue
-        notebook = nbformat.read(path, as_version=4)
-        mode = notebook.metadata.get("mystnb", {}).get("execution_mode", config.execution_mode)
-        if mode != "cache":
-            continue
-        try:
-            cache.match_cache_notebook(notebook)
-        except KeyError:
+        notebook = _cacheable_notebook(path, config)
+        if notebook is not None and not _cached_and_current(cache, notebook):
             todo.append(path)
     return sorted(todo, key=lambda p: previous.get(p, 0), reverse=True)
+
+
+def _cacheable_notebook(path: str, config: Any) -> nbformat.NotebookNode | None:
+    """The notebook at ``path`` if myst-nb would execute it through the cache, else None."""
+    if not path.endswith(".ipynb"):
+        return None
+    if any(fnmatch(path, pattern) for pattern in config.execution_excludepatterns):
+        return None
+    notebook = nbformat.read(path, as_version=4)
+    mode = notebook.metadata.get("mystnb", {}).get("execution_mode", config.execution_mode)
+    return notebook if mode == "cache" else None
+
+
+def stale_chapters(app: Any, env: Any, added: set[str], changed: set[str],
+                   removed: set[str]) -> list[str]:
+    """Unchanged chapters whose cached outputs are stale (``lessons_lib`` changed): re-read."""
+    from jupyter_cache import get_cache
+
+    config = env.mystnb_config
+    if config.execution_mode != "cache":
+        return []
+    cache = get_cache(config.execution_cache_path)
+    stale = []
+    for docname in sorted(env.found_docs - added - changed - removed):
+        notebook = _cacheable_notebook(str(env.doc2path(docname)), config)
+        if notebook is not None and not _cached_and_current(cache, notebook):
+            stale.append(docname)
+    if stale:
+        LOGGER.info(f"[parallel_execute] lessons_lib changed under: {', '.join(stale)}")
+    return stale
 
 
 def preexecute(app: Any, env: Any, docnames: list[str]) -> None:
@@ -146,5 +244,6 @@ def preexecute(app: Any, env: Any, docnames: list[str]) -> None:
 def setup(app: Any) -> dict[str, Any]:
     """Register the pre-execution step and its ``nb_parallel_jobs`` setting (0: one per CPU)."""
     app.add_config_value("nb_parallel_jobs", 0, "env")
+    app.connect("env-get-outdated", stale_chapters)
     app.connect("env-before-read-docs", preexecute)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -500,7 +500,7 @@ def load_imdb_texts() -> tuple[tuple[list[str], np.ndarray], tuple[list[str], np
     _, texts_file = _cache_files(archive)
     arrays = _load_cached(texts_file)
     if arrays is None:  # the texts cache went missing: rebuild both
-        corpus_arrays, arrays = _build_corpus(archive)
+        _, arrays = _build_corpus(archive)
         _save_npz_atomically(texts_file, arrays)
     result = []
     for split in SPLITS:

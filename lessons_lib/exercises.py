@@ -398,3 +398,181 @@ def check_nearest(nearest: Callable[..., Any]) -> str:
             raise ExerciseFailed(f"nearest(vectors, {i}, {k}) should be {expected}, "
                                  f"got {got}.{hint}")
     return "cosine similarity ignores the vectors' lengths and compares their directions"
+
+
+# --- 07_bptt ---------------------------------------------------------------------------------
+
+
+@exercise("07_bptt", "ex-bptt-clip")
+def _check_bptt_clip(clip_by_global_norm: Any) -> str:
+    rng = np.random.default_rng(7)
+    large = {"W": rng.normal(size=(3, 2)) * 10, "U": rng.normal(size=(3, 3)) * 10,
+             "b": rng.normal(size=3)}
+    norm = float(np.sqrt(sum(np.sum(g**2) for g in large.values())))
+    originals = {k: v.copy() for k, v in large.items()}
+    clipped = call_student(clip_by_global_norm, large, 1.0)
+    if not isinstance(clipped, dict) or set(clipped) != set(large):
+        raise ExerciseFailed(f"expected a dict with the keys {sorted(large)}, got {clipped!r:.80}")
+    if any(not np.array_equal(large[k], originals[k]) for k in large):
+        raise ExerciseFailed("your function changed the input arrays; return new ones instead")
+    for name in large:
+        expect_close(clipped[name], originals[name] / norm, f"the clipped {name!r}")
+    small = {k: v / (10 * norm) for k, v in originals.items()}
+    kept = call_student(clip_by_global_norm, small, 1.0)
+    for name in small:
+        expect_close(kept[name], small[name],
+                     f"{name!r} of gradients whose global norm is already below max_norm")
+    return f"a global norm of {norm:.1f} was scaled down to 1, a small one left alone"
+
+
+@exercise("07_bptt", "ex-bptt-step")
+def _check_bptt_step(step_backward: Any) -> str:
+    rng = np.random.default_rng(8)
+    W, U = rng.normal(size=(4, 3)), rng.normal(size=(4, 4))
+    x_t, y_prev, g_t = rng.normal(size=3), np.tanh(rng.normal(size=4)), rng.normal(size=4)
+    y_t = np.tanh(W @ x_t + U @ y_prev + 0.1)
+    delta = g_t * (1 - y_t**2)
+    expected = (np.outer(delta, x_t), np.outer(delta, y_prev), delta, W.T @ delta, U.T @ delta)
+    got = call_student(step_backward, x_t, y_prev, y_t, g_t, W, U)
+    if not isinstance(got, (tuple, list)) or len(got) != 5:
+        raise ExerciseFailed("expected a tuple of five arrays (dW, dU, db, dx_t, dy_prev)")
+    for name, value, want in zip(("dW", "dU", "db", "dx_t", "dy_prev"), got, expected,
+                                 strict=True):
+        if name == "dW" and np.shape(value) == np.shape(want) and \
+                np.allclose(value, np.outer(g_t, x_t)):
+            raise ExerciseFailed("dW is missing the derivative of tanh: multiply g_t by "
+                                 "(1 - y_t ** 2) first")
+        expect_close(value, want, name)
+    return "all five gradients of one step are right"
+
+
+# --- 09_forecasting: a temperature series --------------------------------------------------
+
+
+@exercise("09_forecasting", "ex-forecast-windows")
+def _check_forecast_windows(windows: Any) -> str:
+    from lessons_lib.forecasting import make_windows
+
+    values = np.random.default_rng(9).normal(size=40)
+    for input_len, horizon in ((5, 3), (1, 1), (10, 20)):
+        expected_X, expected_y = make_windows(values, input_len, horizon)
+        answer = call_student(windows, values, input_len, horizon)
+        if not isinstance(answer, tuple) or len(answer) != 2:
+            raise ExerciseFailed(f"expected a pair (X, y), got {type(answer).__name__}")
+        where = f"for input_len={input_len}, horizon={horizon}"
+        expect_close(answer[0], expected_X, f"X {where}")
+        expect_close(answer[1], expected_y, f"y {where}")
+    return "your windows match make_windows, targets included"
+
+
+@exercise("09_forecasting", "ex-forecast-two-days")
+def _check_forecast_two_days(two_day_forecast: Any, two_day_mae: Any) -> str:
+    from lessons_lib import forecasting as fc
+
+    X = np.random.default_rng(9).normal(size=(6, 48))
+    expect_close(call_student(two_day_forecast, X), (X[:, -1] + X[:, -25]) / 2,
+                 "the forecast of 6 random windows")
+    _, _, test = fc.chronological_split(fc.load_seattle_temps("C"))
+    X_test, y_test = fc.make_windows(test.values, 48, 24)
+    expected = fc.mean_absolute_error(y_test, (X_test[:, -1] + X_test[:, -25]) / 2)
+    try:
+        mae = float(expect_answer(two_day_mae))
+    except (TypeError, ValueError) as exc:
+        raise ExerciseFailed(f"two_day_mae should be a number, got {two_day_mae!r}") from exc
+    if not np.isclose(mae, expected, rtol=1e-3):
+        raise ExerciseFailed(f"two_day_mae should be the test MAE in °C, {expected:.4f}; got "
+                             f"{mae:.4f} (test windows of 48 hours, horizon 24, in °C?)")
+    return f"test MAE {expected:.3f} °C"
+
+
+# --- 08_gated_cells --------------------------------------------------------------------------
+
+
+@exercise("08_gated_cells", "ex-gates-count")
+def _check_gates_count(gated_parameter_count: Any) -> str:
+    cases = [("SimpleRNN", 16, 32), ("LSTM", 16, 32), ("GRU", 16, 32), ("LSTM", 3, 7),
+             ("GRU", 5, 2)]
+    for cell, m, u in cases:
+        expected = {"SimpleRNN": u * m + u * u + u, "LSTM": 4 * (u * m + u * u + u),
+                    "GRU": 3 * (u * m + u * u + 2 * u)}[cell]
+        got = call_student(gated_parameter_count, cell, m, u)
+        if got != expected:
+            hint = ""
+            if cell == "GRU" and got == 3 * (u * m + u * u + u):
+                hint = " With reset_after=True (the default) the GRU has two bias rows."
+            elif cell == "LSTM" and got == u * m + u * u + u:
+                hint = " Each of the LSTM's four gates has its own weights."
+            raise ExerciseFailed(f"a {cell} with {u} units on {m} input features has "
+                                 f"{expected} weights, you returned {got}.{hint}")
+    return "LSTM 4x and GRU 3x (plus a bias row) the weights of a plain layer, as Keras counts"
+
+
+@exercise("08_gated_cells", "ex-gates-gru-step")
+def _check_gates_gru_step(gru_step: Any) -> str:
+    from lessons_lib.gated_cells import GRU, sigmoid
+
+    gru = GRU(input_features=3, units=4, seed=11)
+    rng = np.random.default_rng(12)
+    gru.b = {g: rng.normal(size=4) for g in "zrh"}
+    gru.b_rec = {g: rng.normal(size=4) for g in "zrh"}
+    x_t, h_prev = rng.normal(size=3), np.tanh(rng.normal(size=4))
+    expected = gru.step(x_t[None], h_prev[None])[0][0]
+    got = expect_shape(call_student(gru_step, x_t, h_prev, gru.W, gru.U, gru.b, gru.b_rec),
+                       (4,), "h_t")
+    if not np.allclose(got, expected, atol=1e-8):
+        z = sigmoid(gru.W["z"] @ x_t + gru.b["z"] + gru.U["z"] @ h_prev + gru.b_rec["z"])
+        n = (expected - z * h_prev) / (1 - z)
+        if np.allclose(got, (1 - z) * h_prev + z * n, atol=1e-8):
+            raise ExerciseFailed("z and 1 - z are swapped: in Keras h_t = z * h_prev + "
+                                 "(1 - z) * n_t, so z near 1 keeps the old state")
+        gru.reset_after = False
+        if np.allclose(got, gru.step(x_t[None], h_prev[None])[0][0], atol=1e-8):
+            raise ExerciseFailed("that is the reset_after=False form: apply r_t after the "
+                                 "matrix, r * (U['h'] @ h_prev + b_rec['h'])")
+    expect_close(got, expected, "h_t", atol=1e-8)
+    return "your GRU step equals Keras' default GRU (reset_after=True)"
+
+
+# --- 10_stronger_classifier: masking, bidirectional GRUs, budgets ----------------------------
+
+
+def _bigru_parameters(vocab_size: int, embed_dim: int, units: int) -> int:
+    """Embedding + Bidirectional(GRU(units)) (reset_after=True) + Dense(1), counted by hand."""
+    gru = 3 * (units * embed_dim + units * units + 2 * units)
+    return vocab_size * embed_dim + 2 * gru + 2 * units + 1
+
+
+@exercise("10_stronger_classifier", "ex-count-bigru")
+def _check_count_bigru(bigru_parameters: Any) -> str:
+    for sizes in ((20000, 32, 32), (1000, 16, 8), (50, 3, 5)):
+        expected = _bigru_parameters(*sizes)
+        got = call_student(bigru_parameters, *sizes)
+        if isinstance(got, bool) or not isinstance(got, (int, np.integer)) or got != expected:
+            vocab, embed, units = sizes
+            hint = ""
+            if got == expected - 6 * units:
+                hint = " Keras's GRU has two bias vectors per block (reset_after=True)."
+            elif got == expected - 3 * (units * embed + units * units + 2 * units):
+                hint = " Bidirectional holds two GRUs, one per direction."
+            raise ExerciseFailed(f"for vocab_size={vocab}, embed_dim={embed}, units={units} "
+                                 f"expected {expected:,} weights, got {got!r}.{hint}")
+    return "embedding, two GRUs with two biases per gate, and the output layer"
+
+
+@exercise("10_stronger_classifier", "ex-cut-length")
+def _check_cut_length(length_for_share: Any) -> str:
+    rng = np.random.default_rng(10)
+    cases = [(np.array([5, 1, 3, 2, 4]), 0.6, 3), (np.array([7, 7, 7]), 0.5, 7),
+             (np.array([10, 20, 30, 40]), 1.0, 40)]
+    lengths = rng.integers(10, 1000, size=501)
+    cases.append((lengths, 0.9, int(np.sort(lengths)[int(np.ceil(0.9 * 501)) - 1])))
+    for lengths, share, expected in cases:
+        got = call_student(length_for_share, lengths.copy(), share)
+        if isinstance(got, bool) or not isinstance(got, (int, np.integer)) or got != expected:
+            shown = lengths.tolist() if lengths.size <= 8 else f"{lengths.size} lengths"
+            fit = float(np.mean(lengths <= got)) if isinstance(got, (int, np.integer)) else None
+            detail = f" (it keeps {100 * fit:.1f} % whole)" if fit is not None else ""
+            raise ExerciseFailed(f"for {shown} and share={share} expected max_len {expected}, "
+                                 f"got {got!r}{detail}: the smallest length that keeps at least "
+                                 f"that share of reviews whole")
+    return "the smallest cut that keeps the share whole"

@@ -133,20 +133,27 @@ def source_imports(source: str) -> set[str]:
 
 
 def _lessons_lib_imports(module: str, seen: set[str]) -> set[str]:
-    """The modules that ``lessons_lib.<module>`` imports, following lessons_lib recursively."""
+    """The modules that ``lessons_lib.<module>`` imports, anywhere in its source.
+
+    Other ``lessons_lib`` modules are followed only when imported at module level: a module
+    imported inside a function (a check that needs another chapter's helper) is not loaded by
+    importing this one.
+    """
     if module in seen:
         return set()
     seen.add(module)
-    spec = importlib.util.find_spec("lessons_lib")
-    if spec is None or not spec.submodule_search_locations:
+    path = Path(__file__).with_name(f"{module}.py")
+    source = path.read_text(encoding="utf-8") if path.is_file() else ""
+    tree = parse_cell(source)
+    if tree is None:
         return set()
-    path = Path(next(iter(spec.submodule_search_locations))) / f"{module}.py"
-    if not path.is_file():
-        return set()
-    found = source_imports(path.read_text(encoding="utf-8"))
-    for name in list(found):
-        if name.startswith("lessons_lib."):
-            found |= _lessons_lib_imports(name.split(".")[1], seen)
+    found = source_imports(source)
+    for node in tree.body:
+        if not isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        for name in source_imports(ast.unparse(node)):
+            if name.startswith("lessons_lib."):
+                found |= _lessons_lib_imports(name.split(".")[1], seen)
     return found
 
 
@@ -163,11 +170,12 @@ def colab_extras(nb: nbformat.NotebookNode, pins: dict[str, str]) -> list[tuple[
         if name.startswith("lessons_lib."):
             modules |= _lessons_lib_imports(name.split(".")[1], seen)
     distributions = importlib.metadata.packages_distributions()
+    preinstalled = {_normal(d) for d in COLAB_PREINSTALLED}
     extras: dict[str, str] = {}
     for top in sorted({name.split(".")[0] for name in modules}):
         for dist in distributions.get(top, []):
             key = _normal(dist)
-            if key in pins and key not in {_normal(d) for d in COLAB_PREINSTALLED}:
+            if key in pins and key not in preinstalled:
                 extras[top] = pins[key]
     return sorted(extras.items())
 
@@ -207,6 +215,10 @@ def apply_setup(nb: nbformat.NotebookNode, chapter: str, source: str) -> bool:
     Old setup cells are removed first, so the tool can be run again and again.
     """
     before = nbformat.writes(nb)
+    if nb.nbformat_minor < 5:  # cell ids (which the setup cell has) came with nbformat 4.5
+        nb.nbformat_minor = 5
+        for index, cell in enumerate(nb.cells):
+            cell.setdefault("id", f"cell-{index}")
     nb.cells = [cell for cell in nb.cells if not is_setup_cell(cell)]
     first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells))
     nb.cells.insert(first_code, setup_cell(source))

@@ -45,6 +45,7 @@ class TrainedClassifier:
     fit_seconds: float
     from_cache: bool
     path: Path | None
+    fit_cpu_seconds: float = 0.0
 
 
 def build_classifier(vocab_size: int, max_len: int, *, cell: str = "gru", units: int = 32,
@@ -74,19 +75,23 @@ class _EpochLog(keras.callbacks.Callback):
 
     def __init__(self, label: str, quiet: bool) -> None:
         super().__init__()
-        self.label, self.quiet, self.seconds, self._start = label, quiet, [], 0.0
+        self.label, self.quiet = label, quiet
+        self.seconds: list[float] = []
+        self.cpu_seconds: list[float] = []
+        self._start = self._cpu_start = 0.0
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._start = time.perf_counter()
+        self._start, self._cpu_start = time.perf_counter(), time.process_time()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.seconds.append(time.perf_counter() - self._start)
+        self.cpu_seconds.append(time.process_time() - self._cpu_start)
         if not self.quiet:
             logs = logs or {}
             values = "  ".join(f"{k} {logs[k]:.4f}" for k in
                                ("loss", "accuracy", "val_loss", "val_accuracy") if k in logs)
-            print(f"{self.label}  epoch {epoch + 1}  {values}  ({self.seconds[-1]:.0f} s)",
-                  flush=True)
+            print(f"{self.label}  epoch {epoch + 1}  {values}  ({self.seconds[-1]:.0f} s, "
+                  f"{self.cpu_seconds[-1]:.0f} CPU-s)", flush=True)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -116,7 +121,7 @@ def _load(path: Path, settings: dict[str, Any]) -> TrainedClassifier | None:
         warnings.warn(f"ignoring the cached classifier {path}: {exc}", stacklevel=3)
         return None
     return TrainedClassifier(model, settings, meta["history"], float(meta["fit_seconds"]),
-                             True, path)
+                             True, path, float(meta.get("fit_cpu_seconds", 0.0)))
 
 
 def _arch(settings: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +140,9 @@ def train_classifier(x_train: np.ndarray, y_train: np.ndarray, *, vocab_size: in
 
     Training stops when the validation accuracy has not improved for ``patience`` epochs and
     keeps the weights of the best epoch. ``fit_seconds`` is the wall time of ``fit`` (XLA
-    compilation included) on the machine that trained it, stored with the weights.
+    compilation included) on the machine that trained it and ``fit_cpu_seconds`` the CPU time
+    of this process meanwhile, summed over its threads (on a machine shared with other work it
+    says more about the cost than the wall time); both are stored with the weights.
     """
     x_train, y_train = training.check_data(x_train, y_train, vocab_size)
     settings = {"vocab_size": int(vocab_size), "max_len": int(x_train.shape[1]), "cell": cell,
@@ -156,18 +163,18 @@ def train_classifier(x_train: np.ndarray, y_train: np.ndarray, *, vocab_size: in
     log = _EpochLog(model.name, quiet)
     stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=patience,
                                          restore_best_weights=True)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     result = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs,
                        validation_split=validation_split, validation_batch_size=EVAL_BATCH_SIZE,
                        callbacks=[log, stop], verbose=0)
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     history = {k: [float(v) for v in vals] for k, vals in result.history.items()}
-    history["epoch_seconds"] = log.seconds
+    history["epoch_seconds"], history["epoch_cpu_seconds"] = log.seconds, log.cpu_seconds
     trained = TrainedClassifier(model, settings, history, seconds, False,
-                                path if cache else None)
+                                path if cache else None, cpu_seconds)
     if cache:
         meta = {"format": CACHE_FORMAT, "settings": settings, "history": history,
-                "fit_seconds": seconds}
+                "fit_seconds": seconds, "fit_cpu_seconds": cpu_seconds}
         buffer = io.BytesIO()
         np.savez(buffer, meta=np.array(json.dumps(meta)),
                  **{f"w{i:03d}": w for i, w in enumerate(model.get_weights())})

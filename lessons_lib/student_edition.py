@@ -2,10 +2,13 @@
 
 ``python -m lessons_lib.student_edition OUT_DIR`` writes each chapter of ``book/`` to
 ``OUT_DIR`` with the solution cells removed, the exercise stubs and check cells left in place
-and all outputs stripped, ready to hand out. It also writes what a student needs beside the
-notebooks: the files the chapters read from ``book/`` (pictures, small data files), a
-``requirements.txt`` that installs ``lessons_lib`` from the course's repository (as set in
-``_config.yml``) instead of from a local checkout, and a short ``README.md``.
+and all outputs stripped, ready to hand out. The book's exercise directives, which Jupyter and
+Colab would show as code blocks, become plain headings (``#### Exercise: title (`ex-...`)``).
+
+It also writes what a student needs beside the notebooks: the files the chapters read from
+``book/`` (pictures, small data files), a ``requirements.txt`` that installs ``lessons_lib``
+from the course's repository (as set in ``_config.yml``) instead of from a local checkout,
+and a short ``README.md``.
 
 A solution, in the layout of CONTRIBUTING.md, runs from a markdown cell that opens with a
 ``{solution-start}`` directive through the markdown cell holding ``{solution-end}``, both
@@ -30,6 +33,13 @@ _FENCE = r"^\s*(?:`{3,}|:{3,})\s*"
 _SOLUTION_START = re.compile(_FENCE + r"\{solution-start\}", re.MULTILINE)
 _SOLUTION_END = re.compile(_FENCE + r"\{solution-end\}", re.MULTILINE)
 _SOLUTION_WHOLE = re.compile(_FENCE + r"\{solution\}", re.MULTILINE)
+# A whole fenced directive block: opening fence, option lines (":key: value"), closing fence.
+_EXERCISE_START_BLOCK = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\s*\{exercise-start\}(?P<title>[^\n]*)\n"
+    r"(?P<options>(?:\s*:[^\n]*\n)*)"
+    r"\s*(?P=fence)[ \t]*$", re.MULTILINE)
+_EXERCISE_END_BLOCK = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\s*\{exercise-end\}[^\n]*\n\s*(?P=fence)[ \t]*$", re.MULTILINE)
 _SKIP_DIRS = {"_build", ".ipynb_checkpoints", "__pycache__"}
 
 STUDENT_NOTE = (
@@ -77,10 +87,36 @@ def remove_solutions(nb: nbformat.NotebookNode, name: str = "notebook") -> int:
     return removed
 
 
+def _exercise_heading(match: re.Match[str]) -> str:
+    """``#### Exercise: <title> (`<label>`)`` for one ``{exercise-start}`` block."""
+    label = re.search(r"^\s*:label:\s*(\S+)", match.group("options") or "", re.MULTILINE)
+    title = match.group("title").strip()
+    heading = f"#### Exercise: {title}" if title else "#### Exercise"
+    return f"{heading} (`{label.group(1)}`)" if label else heading
+
+
+def plain_exercises(nb: nbformat.NotebookNode) -> None:
+    """Turn the ``{exercise-start}``/``{exercise-end}`` fences into plain markdown, in place.
+
+    Jupyter and Colab do not know these directives and would show them as code blocks; in the
+    handout an exercise opens with a heading that names its label instead.
+    """
+    kept = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = _EXERCISE_START_BLOCK.sub(_exercise_heading, cell.source)
+            cell.source = _EXERCISE_END_BLOCK.sub("", cell.source).strip()
+            if not cell.source:
+                continue
+        kept.append(cell)
+    nb.cells = kept
+
+
 def student_notebook(nb: nbformat.NotebookNode, chapter: str) -> nbformat.NotebookNode:
     """The student edition of one chapter: solutions removed, outputs stripped, a note added."""
     nb = nbformat.from_dict(nb)  # a deep copy: the book's chapter stays untouched
     removed = remove_solutions(nb, chapter)
+    plain_exercises(nb)
     strip_notebook(nb)
     if removed:
         title = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), -1)

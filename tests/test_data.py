@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from lessons_lib import data
+from lessons_lib.exercises import exercises_for, run_check
 
 # (split, sentiment, id, rating, text); ids deliberately out of order in the archive.
 REVIEWS = [
@@ -366,3 +367,71 @@ def test_the_real_archive(monkeypatch):
         expected = [index.get(w, data.OOV) for w in data.tokenize(texts[i])]
         assert corpus.train.review(i).tolist() == expected
     assert np.array_equal(data.encode_review(texts[:50]), x_train[:50])
+
+
+# --- the exercise checks of chapters 3 and 4 --------------------------------------------------
+
+
+def stub(*args):
+    raise NotImplementedError
+
+
+def right_oov_share(x):
+    x = np.asarray(x)
+    return float((x[x >= 2] == 2).mean())
+
+
+def right_pad_front(ids, max_len):
+    kept = np.asarray(ids, dtype=np.int32)[-max_len:]
+    return np.concatenate([np.zeros(max_len - len(kept), dtype=np.int32), kept])
+
+
+def right_one_hot(ids, size):
+    out = np.zeros((len(ids), size))
+    out[np.arange(len(ids)), ids] = 1
+    return out
+
+
+def right_nearest(vectors, i, k):
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    return [int(j) for j in np.argsort(-(unit @ unit[i])) if j != i][:k]
+
+
+def dot_nearest(vectors, i, k):
+    return [int(j) for j in np.argsort(-(vectors @ vectors[i])) if j != i][:k]
+
+
+def test_the_chapters_register_their_exercises():
+    assert exercises_for("03_imdb_data") == ["ex-oov-share", "ex-pad-front"]
+    assert exercises_for("04_embeddings") == ["ex-one-hot", "ex-nearest"]
+
+
+@pytest.mark.parametrize("label,right,wrongs", [
+    ("ex-oov-share", right_oov_share, [
+        (lambda x: float((np.asarray(x) == 2).mean()), "padding and start too"),
+        (lambda x: 100 * right_oov_share(x), "not a percentage"),
+        (lambda x: "a lot", "one number"),
+    ]),
+    ("ex-pad-front", right_pad_front, [
+        (lambda ids, n: np.array((list(ids) + [0] * n)[:n]), "zeros go in front"),
+        (lambda ids, n: np.array(([0] * n + list(ids[:n]))[-n:]), "not the first"),
+        (lambda ids, n: np.zeros(n + 1), "shape"),
+    ]),
+    ("ex-one-hot", right_one_hot, [
+        (lambda ids, size: np.ones((len(ids), size)), "single 1"),
+        (lambda ids, size: right_one_hot(ids, size).T, "shape"),
+    ]),
+    ("ex-nearest", right_nearest, [
+        (dot_nearest, "dot product"),
+        (lambda v, i, k: [i] + right_nearest(v, i, k)[:-1], "Leave the row itself out"),
+        (lambda v, i, k: right_nearest(v, i, k)[::-1], "wrong order"),
+    ]),
+])
+def test_exercise_checks_pass_fail_and_spot_stubs(label, right, wrongs):
+    assert run_check(label, right)["status"] == "passed"
+    assert run_check(label, stub)["status"] == "not attempted"
+    assert run_check(label, None)["status"] == "not attempted"
+    for wrong, feedback in wrongs:
+        verdict = run_check(label, wrong)
+        assert verdict["status"] == "failed", (label, verdict)
+        assert feedback in verdict["feedback"], verdict["feedback"]

@@ -203,3 +203,32 @@ def test_command_line_json_and_exit_status(workdir: Path, capsys: pytest.Capture
     assert "score: 2/2" in capsys.readouterr().out
     assert grade.main([str(path), "--expect", "passed"]) == 0
     assert grade.main([str(path), "--expect", "not attempted"]) == 1
+
+
+def test_kernel_runs_this_python_whatever_kernels_are_registered(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A user-level "python3" kernel pointing at a Python that does not exist.
+    spec_dir = tmp_path / "data" / "kernels" / "python3"
+    spec_dir.mkdir(parents=True)
+    (spec_dir / "kernel.json").write_text(json.dumps({
+        "argv": ["/nonexistent/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "elsewhere", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("JUPYTER_PREFER_ENV_PATH", "0")  # the user's kernels win, as outside a venv
+    from jupyter_client.kernelspec import KernelSpecManager
+    assert KernelSpecManager().get_kernel_spec("python3").argv[0] == "/nonexistent/python"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import sys\nprint(sys.executable)")])
+    assert grade.execute(nb, tmp_path, cell_timeout=60, timeout=120) == "completed"
+    assert nb.cells[0].outputs[0]["text"].strip() == sys.executable
+
+
+def test_a_chapter_without_exercises_is_nothing_to_grade(tmp_path: Path) -> None:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")])
+    nb.metadata["lessons"] = {"chapter": "00_no_exercises"}
+    path = tmp_path / "00_no_exercises.ipynb"
+    nbformat.write(nb, path)
+    report = grade.grade_file(path)
+    assert report.execution.startswith("nothing to grade") and not report.all_passed
+    assert grade.main([str(path)]) == 1  # grading it is a mistake...
+    assert grade.main([str(path), "--expect", "passed"]) == 0  # ...checking the book is not

@@ -4,13 +4,17 @@ These are static checks of the chapters that exist (executing them is nbval's jo
 Makefile): a title first; the Colab setup cell up to date with ``_config.yml``; outputs
 stripped; no state taken from another chapter (no ``%run`` or ``%store``, no path naming another
 chapter's files or a sibling folder, no import of a local module or of a package that is not
-installed); every exercise label with a registered check and every registered check with an
-exercise and a check cell; and solutions that the student edition can cut out cleanly.
+installed by requirements.txt); every exercise label with a registered check and every
+registered check with an exercise and a check cell; solutions that the student edition can cut
+out cleanly; and no cell on the page that needs a cell hidden from it (Live Code runs only the
+cells on the page).
 """
 
 from __future__ import annotations
 
 import ast
+import functools
+import importlib.metadata
 import importlib.util
 import re
 import sys
@@ -18,6 +22,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from packaging.requirements import Requirement
 
 from lessons_lib import exercises, grade, setup_cells, strip_outputs, student_edition
 
@@ -97,9 +102,38 @@ def cross_chapter_problems(nb: nbformat.NotebookNode, chapter: str) -> list[str]
     return problems
 
 
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+@functools.cache
+def reader_distributions() -> frozenset[str]:
+    """What a reader's environment holds: requirements.txt, lessons_lib, and their dependencies.
+
+    This is what Binder installs; the development extras (pytest, nbval, ...) are not in it.
+    """
+    todo = [*setup_cells.pinned_requirements(ROOT / "requirements.txt"), "lessons_lib"]
+    seen: set[str] = set()
+    while todo:
+        name = _normal(todo.pop())
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            requires = importlib.metadata.distribution(name).requires or []
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        for line in requires:
+            requirement = Requirement(line)
+            if not requirement.marker or requirement.marker.evaluate({"extra": ""}):
+                todo.append(requirement.name)
+    return frozenset(seen)
+
+
 def import_problems(nb: nbformat.NotebookNode) -> list[str]:
     """Imports a chapter opened alone could not satisfy: local files, missing packages."""
     local = {p.stem for p in BOOK.glob("*.py")} | {p.name for p in BOOK.iterdir() if p.is_dir()}
+    owners = importlib.metadata.packages_distributions()
     problems = []
     for name in sorted(setup_cells.notebook_imports(nb)):
         top = name.split(".")[0]
@@ -110,8 +144,13 @@ def import_problems(nb: nbformat.NotebookNode) -> list[str]:
             if not (ROOT / "lessons_lib" / f"{module}.py").is_file() and not hasattr(
                     importlib.import_module("lessons_lib"), module):
                 problems.append(f"imports {name!r}, which lessons_lib does not have")
-        elif top not in sys.stdlib_module_names and importlib.util.find_spec(top) is None:
+        elif top in sys.stdlib_module_names:
+            continue
+        elif importlib.util.find_spec(top) is None:
             problems.append(f"imports {top!r}, which is not installed (add it to requirements)")
+        elif owners.get(top) and not {_normal(d) for d in owners[top]} & reader_distributions():
+            problems.append(f"imports {top!r}, which only the development tools install, not "
+                            "requirements.txt (Binder and readers would lack it)")
     return problems
 
 
@@ -152,7 +191,8 @@ def test_student_edition_keeps_stubs_and_checks(path: Path) -> None:
     student = student_edition.student_notebook(nb, path.stem)
     text = "\n".join(c.source for c in student.cells)
     assert "{solution" not in text, f"{path.name}: a solution survived the student edition"
-    assert exercise_labels(student) == exercise_labels(nb)
+    for label in exercise_labels(nb):
+        assert f"(`{label}`)" in text, f"{path.name}: the heading of {label} is missing"
     for label in exercises.exercises_for(path.stem):
         assert any(label in grade.checked_labels(c.source) for c in code_cells(student)), (
             f"{path.name}: the check cell of {label} is inside a solution")
@@ -218,7 +258,8 @@ def bad_chapter() -> nbformat.NotebookNode:
         md("# Bad\n\n```{exercise-start}\n:label: ex-nobody-checks\n```"),
         code("%run 03_imdb_data.ipynb"),
         code('import numpy as np\nx = np.load("../05_four_models/weights.npy")'),
-        code("import surely_not_a_package_xyz\nfrom lessons_lib.no_such_module import f"),
+        code("import surely_not_a_package_xyz\nfrom lessons_lib.no_such_module import f\n"
+             "import nbval"),
         code("secret = 41", metadata={"tags": ["remove-cell"]}),
         code("print(secret + 1)"),
         code('check("ex-nobody-checks", x)'),
@@ -231,6 +272,7 @@ def test_the_rules_catch_a_bad_chapter() -> None:
     assert "%run" in crossing and "05_four_models" in crossing and "outside" in crossing
     imports = " ".join(import_problems(nb))
     assert "surely_not_a_package_xyz" in imports and "no_such_module" in imports
+    assert "'nbval', which only the development tools install" in imports
     assert "numpy" not in imports
     assert "registered" in " ".join(exercise_problems(nb, "99_bad"))
     assert hidden_dependencies(nb) == [

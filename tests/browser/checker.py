@@ -2,11 +2,13 @@
 
 ``check_site(html_dir)`` serves ``html_dir`` on localhost, opens every page in Debian's Chromium
 through Playwright, and returns a list of ``Problem``: a JavaScript error or console error, a
-request to the local server that failed (a 404), an image that did not load, math left as raw
-LaTeX or a MathJax error, a code cell whose output is an error, a solution dropdown that does
-not open, a page missing from the table of contents. ``check_links(html_dir)`` checks, without a
-browser or network, that every local ``href``/``src`` resolves to a file and every ``#anchor``
-exists on its page. A screenshot of each page is saved when ``screenshot_dir`` is given.
+request to the local server that failed (a 404), an image that did not load, a figure without a
+caption, math left as raw LaTeX or a MathJax error, a code cell whose output is an error, a
+solution dropdown that does not open, a page missing from the table of contents.
+``check_links(html_dir)`` checks, without a browser or network, that every local ``href``/``src``
+resolves to a file and every ``#anchor`` exists on its page; ``check_launch_links`` that every
+Colab/Binder button opens a notebook that exists in the repository. A screenshot of each page
+is saved when ``screenshot_dir`` is given.
 
 The network is deterministic: the only requests that leave the page are to the local server.
 MathJax, which the pages load from a CDN, is answered from a local copy (the PyPI package
@@ -40,6 +42,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--disable-dev-shm-usage",
 ]
 # Pages Sphinx writes that are not chapters: they are checked for errors but need no toc entry.
 SPECIAL_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
@@ -152,6 +155,14 @@ async () => {
     if (!img.complete || img.naturalWidth === 0) out.images.push(img.currentSrc || img.src);
     else out.loaded += 1;
   }
+  // Every figure a chapter draws has a caption (cell metadata mystnb.figure.caption).
+  out.uncaptioned = [];
+  for (const img of article.querySelectorAll('.cell_output img')) {
+    const caption = img.closest('figure')?.querySelector('figcaption');
+    if (!caption || !caption.textContent.trim()) {
+      out.uncaptioned.push(img.getAttribute('src'));
+    }
+  }
   for (const node of article.querySelectorAll(
       '.cell_output .traceback, .cell_output .output.error, .cell_output .output.stderr, ' +
       '.cell_output .output.stream')) {
@@ -241,12 +252,19 @@ def check_page(context, base: str, name: str, screenshot_dir: Path | None,
     page.on("pageerror", lambda err: problems.append(Problem(name, "js-error", str(err)[:300])))
     page.on("response", on_response)
     page.on("requestfailed", on_failed)
-    page.goto(base + name, wait_until="load", timeout=PAGE_TIMEOUT_MS)
-    probe = page.evaluate(PAGE_PROBE)
+    try:
+        page.goto(base + name, wait_until="load", timeout=PAGE_TIMEOUT_MS)
+        probe = page.evaluate(PAGE_PROBE)
+    except Exception as err:  # noqa: BLE001 - a page that does not load is one problem
+        problems.append(Problem(name, "load", f"{type(err).__name__}: {str(err)[:300]}"))
+        page.close()
+        return set()
     problems += [Problem(name, "math", m) for m in probe["math"]]
     problems += [Problem(name, "raw-math", m) for m in probe["raw"]]
     problems += [Problem(name, "image", f"did not load: {src}") for src in probe["images"]]
     problems += [Problem(name, "cell-error", m) for m in probe["errors"]]
+    problems += [Problem(name, "caption", f"figure without a caption: {src}")
+                 for src in probe["uncaptioned"]]
     nav = set(page.evaluate(NAV_LINKS))
     if screenshot_dir is not None:
         shot = screenshot_dir / (name.replace("/", "__").removesuffix(".html") + ".png")
@@ -400,16 +418,48 @@ def check_links(html_dir: Path) -> list[Problem]:
     return problems
 
 
+# Where a launch button says the chapter's notebook is, inside the repository.
+LAUNCH_PATTERNS = [
+    re.compile(r"^https://colab\.research\.google\.com/github/[^/]+/[^/]+/blob/[^/]+/(?P<path>[^?#]+)"),
+    re.compile(r"^https://mybinder\.org/v2/gh/[^?]+\?.*urlpath=(?:lab/tree|tree)/(?P<path>[^&#]+)"),
+]
+
+
+def check_launch_links(html_dir: Path, repo_root: Path) -> list[Problem]:
+    """Every Colab/Binder launch button opens a notebook that exists in the repository.
+
+    Offline: the file named in the button's URL must exist under ``repo_root`` (the URL's
+    repository and branch are the configured ones; that they are published is not checked).
+    """
+    html_dir, problems = Path(html_dir).resolve(), []
+    for page in sorted(html_dir.rglob("*.html")):
+        name = page.relative_to(html_dir).as_posix()
+        if name.split("/")[0] in SKIP_DIRS:
+            continue
+        for link in _parse(page).links:
+            for pattern in LAUNCH_PATTERNS:
+                match = pattern.match(link)
+                if match:
+                    path = unquote(match["path"]).removeprefix("./")
+                    if not (repo_root / path).is_file():
+                        problems.append(Problem(name, "launch", f"{link} -> no {path} in repo"))
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     """Check a built book from the command line; exit 1 when anything is broken."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("html_dir", type=Path)
     parser.add_argument("--screenshots", type=Path, default=None)
     parser.add_argument("--toc", type=Path, default=None, help="the book's _toc.yml")
+    parser.add_argument("--repo", type=Path, default=None,
+                        help="repository root, to check the launch buttons' notebooks")
     args = parser.parse_args(argv)
     toc = toc_entries(args.toc) if args.toc else None
     report = check_site(args.html_dir, args.screenshots, toc)
     problems = report.problems + check_links(args.html_dir)
+    if args.repo:
+        problems += check_launch_links(args.html_dir, args.repo)
     for problem in problems:
         print(problem)
     for name, seen in report.seen.items():

@@ -45,3 +45,8 @@ def test_every_page_renders_without_errors(html: Path) -> None:
 def test_internal_links_and_anchors_resolve(html: Path) -> None:
     problems = checker.check_links(html)
     assert not problems, f"{len(problems)} dead internal links:\n{_listing(problems)}"
+
+
+def test_launch_buttons_open_notebooks_that_exist(html: Path) -> None:
+    problems = checker.check_launch_links(html, REPO)
+    assert not problems, f"{len(problems)} launch buttons to nowhere:\n{_listing(problems)}"

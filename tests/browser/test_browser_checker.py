@@ -7,6 +7,7 @@ with one thing broken, are each reported with the right kind of problem.
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -37,6 +38,8 @@ BREAKAGES = {
         "dropdown"),
     "no_toggle.html": (lambda h: h.replace("'.toggle, .admonition.dropdown'", "'.nothing'"),
                        "dropdown"),
+    "no_caption.html": (lambda h: re.sub(r"<figcaption>.*?</figcaption>", "", h, flags=re.S),
+                        "caption"),
     "missing_script.html": (lambda h: h.replace("_static/togglebutton.js", "_static/gone.js"),
                             "request"),
 }
@@ -103,3 +106,13 @@ def test_toc_entries_reads_nested_toc(tmp_path: Path) -> None:
     toc.write_text("format: jb-book\nroot: book/intro\nparts:\n  - caption: A\n    chapters:\n"
                    "      - file: book/01_a\n        sections:\n          - file: book/01b.md\n")
     assert checker.toc_entries(toc) == ["book/intro.html", "book/01_a.html", "book/01b.html"]
+
+
+def test_launch_button_to_a_missing_notebook(toy_html: Path, tmp_path: Path) -> None:
+    (tmp_path / "toy.ipynb").write_text("{}")
+    assert checker.check_launch_links(toy_html, tmp_path) == []
+    (tmp_path / "toy.ipynb").unlink()
+    problems = checker.check_launch_links(toy_html, tmp_path)
+    assert {p.page for p in problems} == {"toy.html"}
+    assert all(p.kind == "launch" and "no toy.ipynb" in p.detail for p in problems)
+    assert len(problems) == 2  # Colab and Binder

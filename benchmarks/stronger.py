@@ -1,0 +1,80 @@
+"""Training time and test accuracy of chapter 10's classifiers, measured from scratch.
+
+Trains the chapter's masked bidirectional GRU (20,000 ids, reviews cut to 200 words) without
+the model cache, so the time is a real training time on this machine, and fits the TF-IDF +
+logistic regression baseline. Each row: model, test accuracy on the 25,000 test reviews,
+training seconds (wall time of ``fit``, XLA compilation included), epochs, peak resident memory
+of this process so far, and whether it met the chapter's goal (accuracy >= 0.88 within 300 s
+of training; the baseline row has no goal).
+
+Run as a script to print a table (``--json PATH`` also saves it); ``run()`` returns the rows.
+A measurement, not a test: a slow machine does not fail it, a row says ``ok: False``.
+Needs the IMDB data (``LESSONS_IMDB_ARCHIVE`` or the cache).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+GOAL_ACCURACY = 0.88
+GOAL_SECONDS = 300.0
+STRONG = {"vocab_size": 20000, "max_len": 200}
+
+
+def _peak_mb() -> float:
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux: KiB
+
+
+def run() -> list[dict]:
+    """Train the chapter's models from scratch; return one row per model."""
+    from lessons_lib import data, stronger
+
+    rows = []
+    (train_texts, y_train), (test_texts, y_test) = data.load_imdb_texts()
+    tfidf = stronger.tfidf_baseline(train_texts, y_train, test_texts, y_test)
+    rows.append({"model": "tfidf_logreg", "test_accuracy": round(tfidf["accuracy"], 4),
+                 "train_s": round(tfidf["fit_seconds"], 1), "epochs": None,
+                 "peak_mb": _peak_mb(), "ok": None})
+    (x_train, y_train), (x_test, y_test) = data.load_imdb(**STRONG)
+    start = time.perf_counter()
+    trained = stronger.train_classifier(x_train, y_train, vocab_size=STRONG["vocab_size"],
+                                        cell="gru", bidirectional=True, cache=False,
+                                        verbose=True)
+    wall = time.perf_counter() - start
+    accuracy = stronger.accuracy(trained, x_test, y_test)
+    rows.append({"model": "bigru_masked_20k_200", "test_accuracy": round(accuracy, 4),
+                 "train_s": round(trained.fit_seconds, 1), "wall_s": round(wall, 1),
+                 "epochs": len(trained.history["loss"]), "peak_mb": _peak_mb(),
+                 "ok": accuracy >= GOAL_ACCURACY and trained.fit_seconds <= GOAL_SECONDS})
+    return rows
+
+
+def print_table(rows: list[dict]) -> None:
+    """Print the rows as an aligned table."""
+    print(f"{'model':<24}{'test acc':>10}{'train s':>10}{'epochs':>8}{'peak MB':>10}{'ok':>7}")
+    for row in rows:
+        print(f"{row['model']:<24}{row['test_accuracy']:>10.4f}{row['train_s']:>10.1f}"
+              f"{row['epochs'] if row['epochs'] is not None else '-':>8}"
+              f"{row['peak_mb']:>10.0f}{row['ok'] if row['ok'] is not None else '-'!s:>7}")
+    print(f"(goal: test accuracy >= {GOAL_ACCURACY} within {GOAL_SECONDS:.0f} s of training; "
+          f"{os.cpu_count()} CPU cores)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", help="also save the rows to this file")
+    args = parser.parse_args()
+    rows = run()
+    print_table(rows)
+    if args.json:
+        with open(args.json, "w") as handle:
+            json.dump(rows, handle, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+"""Tests of lessons_lib.gated_cells: numpy LSTM and GRU layers equal to Keras'."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lessons_lib import gated_cells, memory_task
+from lessons_lib.exercises import run_check
+
+keras = pytest.importorskip("keras")
+
+SETTINGS = [
+    (keras.layers.LSTM, gated_cells.LSTM, {}),
+    (keras.layers.GRU, gated_cells.GRU, {}),
+    (keras.layers.GRU, gated_cells.GRU, {"reset_after": False}),
+]
+
+
+def _keras_layer(keras_class, units: int, features: int, seed: int, **settings):
+    """A built Keras layer with random (not initial) biases, so every weight matters."""
+    keras.utils.set_random_seed(seed)
+    layer = keras_class(units, **settings)
+    layer(np.zeros((1, 2, features), dtype="float32"))
+    weights = layer.get_weights()
+    weights[-1] = np.random.default_rng(seed).normal(scale=0.5, size=weights[-1].shape)
+    layer.set_weights([w.astype("float32") for w in weights])
+    return layer
+
+
+@pytest.mark.parametrize("keras_class, numpy_class, settings", SETTINGS)
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_from_keras_reproduces_keras(keras_class, numpy_class, settings,
+                                     return_sequences: bool) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 6, 4)).astype("float32")
+    layer = _keras_layer(keras_class, 5, 4, seed=1, return_sequences=return_sequences,
+                         **settings)
+    ours = numpy_class.from_keras(layer)
+    batched = ours.forward(x, return_sequences=return_sequences)
+    single = ours.forward(x[1], return_sequences=return_sequences)
+    expected = np.asarray(layer(x))
+    assert batched.shape == expected.shape
+    assert single.shape == expected.shape[1:]
+    assert np.abs(batched - expected).max() < 1e-4
+    assert np.abs(single - expected[1]).max() < 1e-4
+    assert gated_cells.parameter_count(ours) == layer.count_params()
+
+
+def test_default_gru_is_reset_after_with_two_bias_rows() -> None:
+    layer = _keras_layer(keras.layers.GRU, 3, 2, seed=2)
+    assert layer.get_weights()[2].shape == (2, 9)
+    gru = gated_cells.GRU.from_keras(layer)
+    assert gru.reset_after
+    np.testing.assert_allclose(gru.b_rec["h"], layer.get_weights()[2][1, 6:9])
+
+
+def test_gate_order_matters() -> None:
+    """Swapping two gates' weights breaks the equivalence, so the test above can fail."""
+    x = np.random.default_rng(3).normal(size=(2, 5, 3))
+    layer = _keras_layer(keras.layers.LSTM, 4, 3, seed=3)
+    lstm = gated_cells.LSTM.from_keras(layer)
+    lstm.W["i"], lstm.W["f"] = lstm.W["f"], lstm.W["i"]
+    assert np.abs(lstm.forward(x) - np.asarray(layer(x))).max() > 1e-3
+
+
+def test_fresh_layers_have_keras_like_shapes_and_run() -> None:
+    lstm = gated_cells.LSTM(3, 4, seed=0)
+    gru = gated_cells.GRU(3, 4, seed=0)
+    x = np.random.default_rng(0).normal(size=(2, 6, 3))
+    for layer in (lstm, gru):
+        out = layer.forward(x, return_sequences=True)
+        assert out.shape == (2, 6, 4) and np.all(np.abs(out) < 1)
+        np.testing.assert_allclose(layer.forward(x), out[:, -1])
+    assert gated_cells.parameter_count(lstm) == 4 * (4 * 3 + 16 + 4)
+    assert gated_cells.parameter_count(gru) == 3 * (4 * 3 + 16 + 8)
+
+
+def test_bad_inputs_raise_clear_errors() -> None:
+    lstm = gated_cells.LSTM(3, 4, seed=0)
+    with pytest.raises(ValueError, match="expected 3 input features on the last axis"):
+        lstm.forward(np.zeros((5, 2)))
+    with pytest.raises(ValueError, match="got a 1-D array"):
+        lstm.forward(np.zeros(5))
+    with pytest.raises(ValueError, match="at least one time step"):
+        lstm.forward(np.zeros((2, 0, 3)))
+    with pytest.raises(ValueError, match="units must be a positive integer"):
+        gated_cells.GRU(3, 0)
+    lstm.U["o"] = np.zeros((4, 5))
+    with pytest.raises(ValueError, match=r"expected U\['o'\] of shape \(4, 4\), got \(4, 5\)"):
+        lstm.forward(np.zeros((5, 3)))
+
+
+def test_from_keras_rejects_the_wrong_layer_or_weights() -> None:
+    with pytest.raises(ValueError, match="expected a keras.layers.GRU, got LSTM"):
+        gated_cells.GRU.from_keras(_keras_layer(keras.layers.LSTM, 2, 2, seed=0))
+    with pytest.raises(ValueError, match="call the layer on an input first"):
+        gated_cells.LSTM.from_keras(keras.layers.LSTM(2))
+    with pytest.raises(ValueError, match="recurrent_activation='sigmoid'"):
+        gated_cells.LSTM.from_keras(_keras_layer(keras.layers.LSTM, 2, 2, seed=0,
+                                                 recurrent_activation="hard_sigmoid"))
+
+    class FakeGRU:
+        reset_after = True
+
+        def get_weights(self):
+            return [np.zeros((3, 6)), np.zeros((2, 6)), np.zeros(6)]
+
+    FakeGRU.__name__ = "GRU"
+    with pytest.raises(ValueError, match=r"expected a bias of shape \(2, 6\)"):
+        gated_cells.GRU.from_keras(FakeGRU())
+
+    class FakeLSTM:
+        def get_weights(self):
+            return [np.zeros((3, 8)), np.zeros((3, 8)), np.zeros(8)]
+
+    FakeLSTM.__name__ = "LSTM"
+    with pytest.raises(ValueError, match=r"expected a recurrent kernel of shape \(2, 8\)"):
+        gated_cells.LSTM.from_keras(FakeLSTM())
+
+
+def test_keras_recall_training_reports_a_result() -> None:
+    result = memory_task.train_keras_recall("GRU", gap=2, epochs=1, n_train=64, n_test=50)
+    assert result["cell"] == "GRU" and result["epochs"] == 1
+    assert 0.0 <= result["test_accuracy"] <= 1.0
+    with pytest.raises(ValueError, match="expected cell to be one of"):
+        memory_task.keras_recall_model("Transformer", gap=2)
+
+
+# --- the chapter's exercise checks -----------------------------------------------------------
+
+
+def _stub(*args):
+    raise NotImplementedError
+
+
+def _count(cell, m, u):
+    return {"SimpleRNN": u * m + u * u + u, "LSTM": 4 * (u * m + u * u + u),
+            "GRU": 3 * (u * m + u * u + 2 * u)}[cell]
+
+
+def test_count_exercise_check() -> None:
+    assert run_check("ex-gates-count", _count)["status"] == "passed"
+    assert run_check("ex-gates-count", _stub)["status"] == "not attempted"
+    one_bias = run_check("ex-gates-count",
+                         lambda c, m, u: 3 * (u * m + u * u + u) if c == "GRU" else _count(c, m, u))
+    assert one_bias["status"] == "failed" and "two bias rows" in one_bias["feedback"]
+
+
+def _gru_step(x_t, h_prev, W, U, b, b_rec):
+    s = gated_cells.sigmoid
+    z = s(W["z"] @ x_t + b["z"] + U["z"] @ h_prev + b_rec["z"])
+    r = s(W["r"] @ x_t + b["r"] + U["r"] @ h_prev + b_rec["r"])
+    n = np.tanh(W["h"] @ x_t + b["h"] + r * (U["h"] @ h_prev + b_rec["h"]))
+    return z * h_prev + (1 - z) * n
+
+
+def test_gru_step_exercise_check() -> None:
+    assert run_check("ex-gates-gru-step", _gru_step)["status"] == "passed"
+    assert run_check("ex-gates-gru-step", _stub)["status"] == "not attempted"
+
+    def swapped(x_t, h_prev, W, U, b, b_rec):
+        s = gated_cells.sigmoid
+        z = s(W["z"] @ x_t + b["z"] + U["z"] @ h_prev + b_rec["z"])
+        r = s(W["r"] @ x_t + b["r"] + U["r"] @ h_prev + b_rec["r"])
+        n = np.tanh(W["h"] @ x_t + b["h"] + r * (U["h"] @ h_prev + b_rec["h"]))
+        return (1 - z) * h_prev + z * n
+
+    verdict = run_check("ex-gates-gru-step", swapped)
+    assert verdict["status"] == "failed" and "swapped" in verdict["feedback"]
+    wrong_shape = run_check("ex-gates-gru-step", lambda *a: np.zeros(3))
+    assert wrong_shape["status"] == "failed"
