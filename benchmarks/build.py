@@ -40,8 +40,11 @@ GOALS_S = {"cold": 12 * 60.0, "warm": 90.0, "prose edit": 90.0}
 CHAPTER_GOAL_BYTES = 1.5e9
 
 
-def _copy_sources(dest: Path) -> Path:
-    """Copy what the book is built from into ``dest`` (no outputs, no caches)."""
+def _copy_sources(dest: Path, toc: Path | None = None) -> Path:
+    """Copy what the book is built from into ``dest`` (no outputs, no caches).
+
+    ``toc``: a table of contents to use instead of the book's ``_toc.yml``.
+    """
     for name in SOURCES:
         src = ROOT / name
         if src.is_dir():
@@ -49,6 +52,8 @@ def _copy_sources(dest: Path) -> Path:
                 "_build", ".ipynb_checkpoints", "__pycache__"))
         else:
             shutil.copy(src, dest / name)
+    if toc is not None:
+        shutil.copy(toc, dest / "_toc.yml")
     return dest
 
 
@@ -110,14 +115,15 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
-def run(keep: Path | None = None) -> list[dict]:
+def run(keep: Path | None = None, toc: Path | None = None) -> list[dict]:
     """Build the book cold, warm and after a prose edit; return one row per build and chapter.
 
     ``keep``: build there (it must not exist) and leave it, instead of a temporary folder.
+    ``toc``: build the chapters this ``_toc.yml`` lists instead of the book's.
     """
     with tempfile.TemporaryDirectory(prefix="bench-build-") as tmp:
         work = Path(keep) if keep else Path(tmp)
-        book = _copy_sources(work / "book-src")
+        book = _copy_sources(work / "book-src", toc)
         env = {**os.environ, "LESSONS_BOOK_BUILD": "1",
                "LESSONS_CACHE_DIR": str(work / "lessons-cache")}
         rows = []
@@ -148,13 +154,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("--keep", type=Path, default=None, help="build here and keep it")
+    parser.add_argument("--toc", type=Path, default=None, help="another _toc.yml to build")
     args = parser.parse_args()
-    rows = run(args.keep)
-    print(f"machine: {machine()}")
+    load = os.getloadavg()
+    rows = run(args.keep, args.toc)
+    # Other work on the machine slows the builds down: say how busy it was when they started.
+    print(f"machine: {machine()}; load average at start {load[0]:.1f} (1 min)")
     print(_table(rows))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"machine": machine(), "rows": rows}, indent=1))
+        args.json.write_text(json.dumps({"machine": machine(), "load_at_start": load[0],
+                                         "rows": rows}, indent=1))
 
 
 if __name__ == "__main__":

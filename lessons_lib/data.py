@@ -48,6 +48,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -214,16 +215,59 @@ class _Review:
     data: bytes
 
 
+def _tar_files(stream: BinaryIO) -> Iterator[tuple[str, bytes]]:
+    """The name and content of each regular file in an uncompressed tar stream.
+
+    A minimal reader of the tar format (ustar and GNU headers, GNU long names, pax ``path``
+    records), several times faster than ``tarfile`` on 50,000 small files. It raises
+    ``tarfile.ReadError`` for a header that is not a tar header and ``EOFError`` for a stream
+    that ends early.
+    """
+    long_name: str | None = None
+    while True:
+        header = stream.read(512)
+        if len(header) < 512:
+            raise EOFError("the archive ends before its end-of-archive marker")
+        if header.count(0) == 512:
+            return
+        try:
+            checksum = int(header[148:156].strip(b"\0 ") or b"-1", 8)
+            size = int(header[124:136].strip(b"\0 ") or b"0", 8)
+        except ValueError:
+            checksum, size = -1, 0
+        if checksum != sum(header[:148]) + 256 + sum(header[156:]):
+            raise tarfile.ReadError("a block that should be a tar header is not one")
+        content = stream.read(size)
+        if len(content) < size:
+            raise EOFError("the archive ends in the middle of a file")
+        stream.read(-size % 512)  # files are padded to whole 512-byte blocks
+        kind = header[156:157]
+        if kind == b"L":  # GNU: the next header's name is too long for it, and given here
+            long_name = content.rstrip(b"\0").decode("utf-8")
+        elif kind == b"x":  # pax: key=value records for the next header
+            match = re.search(rb"\d+ path=([^\n]*)\n", content)
+            long_name = match.group(1).decode("utf-8") if match else long_name
+        elif kind in (b"0", b"\0", b"7"):
+            name = header[:100].rstrip(b"\0").decode("utf-8")
+            prefix = header[345:500].rstrip(b"\0") if header[257:262] == b"ustar" else b""
+            if long_name is not None:
+                name, long_name = long_name, None
+            elif prefix:
+                name = prefix.decode("utf-8") + "/" + name
+            yield name, content
+        elif kind != b"g":
+            long_name = None  # directories, links: nothing to read
+
+
 def _iter_reviews(path: Path) -> Iterator[_Review]:
     """Stream the labelled reviews out of the tar.gz archive, in archive order."""
-    with tarfile.open(path, mode="r|gz") as archive:
-        for member in archive:
-            match = _MEMBER.match(member.name)
-            if match is None or not member.isfile():
-                continue
-            split, sentiment, review_id, rating = match.groups()
-            data = archive.extractfile(member).read()
-            yield _Review(split, int(sentiment == "pos"), int(review_id), int(rating), data)
+    with gzip.open(path, "rb") as stream:
+        for name, content in _tar_files(stream):
+            match = _MEMBER.match(name)
+            if match is not None:
+                split, sentiment, review_id, rating = match.groups()
+                yield _Review(split, int(sentiment == "pos"), int(review_id), int(rating),
+                              content)
 
 
 def _read_archive(path: Path) -> dict[str, list[_Review]]:
@@ -232,7 +276,7 @@ def _read_archive(path: Path) -> dict[str, list[_Review]]:
     try:
         for review in _iter_reviews(path):
             reviews[review.split].append(review)
-    except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+    except (tarfile.TarError, EOFError, zlib.error, OSError, UnicodeDecodeError) as exc:
         raise CorruptArchiveError(
             f"{path} is not a complete, readable {ARCHIVE_NAME} ({type(exc).__name__}: {exc}). "
             f"Download it again from {ORIGIN}, or point {ARCHIVE_ENV} at a good copy."
@@ -328,13 +372,20 @@ def _tokenize_split(items: list[_Review]) -> tuple[list[bytes], np.ndarray]:
     return flat, offsets
 
 
-def _provisional_ids(raw: dict[str, tuple[list[bytes], np.ndarray]]) -> tuple[dict, dict]:
-    """Number the distinct raw tokens in order of first appearance, in one C-level pass."""
+def _provisional_ids(reviews: dict[str, list[_Review]]) -> tuple[dict, dict, dict]:
+    """Number the distinct raw tokens in order of first appearance, in one C-level pass.
+
+    Returns the numbering (raw token -> number), and per split the reviews' numbers back to
+    back and their offsets. Each split's token list is dropped as soon as it is numbered.
+    """
     numbering: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
-    ids = {split: np.fromiter(map(numbering.__getitem__, flat), dtype=np.int32,
-                              count=len(flat))
-           for split, (flat, _) in raw.items()}
-    return numbering, ids
+    ids, offsets = {}, {}
+    for split in SPLITS:
+        flat, offsets[split] = _tokenize_split(reviews[split])
+        ids[split] = np.fromiter(map(numbering.__getitem__, flat), dtype=np.int32,
+                                 count=len(flat))
+        del flat
+    return numbering, ids, offsets
 
 
 def _vocabulary(numbering: dict[bytes, int], train_ids: np.ndarray) -> tuple:
@@ -369,8 +420,7 @@ def _build_corpus(path: Path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarr
     reviews = _read_archive(path)
     corpus: dict[str, np.ndarray] = {}
     texts: dict[str, np.ndarray] = {}
-    raw = {split: _tokenize_split(reviews[split]) for split in SPLITS}
-    numbering, provisional = _provisional_ids(raw)
+    numbering, provisional, raw_offsets = _provisional_ids(reviews)
     words, counts, remap = _vocabulary(numbering, provisional["train"])
     del numbering
     corpus["words"] = np.frombuffer(b"\n".join(words), dtype=np.uint8)
@@ -378,7 +428,7 @@ def _build_corpus(path: Path) -> tuple[dict[str, np.ndarray], dict[str, np.ndarr
     for split in SPLITS:
         items = reviews[split]
         order = np.random.default_rng(SHUFFLE_SEED).permutation(len(items))
-        ids, offsets = _drop_empty(remap[provisional[split]], raw[split][1])
+        ids, offsets = _drop_empty(remap[provisional[split]], raw_offsets[split])
         lengths = np.diff(offsets)[order]
         starts = offsets[:-1][order]
         corpus[f"{split}_tokens"] = _gather(ids, starts, lengths)

@@ -48,57 +48,82 @@ def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
 CELLS = ("SimpleRNN", "LSTM", "GRU")
 
 
-def keras_recall_model(cell: str, gap: int, units: int = 16, learning_rate: float = 0.01,
-                       seed: int = 0, jit_compile: bool = False):
-    """A compiled Keras model for the task: one recurrent layer of kind ``cell``, then a
-    sigmoid unit. Every cell gets the same size, optimiser and seed."""
+def keras_recall_model(gap: int, cells: tuple[str, ...] = CELLS, units: int = 16,
+                       learning_rate: float = 0.01, seed: int = 0):
+    """One compiled Keras model with a branch per recurrent cell, side by side.
+
+    Every branch reads the same input through its own recurrent layer (``units`` wide) into
+    its own sigmoid output, named after the cell. The branches share no weights, and the loss
+    is the sum of their losses, so each branch gets exactly the gradient it would get alone
+    and Adam (which scales every weight separately) updates it exactly as it would alone: the
+    cells are trained on the same batches, in the same order, with the same budget, at the
+    cost of one model instead of several.
+    """
     import keras
 
-    if cell not in CELLS:
-        raise ValueError(f"expected cell to be one of {CELLS}, got {cell!r}")
+    unknown = [cell for cell in cells if cell not in CELLS]
+    if unknown or not cells:
+        raise ValueError(f"expected cells from {CELLS}, got {cells!r}")
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential([
-        keras.Input(shape=(gap + 1, FEATURES)),
-        getattr(keras.layers, cell)(units),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ], name=f"{cell.lower()}_gap{gap}")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
-                  metrics=["accuracy"], jit_compile=jit_compile)
+    inputs = keras.Input(shape=(gap + 1, FEATURES))
+    outputs = {
+        cell: keras.layers.Dense(1, activation="sigmoid", name=cell)(
+            getattr(keras.layers, cell)(units, name=f"{cell.lower()}_layer")(inputs))
+        for cell in cells
+    }
+    model = keras.Model(inputs, outputs, name=f"recall_gap{gap}")
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                  loss={cell: "binary_crossentropy" for cell in cells},
+                  metrics={cell: ["accuracy"] for cell in cells})
     return model
 
 
-def train_keras_recall(cell: str, gap: int, epochs: int = 20, n_train: int = 1024,
-                       n_test: int = 1000, batch_size: int = 32, units: int = 16,
-                       learning_rate: float = 0.01, seed: int = 0,
-                       solved_at: float = 0.99, distractor_scale: float = 1.0) -> dict:
-    """Train one cell on the task with a fixed budget of ``epochs`` and measure it.
+def compare_cells_on_recall(gap: int, cells: tuple[str, ...] = CELLS, epochs: int = 25,
+                            n_train: int = 1024, n_test: int = 1000, batch_size: int = 32,
+                            units: int = 16, learning_rate: float = 0.01, seed: int = 0,
+                            solved_at: float = 0.99,
+                            distractor_scale: float = 1.0) -> list[dict]:
+    """Train the cells side by side on the task (``keras_recall_model``) and measure each.
 
-    Training stops early once the training accuracy of an epoch reaches ``solved_at`` (more
-    epochs could not change the verdict; this only saves time). Returns a dict with
-    ``test_accuracy`` (on fresh sequences), ``epochs`` (run), ``seconds`` and ``accuracy``
-    (the training accuracy of every epoch).
+    Training stops early once every cell has had a training epoch with accuracy of at least
+    ``solved_at`` (more epochs could not change the verdict; this only saves time). Returns one
+    dict per cell: ``cell``, ``gap``, ``test_accuracy`` (on ``n_test`` fresh sequences),
+    ``solved_epoch`` (the first epoch at ``solved_at``, or ``None``), ``epochs`` (run),
+    ``accuracy`` (the training accuracy of every epoch) and ``seconds`` (for all cells).
     """
     import time
 
     import keras
 
+    def accuracy_key(cell: str) -> str:
+        return f"{cell}_accuracy" if len(cells) > 1 else "accuracy"
+
     class StopWhenSolved(keras.callbacks.Callback):
+        best = dict.fromkeys(cells, 0.0)
+
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            if (logs or {}).get("accuracy", 0.0) >= solved_at:
+            logs = logs or {}
+            for cell in cells:
+                self.best[cell] = max(self.best[cell], logs.get(accuracy_key(cell), 0.0))
+            if min(self.best.values()) >= solved_at:
                 self.model.stop_training = True
 
     x, y = recall_task(n_train, gap, seed=seed, distractor_scale=distractor_scale)
     x_test, y_test = recall_task(n_test, gap, seed=seed + 1, distractor_scale=distractor_scale)
-    model = keras_recall_model(cell, gap, units=units, learning_rate=learning_rate, seed=seed)
+    model = keras_recall_model(gap, cells, units=units, learning_rate=learning_rate, seed=seed)
     start = time.perf_counter()
-    history = model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0,
-                        callbacks=[StopWhenSolved()])
-    probabilities = model.predict(x_test, batch_size=500, verbose=0)
-    return {
-        "cell": cell,
-        "gap": gap,
-        "test_accuracy": accuracy(probabilities, y_test),
-        "epochs": len(history.history["accuracy"]),
-        "seconds": time.perf_counter() - start,
-        "accuracy": [float(a) for a in history.history["accuracy"]],
-    }
+    history = model.fit(x, {cell: y for cell in cells}, batch_size=batch_size, epochs=epochs,
+                        verbose=0, callbacks=[StopWhenSolved()]).history
+    predictions = model(x_test, training=False)
+    seconds = time.perf_counter() - start
+    results = []
+    for cell in cells:
+        curve = [float(a) for a in history[accuracy_key(cell)]]
+        solved = [epoch + 1 for epoch, a in enumerate(curve) if a >= solved_at]
+        results.append({
+            "cell": cell, "gap": gap,
+            "test_accuracy": accuracy(np.asarray(predictions[cell]), y_test),
+            "solved_epoch": solved[0] if solved else None,
+            "epochs": len(curve), "accuracy": curve, "seconds": seconds,
+        })
+    return results

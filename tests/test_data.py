@@ -100,6 +100,36 @@ def test_fast_tokenizer_matches_tokenize(text):
     assert [t for t in fast if t] == data.tokenize(text)
 
 
+# --- the tar reader ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", [tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT])
+def test_tar_reader_agrees_with_tarfile(tmp_path, fmt):
+    names = ["aclImdb/train/pos/1_9.txt", "aclImdb/" + "long_folder/" * 9 + "file.txt",
+             "aclImdb/" + "x" * 120 + ".txt", "aclImdb/café/naïve.txt", "aclImdb/empty.txt"]
+    if fmt != tarfile.PAX_FORMAT:
+        names = [n for n in names if n.isascii() and len(n.split("/")[-1]) < 100]
+    path = tmp_path / "formats.tar.gz"
+    with tarfile.open(path, "w:gz", format=fmt) as archive:
+        archive.addfile(_directory("aclImdb"))
+        for k, name in enumerate(names):
+            payload = f"content {k} ".encode() * (k * 100)
+            info = tarfile.TarInfo(name)
+            info.size = len(payload)
+            archive.addfile(info, io.BytesIO(payload))
+    with gzip.open(path) as stream:
+        ours = list(data._tar_files(stream))
+    with tarfile.open(path) as archive:
+        theirs = [(m.name, archive.extractfile(m).read()) for m in archive if m.isfile()]
+    assert ours == theirs and len(ours) == len(names)
+
+
+def _directory(name: str) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.DIRTYPE
+    return info
+
+
 # --- shapes, labels, ids ----------------------------------------------------------------------
 
 

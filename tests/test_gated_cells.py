@@ -119,12 +119,27 @@ def test_from_keras_rejects_the_wrong_layer_or_weights() -> None:
         gated_cells.LSTM.from_keras(FakeLSTM())
 
 
-def test_keras_recall_training_reports_a_result() -> None:
-    result = memory_task.train_keras_recall("GRU", gap=2, epochs=1, n_train=64, n_test=50)
-    assert result["cell"] == "GRU" and result["epochs"] == 1
-    assert 0.0 <= result["test_accuracy"] <= 1.0
-    with pytest.raises(ValueError, match="expected cell to be one of"):
-        memory_task.keras_recall_model("Transformer", gap=2)
+def test_side_by_side_training_reports_every_cell() -> None:
+    results = memory_task.compare_cells_on_recall(2, epochs=1, n_train=64, n_test=50)
+    assert [r["cell"] for r in results] == list(memory_task.CELLS)
+    for result in results:
+        assert result["epochs"] == 1 and len(result["accuracy"]) == 1
+        assert 0.0 <= result["test_accuracy"] <= 1.0
+    single = memory_task.compare_cells_on_recall(2, cells=("LSTM",), epochs=1, n_train=64,
+                                                 n_test=50)
+    assert single[0]["cell"] == "LSTM"
+    with pytest.raises(ValueError, match="expected cells from"):
+        memory_task.keras_recall_model(2, cells=("Transformer",))
+
+
+def test_side_by_side_branches_are_independent() -> None:
+    """Each branch has its own weights: no layer is shared between the cells."""
+    model = memory_task.keras_recall_model(3)
+    layers = {layer.name for layer in model.layers}
+    assert {"simplernn_layer", "lstm_layer", "gru_layer", "SimpleRNN", "LSTM", "GRU"} <= layers
+    assert model.count_params() == sum(
+        model.get_layer(name).count_params()
+        for name in ("simplernn_layer", "lstm_layer", "gru_layer", "SimpleRNN", "LSTM", "GRU"))
 
 
 # --- the chapter's exercise checks -----------------------------------------------------------
