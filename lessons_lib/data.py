@@ -510,13 +510,18 @@ def pad_reviews(tokens: np.ndarray, offsets: np.ndarray, vocab_size: int,
     defaults of ``keras.utils.pad_sequences``).
     """
     _check_sizes(vocab_size, max_len)
-    starts, lengths = offsets[:-1], np.diff(offsets)
-    # position j of row i holds element p = j - (max_len - 1 - length) of [1, review...]
-    p = np.arange(max_len)[None, :] - (max_len - 1 - lengths)[:, None]
-    out = np.zeros(p.shape, dtype=np.int32)
-    words = p >= 1
-    out[words] = tokens[(starts[:, None] + p - 1)[words]]
-    out[p == 0] = START
+    kind = np.int32 if int(offsets[-1]) + max_len < 2**31 else np.int64
+    starts, ends = offsets[:-1].astype(kind), offsets[1:].astype(kind)
+    # column j of row i reads the token at ends[i] - max_len + j, if the review reaches back
+    # that far; one step before the review's start is the start marker, before that padding
+    index = ends[:, None] + np.arange(-max_len, 0, dtype=kind)[None, :]
+    if len(tokens):
+        out = np.take(tokens, index, mode="clip").astype(np.int32, copy=False)
+    else:
+        out = np.zeros(index.shape, dtype=np.int32)
+    index -= starts[:, None]  # now the position within the review
+    out[index < 0] = PAD
+    out[index == -1] = START
     out[out >= vocab_size] = OOV
     return out
 

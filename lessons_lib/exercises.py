@@ -576,3 +576,78 @@ def _check_cut_length(length_for_share: Any) -> str:
                                  f"got {got!r}{detail}: the smallest length that keeps at least "
                                  f"that share of reviews whole")
     return "the smallest cut that keeps the share whole"
+
+
+# --- 05_four_models and 06_training: the four IMDB models -----------------------------------
+
+
+@exercise("05_four_models", "ex-lstm-params")
+def check_lstm_params(func: Callable[[int, int], int]) -> str:
+    """The student's ``lstm_param_count(input_dim, units)`` against the four-gate formula."""
+    cases = [(16, 32), (1, 1), (8, 4), (100, 64)]
+    for input_dim, units in cases:
+        got = call_student(func, input_dim, units)
+        expected = 4 * (input_dim * units + units * units + units)
+        if got == 3 * (input_dim * units + units * units + units):
+            raise ExerciseFailed(f"lstm_param_count({input_dim}, {units}) = {got} counts three "
+                                 f"blocks; an LSTM has four (input, forget, candidate, output)")
+        if got != expected:
+            raise ExerciseFailed(f"lstm_param_count({input_dim}, {units}): expected {expected}, "
+                                 f"got {got}")
+    return "right: 4 x (input_dim x units + units x units + units), e.g. 6,272 for (16, 32)"
+
+
+@exercise("05_four_models", "ex-cnn-steps")
+def check_cnn_steps(func: Callable[[int], int]) -> str:
+    """The student's ``steps_after_convolutions(input_length)`` for the convnet's layers."""
+    for length in (100, 41, 60, 250):
+        got = call_student(func, length)
+        expected = (length - 6) // 5 - 6
+        if got != expected:
+            raise ExerciseFailed(f"steps_after_convolutions({length}): expected {expected} "
+                                 f"steps, got {got}")
+    return "right: 100 words leave 94, then 18, then 12 steps before the global max pooling"
+
+
+@exercise("06_training", "ex-best-epoch")
+def check_best_epoch(func: Callable[[dict], int]) -> str:
+    """The student's ``best_epoch(history)``: the 1-based epoch of lowest validation loss."""
+    cases = [
+        {"val_loss": [0.5, 0.4, 0.45, 0.6], "loss": [0.6, 0.4, 0.3, 0.2]},
+        {"val_loss": [0.3, 0.35, 0.4], "loss": [0.5, 0.4, 0.3]},
+        {"val_loss": [0.7, 0.6, 0.5, 0.4, 0.39], "loss": [0.7, 0.6, 0.5, 0.4, 0.1]},
+    ]
+    for history in cases:
+        got = call_student(func, history)
+        expected = int(np.argmin(history["val_loss"])) + 1
+        if got == expected - 1:
+            raise ExerciseFailed(f"for val_loss {history['val_loss']} you returned {got}: "
+                                 f"epochs count from 1, not 0")
+        if got == int(np.argmin(history["loss"])) + 1 and got != expected:
+            raise ExerciseFailed(f"you returned {got}, the epoch of lowest *training* loss; "
+                                 f"use the validation loss (expected {expected})")
+        if got != expected:
+            raise ExerciseFailed(f"for val_loss {history['val_loss']}: expected epoch "
+                                 f"{expected}, got {got}")
+    return "right: the validation loss, not the training loss, tells when overfitting starts"
+
+
+@exercise("06_training", "ex-discordant")
+def check_discordant(func: Callable[[np.ndarray, np.ndarray], tuple[int, int]]) -> str:
+    """The student's ``discordant_counts(correct_a, correct_b)`` on random verdicts."""
+    rng = np.random.default_rng(6)
+    a = rng.random(500) < 0.8
+    b = rng.random(500) < 0.75
+    got = call_student(func, a, b)
+    expected = (int(np.sum(a & ~b)), int(np.sum(~a & b)))
+    try:
+        got = tuple(int(v) for v in got)
+    except (TypeError, ValueError) as exc:
+        raise ExerciseFailed(f"expected a pair of ints (a_only, b_only), got {got!r}") from exc
+    if got == expected[::-1]:
+        raise ExerciseFailed(f"the pair is the wrong way round: expected (a_only, b_only) = "
+                             f"{expected}, got {got}")
+    if got != expected:
+        raise ExerciseFailed(f"expected (a_only, b_only) = {expected}, got {got}; count reviews "
+                             f"where exactly one model is right")
+    return f"right: {expected[0]} reviews only A gets right, {expected[1]} only B"

@@ -1,0 +1,113 @@
+"""McNemar's test, the paired bootstrap, the Wilson interval and the learning-curve plots."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pytest
+
+from lessons_lib import evaluation
+from lessons_lib.exercises import run_check
+
+matplotlib.use("Agg")
+
+
+def _pair(a_only, b_only, both=50, neither=10):
+    a = np.array([1] * a_only + [0] * b_only + [1] * both + [0] * neither, bool)
+    b = np.array([0] * a_only + [1] * b_only + [1] * both + [0] * neither, bool)
+    return a, b
+
+
+def test_mcnemar_exact_p_value_matches_hand_computation():
+    # 10 vs 2 discordant: p = 2 * (C(12,10) + C(12,11) + C(12,12)) / 2**12 = 158 / 4096
+    result = evaluation.mcnemar(*_pair(10, 2))
+    assert (result.a_only, result.b_only, result.discordant) == (10, 2, 12)
+    assert result.p_value == pytest.approx(158 / 4096, rel=1e-9)
+
+
+def test_mcnemar_is_symmetric_and_handles_no_disagreement():
+    a, b = _pair(7, 3)
+    assert evaluation.mcnemar(a, b).p_value == pytest.approx(evaluation.mcnemar(b, a).p_value)
+    same = evaluation.mcnemar(a, a)
+    assert same.discordant == 0 and same.p_value == 1.0
+    assert evaluation.mcnemar(*_pair(5, 5)).p_value == pytest.approx(1.0)
+
+
+def test_paired_inputs_are_checked():
+    with pytest.raises(ValueError, match="received 3 and 2"):
+        evaluation.mcnemar([1, 0, 1], [1, 0])
+    with pytest.raises(ValueError, match="booleans"):
+        evaluation.mcnemar([1, 2], [1, 0])
+    with pytest.raises(ValueError, match="one probability per label"):
+        evaluation.correct([0.1, 0.9], [0, 1, 1])
+
+
+def test_bootstrap_interval_covers_the_difference_and_matches_index_resampling():
+    a, b = _pair(60, 30, both=300, neither=110)
+    result = evaluation.paired_bootstrap(a, b, n_resamples=20_000, seed=1)
+    assert result.difference == pytest.approx((60 - 30) / a.size)
+    assert result.low < result.difference < result.high
+    # The multinomial shortcut equals resampling review indices, in distribution.
+    rng = np.random.default_rng(2)
+    idx = rng.integers(0, a.size, size=(4000, a.size))
+    direct = a[idx].mean(1) - b[idx].mean(1)
+    assert np.quantile(direct, 0.025) == pytest.approx(result.low, abs=0.006)
+    assert np.quantile(direct, 0.975) == pytest.approx(result.high, abs=0.006)
+    again = evaluation.paired_bootstrap(a, b, n_resamples=20_000, seed=1)
+    assert (again.low, again.high) == (result.low, result.high)
+
+
+def test_bootstrap_of_identical_models_is_zero_and_bad_level_is_rejected():
+    a, _ = _pair(5, 5)
+    result = evaluation.paired_bootstrap(a, a, n_resamples=100)
+    assert (result.low, result.difference, result.high) == (0.0, 0.0, 0.0)
+    with pytest.raises(ValueError, match="level must be between 0 and 1"):
+        evaluation.paired_bootstrap(a, a, level=95)
+
+
+def test_wilson_interval_known_value():
+    low, high = evaluation.accuracy_interval(np.array([1] * 80 + [0] * 20))
+    assert low == pytest.approx(0.71117, abs=1e-4)
+    assert high == pytest.approx(0.86664, abs=1e-4)
+
+
+def _history(n=4):
+    return {"loss": np.linspace(0.6, 0.2, n), "accuracy": np.linspace(0.7, 0.95, n),
+            "val_loss": np.linspace(0.5, 0.6, n), "val_accuracy": np.linspace(0.8, 0.78, n)}
+
+
+def test_learning_curves_label_validation_not_test():
+    fig = evaluation.plot_learning_curves({"feed_forward": _history(), "simple_lstm": _history()})
+    axes = fig.axes
+    assert len(axes) == 4
+    labels = [t.get_text() for t in axes[0].get_legend().get_texts()]
+    assert labels == ["training", "validation"]
+    assert axes[-1].get_xlabel() == "epoch" and axes[0].get_ylabel() == "accuracy"
+    fig2 = evaluation.plot_validation_curves({"simple_cnn": _history()})
+    assert fig2.axes[0].get_ylabel() == "validation accuracy"
+
+
+def test_learning_curves_reject_incomplete_histories():
+    with pytest.raises(ValueError, match="lacks \\['val_loss'\\]"):
+        evaluation.plot_learning_curves({"x": {k: v for k, v in _history().items()
+                                               if k != "val_loss"}})
+    bad = _history()
+    bad["loss"] = bad["loss"][:2]
+    with pytest.raises(ValueError, match="one value per epoch"):
+        evaluation.plot_learning_curves({"x": bad})
+
+
+def test_discordant_check_passes_fails_and_spots_stubs():
+    def right(a, b):
+        return int(np.sum(a & ~b)), int(np.sum(~a & b))
+
+    def swapped(a, b):
+        return right(b, a)
+
+    def stub(a, b):
+        raise NotImplementedError
+
+    assert run_check("ex-discordant", right)["status"] == "passed"
+    verdict = run_check("ex-discordant", swapped)
+    assert verdict["status"] == "failed" and "wrong way round" in verdict["feedback"]
+    assert run_check("ex-discordant", stub)["status"] == "not attempted"

@@ -1,0 +1,157 @@
+"""Training with fixed seeds and the on-disk cache: hits, misses, corrupt and foreign files."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from lessons_lib import training
+from lessons_lib.exercises import run_check
+
+
+@pytest.fixture(autouse=True)
+def _cache_in_tmp(tmp_path, monkeypatch):
+    monkeypatch.setenv("LESSONS_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("LESSONS_BOOK_BUILD", "1")
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 50, size=(80, 12)).astype("int32")
+    y = (x[:, -1] < 25).astype("int32")
+    return x, y
+
+
+def _train(data, **kwargs):
+    kwargs = {"epochs": 1, "vocab_size": 50, "fast": False, "verbose": 0, **kwargs}
+    return training.train("feed_forward", *data, **kwargs)
+
+
+def _same_weights(a, b):
+    wa, wb = a.model.get_weights(), b.model.get_weights()
+    return len(wa) == len(wb) and all(np.array_equal(u, v) for u, v in zip(wa, wb, strict=True))
+
+
+def test_second_call_is_a_cache_hit_with_the_same_weights_and_history(data):
+    first = _train(data)
+    assert not first.from_cache and first.path.exists()
+    assert set(first.history) == {"loss", "accuracy", "val_loss", "val_accuracy",
+                                  "epoch_seconds"}
+    assert len(first.history["epoch_seconds"]) == 1
+    second = _train(data)
+    assert second.from_cache
+    assert _same_weights(first, second)
+    assert second.history == first.history
+
+
+def test_same_seed_repeats_and_other_seed_differs(data):
+    a = _train(data, cache=False, epochs=2, fast=True)
+    b = _train(data, cache=False, epochs=2, fast=True)
+    c = _train(data, cache=False, epochs=2, fast=True, seed=1)
+    assert _same_weights(a, b)
+    assert a.history["loss"] == b.history["loss"]
+    assert not _same_weights(a, c)
+
+
+def test_anything_that_changes_the_result_changes_the_file(data):
+    base = _train(data)
+    paths = {base.path, _train(data, seed=3).path, _train(data, batch_size=8).path,
+             _train(data, output_dim=4).path}
+    x, y = data
+    paths.add(training.train("feed_forward", x, 1 - y, epochs=1, vocab_size=50, fast=False,
+                             verbose=0).path)
+    assert len(paths) == 5
+
+
+def test_corrupt_cache_file_is_retrained(data):
+    first = _train(data)
+    first.path.write_bytes(b"not a zip file")
+    with pytest.warns(UserWarning, match="unreadable"):
+        again = _train(data)
+    assert not again.from_cache and _same_weights(first, again)
+    assert _train(data).from_cache  # the file was rewritten
+
+
+def _rewrite_meta(path, change):
+    with np.load(path, allow_pickle=False) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    meta = json.loads(str(arrays["meta"]))
+    change(meta)
+    arrays["meta"] = np.array(json.dumps(meta))
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    path.write_bytes(buffer.getvalue())
+
+
+def test_cache_from_another_keras_version_is_retrained(data):
+    first = _train(data)
+    _rewrite_meta(first.path, lambda meta: meta["versions"].update(keras="2.15.0"))
+    with pytest.warns(UserWarning, match="written with keras 2.15.0"):
+        again = _train(data)
+    assert not again.from_cache
+
+
+def test_cache_with_wrong_weights_is_retrained(data):
+    first = _train(data)
+    with np.load(first.path, allow_pickle=False) as archive:
+        arrays = {k: archive[k] for k in archive.files}
+    arrays["w000"] = np.zeros((3, 3), np.float32)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    first.path.write_bytes(buffer.getvalue())
+    with pytest.warns(UserWarning, match="weights of shapes"):
+        assert not _train(data).from_cache
+
+
+def test_bad_input_is_a_clear_error_before_training(data):
+    x, y = data
+    with pytest.raises(ValueError, match="unknown model name 'rnn'"):
+        training.train("rnn", x, y)
+    with pytest.raises(ValueError, match=r"word ids in \[0, 10\)"):
+        training.train("feed_forward", x, y, vocab_size=10)
+    with pytest.raises(ValueError, match="labels 0 or 1"):
+        training.train("feed_forward", x, y + 1, vocab_size=50)
+    with pytest.raises(ValueError, match="expected y of shape"):
+        training.train("feed_forward", x, y[:-1], vocab_size=50)
+    with pytest.raises(ValueError, match="epochs must be an int >= 1"):
+        training.train("feed_forward", x, y, vocab_size=50, epochs=0)
+
+
+def test_book_build_prints_one_line_per_epoch(data, capsys):
+    _train(data, epochs=2, verbose=None, cache=False)
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert len(lines) == 2
+    assert lines[0].startswith("feed_forward  epoch  1/2") and "val_accuracy" in lines[0]
+
+
+def test_predictions_are_cached_and_evaluate_matches_keras(data):
+    x, y = data
+    trained = _train(data)
+    p = training.predict(trained, x)
+    assert p.shape == (len(x),) and p.dtype == np.float32
+    assert list(trained.path.parent.glob("*-pred-*.npy"))
+    assert np.array_equal(training.predict(trained, x), p)
+    loss, accuracy = trained.model.evaluate(x, y, verbose=0)
+    result = training.evaluate(trained, x, y)
+    assert result["loss"] == pytest.approx(loss, abs=1e-5)
+    assert result["accuracy"] == pytest.approx(accuracy, abs=1e-6)
+
+
+def test_best_epoch_check_passes_fails_and_spots_stubs():
+    def right(history):
+        return int(np.argmin(history["val_loss"])) + 1
+
+    def zero_based(history):
+        return int(np.argmin(history["val_loss"]))
+
+    def training_loss(history):
+        return int(np.argmin(history["loss"])) + 1
+
+    assert run_check("ex-best-epoch", right)["status"] == "passed"
+    assert "count from 1" in run_check("ex-best-epoch", zero_based)["feedback"]
+    assert "training" in run_check("ex-best-epoch", training_loss)["feedback"]
+    assert run_check("ex-best-epoch", None)["status"] == "not attempted"
