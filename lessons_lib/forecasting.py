@@ -209,7 +209,7 @@ def build_forecaster(kind: str, steps: int, units: int = 16, learning_rate: floa
 
 def fit_forecaster(kind: str, train: tuple[np.ndarray, np.ndarray],
                    validation: tuple[np.ndarray, np.ndarray], *, seed: int = 0,
-                   epochs: int = 20, patience: int = 4, batch_size: int = 128):
+                   epochs: int = 15, patience: int = 3, batch_size: int = 128):
     """Build and train a forecaster with a fixed seed, stopping early on the validation loss.
 
     ``train`` and ``validation`` are ``(X, y)`` pairs with ``X`` of shape ``(n, steps)``. The
