@@ -246,6 +246,40 @@ def _fit(name: str, x: np.ndarray, y: np.ndarray, settings: dict[str, Any],
     return model, history, seconds
 
 
+def _settings(name: str, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int,
+              validation_split: float, seed: int, output_dim: int, vocab_size: int,
+              fast: bool) -> dict[str, Any]:
+    """Everything that changes the trained weights, as a JSON-able dict."""
+    return {
+        "name": name, "epochs": epochs, "batch_size": batch_size,
+        "validation_split": float(validation_split), "seed": seed, "output_dim": output_dim,
+        "vocab_size": vocab_size, "input_length": int(x.shape[1]), "fast": bool(fast),
+        "data": fingerprint(x, y),
+    }
+
+
+def _prepare(name: str, x_train: Any, y_train: Any, epochs: int, batch_size: int,
+             validation_split: float, seed: int, output_dim: int, vocab_size: int,
+             fast: bool) -> tuple[np.ndarray, np.ndarray, dict[str, Any], str, Path]:
+    """Check the arguments; return the data, the settings, their key and the cache path."""
+    models.check_name(name)
+    _check_settings(epochs, batch_size, validation_split, seed)
+    x, y = check_data(x_train, y_train, vocab_size)
+    settings = _settings(name, x, y, epochs, batch_size, validation_split, seed, output_dim,
+                         vocab_size, fast)
+    key = cache_key(settings)
+    return x, y, settings, key, model_cache_dir() / f"{name}-seed{seed}-{key[:16]}.npz"
+
+
+def cache_file(name: str, x_train: Any, y_train: Any, *, epochs: int = EPOCHS,
+               batch_size: int = BATCH_SIZE, validation_split: float = VALIDATION_SPLIT,
+               seed: int = 0, output_dim: int = models.OUTPUT_DIM,
+               vocab_size: int = models.VOCAB_SIZE, fast: bool = True) -> Path:
+    """The file ``train`` with these arguments reads or writes (it may not exist yet)."""
+    return _prepare(name, x_train, y_train, epochs, batch_size, validation_split, seed,
+                    output_dim, vocab_size, fast)[-1]
+
+
 def train(name: str, x_train: Any, y_train: Any, *, epochs: int = EPOCHS,
           batch_size: int = BATCH_SIZE, validation_split: float = VALIDATION_SPLIT,
           seed: int = 0, output_dim: int = models.OUTPUT_DIM,
@@ -256,17 +290,8 @@ def train(name: str, x_train: Any, y_train: Any, *, epochs: int = EPOCHS,
     The defaults are the article's settings. ``cache=False`` always trains and writes nothing.
     ``verbose=None`` picks one line per epoch in a book build and a progress bar otherwise.
     """
-    models.check_name(name)
-    _check_settings(epochs, batch_size, validation_split, seed)
-    x, y = check_data(x_train, y_train, vocab_size)
-    settings = {
-        "name": name, "epochs": epochs, "batch_size": batch_size,
-        "validation_split": float(validation_split), "seed": seed, "output_dim": output_dim,
-        "vocab_size": vocab_size, "input_length": int(x.shape[1]), "fast": bool(fast),
-        "data": fingerprint(x, y),
-    }
-    key = cache_key(settings)
-    path = model_cache_dir() / f"{name}-seed{seed}-{key[:16]}.npz"
+    x, y, settings, key, path = _prepare(name, x_train, y_train, epochs, batch_size,
+                                         validation_split, seed, output_dim, vocab_size, fast)
     if cache and path.exists():
         trained = load_trained(path, settings, key)
         if trained is not None:
@@ -396,13 +421,31 @@ def predict(trained: TrainedModel, x: Any, cache: bool = True) -> np.ndarray:
                     return cached
             except Exception as exc:  # noqa: BLE001 - an unreadable file is recomputed
                 warnings.warn(f"ignoring the cached predictions {path}: {exc}", stacklevel=2)
-    probabilities = trained.model.predict(x, batch_size=EVAL_BATCH_SIZE, verbose=0)
-    probabilities = np.asarray(probabilities, dtype=np.float32).reshape(-1)
+    probabilities = predict_uncached(trained.model, x)
     if path is not None:
         buffer = io.BytesIO()
         np.save(buffer, probabilities)
         _atomic_write(path, buffer.getvalue())
     return probabilities
+
+
+def predict_uncached(model: keras.Model, x: np.ndarray,
+                     batch_size: int = EVAL_BATCH_SIZE) -> np.ndarray:
+    """P(positive) for every row of ``x``, in batches of one fixed shape.
+
+    One compiled forward pass (XLA) serves every batch: the last batch is padded to full size
+    and the padding's outputs dropped, so nothing is traced or compiled twice.
+    """
+    import tensorflow as tf
+
+    forward = tf.function(lambda batch: model(batch, training=False), jit_compile=True)
+    outputs = []
+    for start in range(0, len(x), batch_size):
+        batch = x[start:start + batch_size]
+        padded = np.zeros((batch_size, x.shape[1]), np.int32)
+        padded[:len(batch)] = batch
+        outputs.append(np.asarray(forward(tf.constant(padded)))[:len(batch), 0])
+    return np.concatenate(outputs).astype(np.float32) if outputs else np.zeros(0, np.float32)
 
 
 def binary_cross_entropy(y: Any, probabilities: Any) -> float:

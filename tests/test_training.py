@@ -51,20 +51,24 @@ def test_second_call_is_a_cache_hit_with_the_same_weights_and_history(data):
 def test_same_seed_repeats_and_other_seed_differs(data):
     a = _train(data, cache=False, epochs=2, fast=True)
     b = _train(data, cache=False, epochs=2, fast=True)
-    c = _train(data, cache=False, epochs=2, fast=True, seed=1)
     assert _same_weights(a, b)
     assert a.history["loss"] == b.history["loss"]
-    assert not _same_weights(a, c)
+    assert not _same_weights(_train(data, cache=False), _train(data, cache=False, seed=1))
 
 
 def test_anything_that_changes_the_result_changes_the_file(data):
-    base = _train(data)
-    paths = {base.path, _train(data, seed=3).path, _train(data, batch_size=8).path,
-             _train(data, output_dim=4).path}
     x, y = data
-    paths.add(training.train("feed_forward", x, 1 - y, epochs=1, vocab_size=50, fast=False,
-                             verbose=0).path)
-    assert len(paths) == 5
+
+    def path(**kwargs):
+        return training.cache_file("feed_forward", *kwargs.pop("xy", (x, y)), vocab_size=50,
+                                   **kwargs)
+
+    variants = [path(), path(seed=3), path(batch_size=8), path(output_dim=4), path(epochs=2),
+                path(validation_split=0.25), path(fast=False), path(xy=(x, 1 - y)),
+                path(xy=(x[:, 1:], y)), training.cache_file("simple_cnn", x, y, vocab_size=50)]
+    assert len(set(variants)) == len(variants)
+    assert path() == path()
+    assert _train(data, epochs=1).path == path(epochs=1, fast=False)
 
 
 def test_corrupt_cache_file_is_retrained(data):
