@@ -12,9 +12,10 @@ modules it imports (directly or through other ``lessons_lib`` modules). When one
 changes, the chapter is marked outdated and executed again, so a fix in ``lessons_lib`` reaches
 every number printed in the book.
 
-A chapter that fails here is left out of the cache: myst-nb executes it again as usual and
-fails the build with its traceback, so ``allow_errors: false`` and warnings-as-errors keep
-their meaning. Each cached chapter also records its execution time and its kernel's peak
+A chapter whose cell fails stops the build once every chapter has run, with the cell's
+traceback (``raise_on_error``); with ``raise_on_error`` off it is left out of the cache and
+myst-nb handles it as usual. ``allow_errors: false`` and warnings-as-errors keep their meaning.
+Each cached chapter also records its execution time and its kernel's peak
 resident memory (``peak_rss_bytes``, kernel and its children, polled every 0.2 s when psutil
 is installed); ``benchmarks/build.py`` reads them back.
 """
@@ -33,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 LOGGER = logging.getLogger(__name__)
@@ -161,7 +163,7 @@ def execute_into_cache(cache_path: str, uri: str, timeout: int, allow_errors: bo
                                      allow_errors=allow_errors, meta_override=True)
     seconds = time.perf_counter() - start
     if result.err is not None:
-        return uri, seconds, rss.peak, f"{type(result.err).__name__}: {result.err}"
+        return uri, seconds, rss.peak, result.exc_string or f"{type(result.err).__name__}"
     cache.cache_notebook_bundle(
         CacheBundleIn(notebook, uri, data={"execution_seconds": result.time,
                                            "peak_rss_bytes": rss.peak,
@@ -231,14 +233,19 @@ def preexecute(app: Any, env: Any, docnames: list[str]) -> None:
         futures = [pool.submit(execute_into_cache, config.execution_cache_path, uri,
                                config.execution_timeout, config.execution_allow_errors,
                                config.execution_in_temp) for uri in todo]
+        failed = []
         for future in futures:
             uri, seconds, peak, error = future.result()
             name = Path(uri).name
             if error:
-                LOGGER.info(f"[parallel_execute] {name} failed ({error}); myst-nb will rerun it")
+                failed.append(f"{name} ({seconds:.0f} s):\n{error}")
+                LOGGER.info(f"[parallel_execute] {name}: a cell failed after {seconds:.1f} s")
             else:
                 LOGGER.info(f"[parallel_execute] {name}: {seconds:.1f} s, "
                             f"kernel peak {peak / 2**20:.0f} MiB")
+    if failed and config.execution_raise_on_error:
+        # Fail now, with the tracebacks, rather than let myst-nb run the chapter a second time.
+        raise ExtensionError("executing notebooks failed:\n\n" + "\n\n".join(failed))
 
 
 def setup(app: Any) -> dict[str, Any]:
