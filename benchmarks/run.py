@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown topic(s) {unknown}; choose among {list(TOPICS)}")
 
-    report = [f"Machine: {machine()}", f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"]
+    date = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    report = [f"Machine: {machine()}", f"Date: {date}"]
     print("\n".join(report), flush=True)
     for topic in chosen:
         module = load_topic(TOPICS[topic])
