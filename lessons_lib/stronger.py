@@ -189,16 +189,22 @@ def accuracy(trained: TrainedClassifier, x: np.ndarray, y: np.ndarray) -> float:
 
 
 def tfidf_baseline(train_texts: list[str], y_train: np.ndarray, test_texts: list[str],
-                   y_test: np.ndarray, max_features: int = 50_000) -> dict[str, float]:
-    """TF-IDF of words and word pairs, then logistic regression: test accuracy and seconds."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+                   y_test: np.ndarray, n_features: int = 2**20) -> dict[str, float]:
+    """TF-IDF of words and word pairs, then logistic regression: test accuracy and seconds.
+
+    Words and pairs are hashed into ``n_features`` columns instead of being collected in a
+    vocabulary first: a vocabulary of every word pair in 25,000 reviews costs about a gigabyte
+    while it is counted, hashing costs nothing, and the accuracy is the same to a few tenths.
+    """
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
     from sklearn.linear_model import LogisticRegression
 
     start = time.perf_counter()
-    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_features=max_features,
-                                 sublinear_tf=True)
-    features = vectorizer.fit_transform(train_texts)
+    hasher = HashingVectorizer(ngram_range=(1, 2), n_features=n_features, alternate_sign=False,
+                               norm=None, dtype=np.float32)
+    weighting = TfidfTransformer(sublinear_tf=True)
+    features = weighting.fit_transform(hasher.transform(train_texts))
     classifier = LogisticRegression(C=4.0, max_iter=1000).fit(features, y_train)
     seconds = time.perf_counter() - start
-    predicted = classifier.predict(vectorizer.transform(test_texts))
+    predicted = classifier.predict(weighting.transform(hasher.transform(test_texts)))
     return {"accuracy": float(np.mean(predicted == np.asarray(y_test))), "fit_seconds": seconds}
