@@ -17,8 +17,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass
@@ -94,19 +92,6 @@ class _EpochLog(keras.callbacks.Callback):
                   f"{self.cpu_seconds[-1]:.0f} CPU-s)", flush=True)
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _load(path: Path, settings: dict[str, Any]) -> TrainedClassifier | None:
     """The cached classifier at ``path``, or None (with a warning) if it is unusable."""
     try:
@@ -178,7 +163,7 @@ def train_classifier(x_train: np.ndarray, y_train: np.ndarray, *, vocab_size: in
         buffer = io.BytesIO()
         np.savez(buffer, meta=np.array(json.dumps(meta)),
                  **{f"w{i:03d}": w for i, w in enumerate(model.get_weights())})
-        _atomic_write(path, buffer.getvalue())
+        training.atomic_write(path, buffer.getvalue())
     return trained
 
 

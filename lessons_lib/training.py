@@ -61,6 +61,7 @@ import keras
 import numpy as np
 
 from lessons_lib import models
+from lessons_lib.data import cache_dir
 
 # Bump this whenever a change here changes the weights a given setting produces: every model
 # cached by an older version is then trained again.
@@ -100,12 +101,6 @@ class TrainedModel:
 
 
 # --- where the cache lives -------------------------------------------------------------------
-
-
-def cache_dir() -> Path:
-    """The course's cache folder: ``$LESSONS_CACHE_DIR``, else ``~/.cache/lessons_lib``."""
-    root = os.environ.get("LESSONS_CACHE_DIR")
-    return Path(root).expanduser() if root else Path.home() / ".cache" / "lessons_lib"
 
 
 def model_cache_dir() -> Path:
@@ -318,7 +313,7 @@ def train_imdb(name: str, *, vocab_size: int = models.VOCAB_SIZE,
 # --- the cache file --------------------------------------------------------------------------
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -340,7 +335,7 @@ def save_trained(trained: TrainedModel, path: Path) -> None:
     buffer = io.BytesIO()
     np.savez(buffer, meta=np.array(json.dumps(meta)),
              **{f"w{i:03d}": w for i, w in enumerate(weights)})
-    _atomic_write(path, buffer.getvalue())
+    atomic_write(path, buffer.getvalue())
 
 
 def _read_cache(path: Path) -> tuple[dict[str, Any], list[np.ndarray]]:
@@ -425,7 +420,7 @@ def predict(trained: TrainedModel, x: Any, cache: bool = True) -> np.ndarray:
     if path is not None:
         buffer = io.BytesIO()
         np.save(buffer, probabilities)
-        _atomic_write(path, buffer.getvalue())
+        atomic_write(path, buffer.getvalue())
     return probabilities
 
 
