@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 export LESSONS_BOOK_BUILD := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: book test lint unit notebooks browser bench-build clean
+.PHONY: book test lint unit notebooks browser editions bench-build clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ browser: $(BIN)/.installed
 	@test -f _build/html/index.html || { echo "make browser: no built book in _build/html;" \
 		"run 'make book' first" >&2; exit 1; }
 	LESSONS_BROWSER=1 $(BIN)/python -m pytest -p no:cacheprovider tests/browser/test_browser_book.py
+
+# The student edition (solutions removed) run through the grader: every exercise must come back
+# "not attempted" and no other cell may fail.
+editions: $(BIN)/.installed
+	rm -rf _build/student
+	$(BIN)/python -m lessons_lib.student_edition _build/student
+	$(BIN)/python -m lessons_lib.grade --expect "not attempted" _build/student/*.ipynb
 
 # Cold and warm build times of the whole book and each chapter's peak kernel memory.
 bench-build: $(BIN)/.installed
