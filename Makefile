@@ -22,12 +22,12 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
 unit: $(BIN)/.installed
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -p no:cacheprovider tests
 
 notebooks: $(BIN)/.installed
 	$(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=1200 -p no:cacheprovider book
 
-test: lint unit notebooks book browser
+test: lint unit notebooks book browser editions
 
 # The built book in headless Chromium (Debian's `chromium`): JS errors, images, math, error
 # outputs, solution dropdowns, table of contents, internal links. Builds nothing itself.
