@@ -27,7 +27,7 @@ unit: $(BIN)/.installed
 notebooks: $(BIN)/.installed
 	$(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=1200 -p no:cacheprovider book
 
-test: lint unit notebooks book browser editions
+test: lint unit notebooks editions book browser
 
 # The built book in headless Chromium (Debian's `chromium`): JS errors, images, math, error
 # outputs, solution dropdowns, table of contents, internal links. Builds nothing itself.
