@@ -53,6 +53,8 @@ import os
 import tempfile
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -287,18 +289,44 @@ def train(name: str, x_train: Any, y_train: Any, *, epochs: int = EPOCHS,
     """
     x, y, settings, key, path = _prepare(name, x_train, y_train, epochs, batch_size,
                                          validation_split, seed, output_dim, vocab_size, fast)
-    if cache and path.exists():
-        trained = load_trained(path, settings, key)
-        if trained is not None:
-            if verbose != 0:
-                print(f"{name}: loaded from the cache (trained in {trained.fit_seconds:.0f} s)")
-            return trained
-    model, history, seconds = _fit(name, x, y, settings, verbose)
-    trained = TrainedModel(name, model, history, settings, key, path if cache else None,
-                           from_cache=False, fit_seconds=seconds, info=versions())
-    if cache:
+    if not cache:
+        model, history, seconds = _fit(name, x, y, settings, verbose)
+        return TrainedModel(name, model, history, settings, key, None, from_cache=False,
+                            fit_seconds=seconds, info=versions())
+    with _exclusive(path):
+        if path.exists():
+            trained = load_trained(path, settings, key)
+            if trained is not None:
+                if verbose != 0:
+                    print(f"{name}: loaded from the cache "
+                          f"(trained in {trained.fit_seconds:.0f} s)")
+                return trained
+        model, history, seconds = _fit(name, x, y, settings, verbose)
+        trained = TrainedModel(name, model, history, settings, key, path, from_cache=False,
+                               fit_seconds=seconds, info=versions())
         save_trained(trained, path)
     return trained
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock beside ``path`` while a model is looked up or trained.
+
+    Chapters built in parallel can ask for the same model at once (chapter 10 uses chapter 6's
+    LSTM): the second waits, then loads what the first trained, instead of training it again.
+    """
+    try:
+        import fcntl
+    except ImportError:  # no POSIX locks (Windows): at worst a model is trained twice
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def train_imdb(name: str, *, vocab_size: int = models.VOCAB_SIZE,
@@ -396,7 +424,7 @@ def clear_cache(name: str | None = None) -> int:
     for path in folder.glob(pattern):
         if path.is_file():
             path.unlink()
-            removed += 1
+            removed += path.suffix != ".lock"  # lock files are not models
     return removed
 
 
