@@ -6,8 +6,15 @@ BIN := $(VENV)/bin
 # Chapters read this to keep their output compact (one line per epoch, no progress bars).
 export LESSONS_BOOK_BUILD := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
+# The browser test's Chromium (Debian's package by default; any Chromium or Chrome will do).
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
+export CHROMIUM
+# How many chapters (or unit-test workers) run at a time in `make test`: one per core.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# The cache of executed chapters that the book's build renders from (jupyter-cache).
+BOOK_CACHE := _build/.jupyter_cache
 
-.PHONY: book test lint unit notebooks browser editions bench-build clean
+.PHONY: book test preflight lint unit notebooks editions browser bench-build clean
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,35 +22,49 @@ $(BIN)/.installed: requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e ".[dev]"
 	touch $@
 
+# Executes the chapters that are not cached yet (in parallel), then renders every page with
+# warnings as errors. Needs only Python 3.11 and make.
 book: $(BIN)/.installed
 	$(BIN)/jupyter-book build . -W -n --keep-going
+
+# Each chapter executes once for nbval and the build: nbval stores every chapter that passes
+# in the book's cache (lessons_lib.tooling.nbval_cache) and `book` then only renders it. The
+# student edition is a different notebook and runs once more, through the grader.
+test: preflight lint unit notebooks editions book browser
+
+# What `make test` needs beyond Python, checked in one line before any long work starts.
+preflight:
+	@test -n "$(CHROMIUM)" && test -x "$(CHROMIUM)" || { echo "make test: Chromium not found;" \
+		"the browser test needs it: install it (Debian and Ubuntu: sudo apt-get install" \
+		"chromium) or set CHROMIUM=/path/to/chromium" >&2; exit 1; }
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
 unit: $(BIN)/.installed
-	$(BIN)/python -m pytest -p no:cacheprovider tests
+	$(BIN)/python -m pytest -p no:cacheprovider -n $(JOBS) tests
 
 notebooks: $(BIN)/.installed
-	$(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=1200 -p no:cacheprovider book
-
-test: lint unit notebooks editions book browser
-
-# The built book in headless Chromium (Debian's `chromium`): JS errors, images, math, error
-# outputs, solution dropdowns, table of contents, internal links. Builds nothing itself.
-browser: $(BIN)/.installed
-	@test -f _build/html/index.html || { echo "make browser: no built book in _build/html;" \
-		"run 'make book' first" >&2; exit 1; }
-	LESSONS_BROWSER=1 $(BIN)/python -m pytest -p no:cacheprovider tests/browser/test_browser_book.py
+	$(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=1200 -p no:cacheprovider \
+		-n $(JOBS) --dist loadfile -p lessons_lib.tooling.nbval_cache \
+		--book-cache $(BOOK_CACHE) book
 
 # The student edition (solutions removed) run through the grader: every exercise must come back
 # "not attempted" and no other cell may fail.
 editions: $(BIN)/.installed
 	rm -rf _build/student
-	$(BIN)/python -m lessons_lib.student_edition _build/student
-	$(BIN)/python -m lessons_lib.grade --expect "not attempted" _build/student/*.ipynb
+	$(BIN)/python -m lessons_lib.tooling.student_edition _build/student
+	$(BIN)/python -m lessons_lib.tooling.grade --jobs $(JOBS) --expect "not attempted" \
+		_build/student/*.ipynb
 
-# Cold and warm build times of the whole book and each chapter's peak kernel memory.
+# The built book in headless Chromium: JS errors, images, math, error outputs, solution
+# dropdowns, table of contents, internal links. Builds nothing itself.
+browser: $(BIN)/.installed
+	@test -f _build/html/index.html || { echo "make browser: no built book in _build/html;" \
+		"run 'make book' first" >&2; exit 1; }
+	LESSONS_BROWSER=1 $(BIN)/python -m pytest -p no:cacheprovider tests/browser/test_browser_book.py
+
+# Cold and warm build times of the whole book and each chapter's peak memory.
 bench-build: $(BIN)/.installed
 	$(BIN)/python benchmarks/build.py
 

@@ -1,5 +1,8 @@
 """The IMDB movie reviews, from the original text to the integer arrays the models read.
 
+Taught in chapter 3, *The reviews, from text to numbers* (``book/03_imdb_data``); chapters 4 to
+10 load the reviews through it.
+
 The data is the Large Movie Review Dataset (Maas et al., ACL 2011): 25,000 training and 25,000
 test reviews, half positive and half negative in each split. It comes as the archive
 ``aclImdb_v1.tar.gz``; this module reads the reviews straight out of that archive (no unpacking
@@ -25,8 +28,9 @@ frequent word, ``the``, has rank 1 and id 4). :func:`load_imdb` keeps the ids be
 ``keras.utils.pad_sequences``. Words that never occur in the training reviews have no rank and
 are always ``2``.
 
-The tokenized corpus (every review as ids over the full vocabulary) is cached once under
-``LESSONS_CACHE_DIR`` (default ``~/.cache/lessons_lib``), keyed on the archive's identity and
+The tokenized corpus (every review as ids over the full vocabulary) is cached once in the
+course's cache folder (``lessons_lib.cache``: ``LESSONS_CACHE_DIR``, by default
+``~/.cache/lessons_lib``, written atomically), keyed on the archive's identity and
 :data:`TOKENIZER_VERSION`; any ``vocab_size`` and ``max_len`` are derived from it in well under a
 second. The raw review texts are cached alongside, for :func:`load_imdb_texts`.
 """
@@ -41,7 +45,6 @@ import os
 import re
 import socket
 import tarfile
-import tempfile
 import threading
 import zlib
 from collections import defaultdict
@@ -53,10 +56,11 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from lessons_lib.cache import atomic_file, cache_dir
+
 ORIGIN = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 ARCHIVE_NAME = "aclImdb_v1.tar.gz"
 ARCHIVE_ENV = "LESSONS_IMDB_ARCHIVE"
-CACHE_ENV = "LESSONS_CACHE_DIR"
 # Bump when tokenize() or the cache layout changes: the cached corpus is then rebuilt.
 TOKENIZER_VERSION = 1
 # Seed of the fixed shuffle of each split (the seed keras.datasets.imdb uses, too).
@@ -123,11 +127,6 @@ def _raw_tokens(data: bytes) -> list[bytes]:
 
 
 # --- where the archive is ---------------------------------------------------------------------
-
-
-def cache_dir() -> Path:
-    """The folder of the course's caches: ``$LESSONS_CACHE_DIR``, else ``~/.cache/lessons_lib``."""
-    return Path(os.environ.get(CACHE_ENV) or Path.home() / ".cache" / "lessons_lib").expanduser()
 
 
 def keras_cache_path() -> Path:
@@ -348,18 +347,10 @@ def _cache_files(path: Path) -> tuple[Path, Path]:
             folder / f"imdb-texts-{key}.npz")
 
 
-def _save_npz_atomically(target: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Write ``arrays`` to ``target`` through a temporary file, so no half file is ever seen."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            np.savez(out, **arrays)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _save_npz(target: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` to ``target`` atomically, so no half-written cache is ever read."""
+    with atomic_file(target) as handle:
+        np.savez(handle, **arrays)
 
 
 def _tokenize_split(items: list[_Review]) -> tuple[list[bytes], np.ndarray]:
@@ -466,8 +457,8 @@ def _corpus_arrays(archive: Path) -> tuple[dict[str, np.ndarray], Path]:
     arrays = _load_cached(corpus_file)
     if arrays is None:
         arrays, texts = _build_corpus(archive)
-        _save_npz_atomically(texts_file, texts)
-        _save_npz_atomically(corpus_file, arrays)
+        _save_npz(texts_file, texts)
+        _save_npz(corpus_file, arrays)
     return arrays, texts_file
 
 
@@ -556,7 +547,7 @@ def load_imdb_texts() -> tuple[tuple[list[str], np.ndarray], tuple[list[str], np
     arrays = _load_cached(texts_file)
     if arrays is None:  # the texts cache went missing: rebuild both
         _, arrays = _build_corpus(archive)
-        _save_npz_atomically(texts_file, arrays)
+        _save_npz(texts_file, arrays)
     result = []
     for split in SPLITS:
         blob = arrays[f"{split}_text"].tobytes()

@@ -1,12 +1,19 @@
-"""Diagrams of recurrent layers, drawn with matplotlib (no stock images).
+"""Diagrams drawn with matplotlib: a recurrent layer unrolled, and a Keras model's layers.
 
-``draw_unrolled`` draws the recurrent cell twice: folded, as one box with a loop that feeds its
-output back in, and unrolled, as one copy of the same box per time step with the state passed
-from left to right. Every box, arrow and label is drawn here, so the picture changes with the
-code (for example the number of steps).
+Chapter 1 (``book/01_recurrence``) draws the recurrence with :func:`draw_unrolled`: the cell
+folded, as one box with a loop that feeds its output back in, and unrolled, as one copy of the
+same box per time step with the state passed from left to right. Chapter 5
+(``book/05_four_models``) draws each model with :func:`draw_model`: one box per layer, with the
+shape it reads, the shape it writes and its number of weights.
+
+Every box, arrow and label is drawn here from the code (the number of steps, the model's layers),
+with matplotlib alone: no stock images and no system program such as Graphviz, which
+``keras.utils.plot_model`` needs, so the book builds the same on any machine.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
@@ -91,4 +98,135 @@ def draw_unrolled(steps: int = 4, ax: Axes | None = None, show_folded: bool = Tr
     ax.axis("off")
     ax.set_title(f"A recurrent layer, folded and unrolled over {steps} steps" if show_folded
                  else f"A recurrent layer unrolled over {steps} steps")
+    return fig
+
+
+# --- a Keras model, layer by layer -----------------------------------------------------------
+
+# Fill colours by kind of layer (light, so that black text on them stays readable).
+LAYER_COLORS = {
+    "input": "#E6E6E6",
+    "embedding": "#C9D6EA",
+    "recurrent": "#F3D3BD",
+    "convolution": "#EDC2C3",
+    "dense": "#CCE2D1",
+    "other": "#F2F2F2",
+}
+_RECURRENT = {"SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN"}
+_CONVOLUTION = {"Conv1D", "MaxPooling1D", "GlobalMaxPooling1D", "AveragePooling1D",
+                "GlobalAveragePooling1D"}
+
+
+def _shape(shape: Any) -> str:
+    """A Keras shape as the book writes it: ``(None, 100, 16)``."""
+    dims = ", ".join("None" if d is None else str(d) for d in tuple(shape))
+    return f"({dims},)" if len(tuple(shape)) == 1 else f"({dims})"
+
+
+def _kind(layer: Any) -> str:
+    name = type(layer).__name__
+    if name == "InputLayer":
+        return "input"
+    if name == "Embedding":
+        return "embedding"
+    if name in _RECURRENT:
+        return "recurrent"
+    if name in _CONVOLUTION:
+        return "convolution"
+    if name == "Dense":
+        return "dense"
+    return "other"
+
+
+def describe_layer(layer: Any) -> str:
+    """A layer as a short constructor call: ``LSTM(32)``, ``Conv1D(32, 7, relu)``."""
+    name = type(layer).__name__
+    config = layer.get_config()
+    if name == "Bidirectional":
+        return f"Bidirectional({describe_layer(layer.forward_layer)})"
+    args: list[str] = []
+    for key in ("input_dim", "output_dim", "units", "filters", "kernel_size", "pool_size",
+                "rate"):
+        value = config.get(key)
+        if value is not None:
+            value = value[0] if isinstance(value, list | tuple) and len(value) == 1 else value
+            args.append(str(value))
+    activation = config.get("activation")
+    if activation not in (None, "linear") and name not in _RECURRENT:
+        args.append(str(activation))
+    if config.get("return_sequences"):
+        args.append("return_sequences")
+    if config.get("mask_zero"):
+        args.append("mask_zero")
+    return f"{name}({', '.join(args)})"
+
+
+def _layer_input(layer: Any) -> Any:
+    """The one tensor a layer was called on (a mask passed along with it is not counted)."""
+    nodes = getattr(layer, "_inbound_nodes", [])
+    arguments = getattr(nodes[0], "arguments", None) if len(nodes) == 1 else None
+    tensors = [a for a in getattr(arguments, "args", ()) if hasattr(a, "shape")]
+    if len(tensors) != 1:
+        raise ValueError(f"draw_model draws chains of layers, each called once on one input; "
+                         f"layer {layer.name!r} is not")
+    return tensors[0]
+
+
+def model_rows(model: Any) -> list[dict[str, Any]]:
+    """One dict per layer of a chain-shaped Keras model: name, call, shapes, weights.
+
+    Raises ``ValueError`` for a model whose layers do not form a single chain (one input, each
+    layer reading the one before), which this drawing cannot show.
+    """
+    rows = []
+    previous = None
+    for layer in model.layers:
+        is_input = type(layer).__name__ == "InputLayer"
+        inputs = layer.output if is_input else _layer_input(layer)
+        if previous is not None and inputs is not previous:
+            raise ValueError(f"draw_model draws chains of layers; layer {layer.name!r} of "
+                             f"{model.name!r} does not read the layer listed before it")
+        previous = layer.output
+        rows.append({"name": layer.name, "call": "Input" if is_input else describe_layer(layer),
+                     "kind": _kind(layer), "input_shape": _shape(inputs.shape),
+                     "output_shape": _shape(layer.output.shape),
+                     "weights": int(layer.count_params())})
+    return rows
+
+
+def draw_model(model: Any, ax: Axes | None = None) -> Figure:
+    """Draw a chain-shaped Keras model from top (input) to bottom (output), one box per layer.
+
+    Each box names the layer and how it was built (``lstm: LSTM(32)``), the shape it reads and
+    the shape it writes (``None`` is the batch size), and its number of weights. Draws into
+    ``ax`` when one is given; returns the figure.
+    """
+    rows = model_rows(model)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7.0, 0.68 * len(rows) + 0.45))
+    else:
+        fig = ax.figure
+    height, gap = 0.52, 0.16
+    for i, row in enumerate(rows):
+        top = -i * (height + gap)
+        ax.add_patch(FancyBboxPatch((0.0, top - height), 1.0, height,
+                                    boxstyle="round,pad=0,rounding_size=0.04",
+                                    facecolor=LAYER_COLORS[row["kind"]], edgecolor="#333333",
+                                    linewidth=1.0))
+        ax.text(0.02, top - 0.30 * height, f"{row['name']}: {row['call']}", ha="left",
+                va="center", fontsize=9, weight="bold")
+        shapes = (f"out {row['output_shape']}" if row["kind"] == "input"
+                  else f"in {row['input_shape']}  →  out {row['output_shape']}")
+        ax.text(0.02, top - 0.72 * height, shapes, ha="left", va="center", fontsize=8.5,
+                family="monospace")
+        ax.text(0.98, top - height / 2, f"{row['weights']:,} weights", ha="right", va="center",
+                fontsize=9)
+        if i:
+            _arrow(ax, (0.5, top + gap), (0.5, top), "#333333")
+    bottom = -(len(rows) - 1) * (height + gap) - height
+    ax.set_xlim(-0.01, 1.01)
+    ax.set_ylim(bottom - 0.05, 0.05)
+    ax.axis("off")
+    total = sum(row["weights"] for row in rows)
+    ax.set_title(f"{model.name}: {len(rows)} layers, {total:,} weights", fontsize=10)
     return fig

@@ -1,5 +1,8 @@
 """The four IMDB sentiment classifiers of the course, written for Keras 3.
 
+Taught in chapter 5, *Four models for one question* (``book/05_four_models``); chapter 6
+trains them (``lessons_lib.training``).
+
 Each builder takes ``(vocab_size, output_dim, input_length)`` - the number of word ids, the
 size of a word's embedding vector and the length of a padded review - and returns a compiled
 model (adam, binary cross-entropy, accuracy) that maps a batch of reviews ``(batch,
@@ -93,11 +96,16 @@ def feed_forward(vocab_size: int = VOCAB_SIZE, output_dim: int = OUTPUT_DIM,
 
 
 def simple_rnn(vocab_size: int = VOCAB_SIZE, output_dim: int = OUTPUT_DIM,
-               input_length: int = MAX_LEN) -> keras.Model:
-    """Two stacked SimpleRNN(32) layers; the second keeps only its last state."""
+               input_length: int = MAX_LEN,
+               layer: type[layers.SimpleRNN] = layers.SimpleRNN) -> keras.Model:
+    """Two stacked SimpleRNN(32) layers; the second keeps only its last state.
+
+    ``layer`` is the SimpleRNN class to stack: Keras's, or a subclass with the same weights
+    (``lessons_lib.fast_recurrent.SimpleRNN``, which training uses for speed).
+    """
     word_ids, x = _inputs_and_embedding(vocab_size, output_dim, input_length)
-    x = layers.SimpleRNN(RNN_UNITS, return_sequences=True, name="simple_rnn_1")(x)
-    x = layers.SimpleRNN(RNN_UNITS, name="simple_rnn_2")(x)
+    x = layer(RNN_UNITS, return_sequences=True, name="simple_rnn_1")(x)
+    x = layer(RNN_UNITS, name="simple_rnn_2")(x)
     return _compile(word_ids, _probability(x), "simple_rnn")
 
 
@@ -154,8 +162,16 @@ def check_name(name: str) -> str:
 
 
 def build_model(name: str, vocab_size: int = VOCAB_SIZE, output_dim: int = OUTPUT_DIM,
-                input_length: int = MAX_LEN) -> keras.Model:
-    """Build and compile the model called ``name`` (a key of ``MODELS``)."""
+                input_length: int = MAX_LEN, fast_layers: bool = False) -> keras.Model:
+    """Build and compile the model called ``name`` (a key of ``MODELS``).
+
+    ``fast_layers=True`` builds the SimpleRNN model from ``lessons_lib.fast_recurrent``'s
+    layer, which has the same weights and trains faster; the other models do not change.
+    """
+    if fast_layers and check_name(name) == "simple_rnn":
+        from lessons_lib.fast_recurrent import SimpleRNN
+
+        return simple_rnn(vocab_size, output_dim, input_length, layer=SimpleRNN)
     return MODELS[check_name(name)](vocab_size, output_dim, input_length)
 
 

@@ -1,22 +1,21 @@
 """A stronger IMDB classifier: the recurrent models of chapter 10, trained once and cached.
 
+Taught in chapter 10, *A stronger IMDB classifier* (``book/10_stronger_classifier``).
 ``build_classifier`` builds a configurable recurrent sentiment model: an ``Embedding`` (with
 ``mask_zero=True`` by default, so the recurrent layer skips the padding), one ``GRU``, ``LSTM``
 or ``SimpleRNN`` layer (optionally ``Bidirectional``) and a sigmoid output. ``train_classifier``
 fits it with a fixed seed, holds out the last ``validation_split`` of the training reviews,
 stops early on the validation accuracy (keeping the best epoch's weights) and stores the
-weights, the history and the training time in one ``.npz`` file under
-``lessons_lib.training.model_cache_dir()``, written atomically. The file name holds a hash of
-the settings, a fingerprint of the data and the library versions, so a changed setting trains
-again and an unchanged one loads in a second. ``tfidf_baseline`` is the non-neural yardstick:
-TF-IDF features of words and word pairs with a logistic regression (scikit-learn).
+weights, the history and the training time in the course's model cache
+(``lessons_lib.cache``: one ``.npz`` file, written atomically, under a lock). The file name
+holds a hash of the settings, a fingerprint of the data and the library versions, so a changed
+setting trains again and an unchanged one loads in a second. ``tfidf_baseline`` is the
+non-neural yardstick: TF-IDF features of words and word pairs with a logistic regression
+(scikit-learn).
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import time
 import warnings
 from dataclasses import dataclass
@@ -27,6 +26,14 @@ import keras
 import numpy as np
 
 from lessons_lib import training
+from lessons_lib.cache import (
+    exclusive_lock,
+    fingerprint,
+    load_weights,
+    model_dir,
+    save_weights,
+    settings_key,
+)
 
 CACHE_FORMAT = "lessons_lib.stronger/1"
 CELLS = {"gru": "GRU", "lstm": "LSTM", "simple_rnn": "SimpleRNN"}
@@ -68,36 +75,10 @@ def build_classifier(vocab_size: int, max_len: int, *, cell: str = "gru", units:
     return model
 
 
-class _EpochLog(keras.callbacks.Callback):
-    """Record each epoch's wall time; print one line per epoch in a book build."""
-
-    def __init__(self, label: str, quiet: bool) -> None:
-        super().__init__()
-        self.label, self.quiet = label, quiet
-        self.seconds: list[float] = []
-        self.cpu_seconds: list[float] = []
-        self._start = self._cpu_start = 0.0
-
-    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._start, self._cpu_start = time.perf_counter(), time.process_time()
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self.seconds.append(time.perf_counter() - self._start)
-        self.cpu_seconds.append(time.process_time() - self._cpu_start)
-        if not self.quiet:
-            logs = logs or {}
-            values = "  ".join(f"{k} {logs[k]:.4f}" for k in
-                               ("loss", "accuracy", "val_loss", "val_accuracy") if k in logs)
-            print(f"{self.label}  epoch {epoch + 1}  {values}  ({self.seconds[-1]:.0f} s, "
-                  f"{self.cpu_seconds[-1]:.0f} CPU-s)", flush=True)
-
-
 def _load(path: Path, settings: dict[str, Any]) -> TrainedClassifier | None:
     """The cached classifier at ``path``, or None (with a warning) if it is unusable."""
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            meta = json.loads(str(archive["meta"]))
-            weights = [archive[k] for k in sorted(k for k in archive.files if k.startswith("w"))]
+        meta, weights = load_weights(path)
         if meta.get("format") != CACHE_FORMAT or meta.get("settings") != settings:
             raise ValueError("written for other settings")
         model = build_classifier(**_arch(settings))
@@ -135,36 +116,40 @@ def train_classifier(x_train: np.ndarray, y_train: np.ndarray, *, vocab_size: in
                 "mask": mask, "learning_rate": learning_rate, "epochs": epochs,
                 "batch_size": batch_size, "validation_split": validation_split,
                 "patience": patience, "seed": seed, "format": CACHE_FORMAT,
-                "data": training.fingerprint(x_train, y_train), **training.versions()}
-    key = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:16]
-    path = training.model_cache_dir() / f"stronger-{cell}-{key}.npz"
-    if cache and path.exists():
-        trained = _load(path, settings)
-        if trained is not None:
-            return trained
-    keras.utils.set_random_seed(seed)
+                "data": fingerprint(x_train, y_train), **training.versions()}
+    path = model_dir() / f"stronger-{cell}-{settings_key(settings)[:16]}.npz"
+    if not cache:
+        return _fit(x_train, y_train, settings, verbose, None)
+    with exclusive_lock(path):
+        if path.exists():
+            trained = _load(path, settings)
+            if trained is not None:
+                return trained
+        trained = _fit(x_train, y_train, settings, verbose, path)
+        meta = {"format": CACHE_FORMAT, "settings": settings, "history": trained.history,
+                "fit_seconds": trained.fit_seconds, "fit_cpu_seconds": trained.fit_cpu_seconds}
+        save_weights(path, trained.model.get_weights(), meta)
+    return trained
+
+
+def _fit(x_train: np.ndarray, y_train: np.ndarray, settings: dict[str, Any],
+         verbose: bool | None, path: Path | None) -> TrainedClassifier:
+    """Build the classifier from the seed and fit it with early stopping."""
+    keras.utils.set_random_seed(settings["seed"])
     model = build_classifier(**_arch(settings))
     quiet = not training.book_build() if verbose is None else not verbose
-    log = _EpochLog(model.name, quiet)
-    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=patience,
+    timer = training.EpochTimer(None if quiet else model.name)
+    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=settings["patience"],
                                          restore_best_weights=True)
     start, cpu_start = time.perf_counter(), time.process_time()
-    result = model.fit(x_train, y_train, batch_size=batch_size, epochs=epochs,
-                       validation_split=validation_split, validation_batch_size=EVAL_BATCH_SIZE,
-                       callbacks=[log, stop], verbose=0)
+    result = model.fit(x_train, y_train, batch_size=settings["batch_size"],
+                       epochs=settings["epochs"], validation_split=settings["validation_split"],
+                       validation_batch_size=EVAL_BATCH_SIZE, callbacks=[timer, stop],
+                       verbose=0)
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     history = {k: [float(v) for v in vals] for k, vals in result.history.items()}
-    history["epoch_seconds"], history["epoch_cpu_seconds"] = log.seconds, log.cpu_seconds
-    trained = TrainedClassifier(model, settings, history, seconds, False,
-                                path if cache else None, cpu_seconds)
-    if cache:
-        meta = {"format": CACHE_FORMAT, "settings": settings, "history": history,
-                "fit_seconds": seconds, "fit_cpu_seconds": cpu_seconds}
-        buffer = io.BytesIO()
-        np.savez(buffer, meta=np.array(json.dumps(meta)),
-                 **{f"w{i:03d}": w for i, w in enumerate(model.get_weights())})
-        training.atomic_write(path, buffer.getvalue())
-    return trained
+    history["epoch_seconds"], history["epoch_cpu_seconds"] = timer.seconds, timer.cpu_seconds
+    return TrainedClassifier(model, settings, history, seconds, False, path, cpu_seconds)
 
 
 def accuracy(trained: TrainedClassifier, x: np.ndarray, y: np.ndarray) -> float:

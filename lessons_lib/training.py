@@ -1,8 +1,10 @@
 """Train the course's models once, with fixed seeds, and keep them on disk.
 
-The main entry point::
+Taught in chapter 6, *Training, evaluation and learning curves* (``book/06_training``); chapter
+10 reuses its LSTM. The main entry point::
 
     trained = train("simple_lstm", x_train, y_train)          # the article's settings
+    trained = train("simple_rnn", x_train, y_train, seed=1)   # one setting changed
     trained.model            # the trained, compiled keras.Model
     trained.history          # {"loss": [...], "accuracy": [...], "val_loss": [...],
                              #  "val_accuracy": [...], "epoch_seconds": [...]}, one entry per epoch
@@ -10,35 +12,42 @@ The main entry point::
     probabilities = predict(trained, x_test)                  # P(positive) per review, cached
     evaluate(trained, x_test, y_test)                         # {"loss": ..., "accuracy": ...}
 
-``train(name, x_train, y_train, *, epochs=10, batch_size=32, validation_split=0.2, seed=0,
-output_dim=16, vocab_size=1000, fast=True, cache=True, verbose=None)`` builds model ``name``
-(see ``lessons_lib.models.MODELS``), sets every random seed with ``keras.utils.set_random_seed``
-and fits it like the article: the last 20% of the training reviews are held out for validation,
-batches of 32, 10 epochs. ``train_imdb(name, ...)`` does the same on
-``lessons_lib.data.load_imdb(vocab_size, max_len)``.
+``train(name, x_train, y_train, settings=None, *, cache=True, verbose=None, **changes)`` builds
+model ``name`` (see ``lessons_lib.models.MODELS``), sets every random seed with
+``keras.utils.set_random_seed`` and fits it with :class:`TrainingSettings` - by default the
+article's: the last 20% of the training reviews held out for validation, batches of 32, 10
+epochs, seed 0. Keyword ``changes`` replace single settings. ``train_imdb(name, ...)`` does the
+same on ``lessons_lib.data.load_imdb(vocab_size, max_len)``.
 
 Caching. The trained weights and the history are stored in one ``.npz`` file under
-``$LESSONS_CACHE_DIR/models`` (default ``~/.cache/lessons_lib/models``), written atomically
-(temporary file, then ``os.replace``). The file name holds a hash of everything that changes the
-result: the model name, every setting above, a fingerprint of the training data, the Keras,
-TensorFlow and NumPy versions and ``TRAINING_VERSION`` (bumped whenever this module changes
-how models are trained). A file that cannot be read, or whose recorded settings or versions do
-not match, is reported with a warning and the model is trained again and the file replaced: a
-cache never silently hands back a different model.
+``lessons_lib.cache.model_dir()`` (the course's cache folder), written atomically, in the
+format of ``lessons_lib.cache.save_weights``. The file name holds a hash of everything that
+changes the result: the model name, every setting, a fingerprint of the training data, the
+Keras, TensorFlow and NumPy versions and ``TRAINING_VERSION`` (bumped whenever this module
+changes how models are trained). A file that cannot be read, or whose recorded settings or
+versions do not match, is reported with a warning and the model is trained again and the file
+replaced: a cache never silently hands back a different model. A lock beside each file makes
+chapters executed in parallel train a shared model once.
 
-Speed (``fast=True``). Nothing here changes what is trained - same architecture, batch size,
-epochs, validation split, data and optimizer - only how the work is scheduled:
+Speed (``fast=True``). The model, its initial weights, the batches, the epochs, the validation
+reviews and the optimizer stay those of the plain settings; only how the work is computed and
+scheduled changes:
 
 * XLA compilation (``jit_compile=True``), which Keras leaves off on CPU-only machines. It fuses
   the hundred steps of a recurrent layer into one compiled loop; the first epoch pays for the
   compilation.
+* The stacked SimpleRNN trains with ``lessons_lib.fast_recurrent.SimpleRNN``, whose backward
+  pass is chapter 7's backpropagation through time written out, a loop of one small matrix
+  product per step instead of TensorFlow's much longer automatic one. It has the same weights;
+  the returned model is built from Keras's own layers and holds them.
 * ``steps_per_execution=STEPS_PER_EXECUTION``: Keras runs that many batches per call into the
   compiled function, so Python's per-batch overhead is paid once per group.
 * Validation and prediction in batches of ``EVAL_BATCH_SIZE`` (they do not learn, so the batch
   size changes nothing but speed).
 
-The reductions are compiled differently from the plain settings, so ``fast=True`` and
-``fast=False`` agree in distribution but not bit for bit; each is repeatable run to run on CPU.
+Floating-point sums are then taken in another order, so ``fast=True`` and ``fast=False`` agree
+in distribution, not bit for bit: their weights differ in the last bits after the first step,
+and training amplifies such differences. Each is repeatable run to run on a CPU.
 
 Output. With ``LESSONS_BOOK_BUILD=1`` (book builds and tests) training prints one line per
 epoch; otherwise Keras's progress bar. ``verbose=0`` silences both.
@@ -46,16 +55,10 @@ epoch; otherwise Keras's progress bar. ``verbose=0`` silences both.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import os
-import tempfile
 import time
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,12 +66,21 @@ import keras
 import numpy as np
 
 from lessons_lib import models
-from lessons_lib.data import cache_dir
+from lessons_lib.cache import (
+    atomic_file,
+    exclusive_lock,
+    fingerprint,
+    library_versions,
+    load_weights,
+    model_dir,
+    save_weights,
+    settings_key,
+)
 
 # Bump this whenever a change here changes the weights a given setting produces: every model
 # cached by an older version is then trained again.
-TRAINING_VERSION = 1
-CACHE_FORMAT = "lessons_lib.training/1"
+TRAINING_VERSION = 2
+CACHE_FORMAT = "lessons_lib.training/2"
 
 # The article's training settings.
 EPOCHS = 10
@@ -80,6 +92,45 @@ STEPS_PER_EXECUTION = 32
 EVAL_BATCH_SIZE = 500
 
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """Everything about a training run that changes the trained weights, except the data.
+
+    The defaults are the article's. ``fast`` switches on the speed settings (module docstring).
+    Invalid values raise a ``ValueError`` that names the setting.
+    """
+
+    epochs: int = EPOCHS
+    batch_size: int = BATCH_SIZE
+    validation_split: float = VALIDATION_SPLIT
+    seed: int = 0
+    output_dim: int = models.OUTPUT_DIM
+    vocab_size: int = models.VOCAB_SIZE
+    fast: bool = True
+
+    def __post_init__(self) -> None:
+        for what, lowest in (("epochs", 1), ("batch_size", 1), ("seed", 0), ("output_dim", 1),
+                             ("vocab_size", 2)):
+            value = getattr(self, what)
+            if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
+                raise ValueError(f"{what} must be an int >= {lowest}, received {value!r}")
+        if not isinstance(self.validation_split, int | float) \
+                or not 0.0 < self.validation_split < 1.0:
+            raise ValueError(f"validation_split must be between 0 and 1, received "
+                             f"{self.validation_split!r}")
+        if not isinstance(self.fast, bool):
+            raise ValueError(f"fast must be True or False, received {self.fast!r}")
+
+    def changed(self, **changes: Any) -> TrainingSettings:
+        """These settings with some replaced; an unknown name is a clear ``TypeError``."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise TypeError(f"unknown training setting(s) {unknown}; the settings are "
+                            f"{sorted(known)}")
+        return replace(self, **changes)
 
 
 @dataclass
@@ -102,45 +153,14 @@ class TrainedModel:
         return list(range(1, len(self.history["loss"]) + 1))
 
 
-# --- where the cache lives -------------------------------------------------------------------
-
-
-def model_cache_dir() -> Path:
-    """Where trained models are kept: ``cache_dir() / "models"``."""
-    return cache_dir() / "models"
-
-
 def book_build() -> bool:
     """True while the book is being built or tested (``LESSONS_BOOK_BUILD=1``)."""
     return os.environ.get("LESSONS_BOOK_BUILD", "") not in ("", "0")
 
 
-# --- fingerprints and keys -------------------------------------------------------------------
-
-
-def fingerprint(*arrays: np.ndarray) -> str:
-    """A SHA-256 of the arrays' dtypes, shapes and bytes: equal only for equal data."""
-    digest = hashlib.sha256()
-    for array in arrays:
-        array = np.ascontiguousarray(array)
-        digest.update(f"{array.dtype.str}{array.shape}".encode())
-        digest.update(array.tobytes())
-    return digest.hexdigest()
-
-
 def versions() -> dict[str, str]:
-    """The library versions a trained model depends on."""
-    import tensorflow as tf
-
-    return {"keras": keras.__version__, "tensorflow": tf.__version__,
-            "numpy": np.__version__, "backend": keras.backend.backend(),
-            "training_version": str(TRAINING_VERSION)}
-
-
-def cache_key(settings: dict[str, Any]) -> str:
-    """The hash that names a cache file: of the settings, the data and the versions."""
-    blob = json.dumps({"settings": settings, "versions": versions()}, sort_keys=True)
-    return hashlib.sha256(blob.encode()).hexdigest()
+    """The library versions and the training code's version a trained model depends on."""
+    return {**library_versions(), "training_version": str(TRAINING_VERSION)}
 
 
 # --- input checks ----------------------------------------------------------------------------
@@ -165,47 +185,32 @@ def check_data(x: Any, y: Any, vocab_size: int) -> tuple[np.ndarray, np.ndarray]
     return x.astype(np.int32), y.astype(np.int32)
 
 
-def _check_settings(epochs: int, batch_size: int, validation_split: float, seed: int) -> None:
-    """Raise a ValueError for settings that Keras would reject later or misread."""
-    for what, value, lowest in (("epochs", epochs, 1), ("batch_size", batch_size, 1),
-                                ("seed", seed, 0)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
-            raise ValueError(f"{what} must be an int >= {lowest}, received {value!r}")
-    if not 0.0 < validation_split < 1.0:
-        raise ValueError(f"validation_split must be between 0 and 1, received {validation_split}")
-
-
 # --- training --------------------------------------------------------------------------------
 
 
-class _EpochTimer(keras.callbacks.Callback):
-    """Record the wall time of every epoch (training and validation)."""
+class EpochTimer(keras.callbacks.Callback):
+    """Record the wall time and this process's CPU time of every epoch (training and
+    validation); with a ``label``, also print one compact line per epoch (book builds)."""
 
-    def __init__(self) -> None:
+    def __init__(self, label: str | None = None, epochs: int | None = None) -> None:
         super().__init__()
+        self.label, self.total = label, epochs
         self.seconds: list[float] = []
-        self._start = 0.0
+        self.cpu_seconds: list[float] = []
+        self._start = self._cpu_start = 0.0
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-        self._start = time.perf_counter()
+        self._start, self._cpu_start = time.perf_counter(), time.process_time()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.seconds.append(time.perf_counter() - self._start)
-
-
-class _EpochLine(keras.callbacks.Callback):
-    """Print one compact line per epoch (used when the book is built)."""
-
-    def __init__(self, name: str, epochs: int, timer: _EpochTimer) -> None:
-        super().__init__()
-        self.label, self.total, self.timer = name, epochs, timer
-
-    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        logs = logs or {}
-        values = "  ".join(f"{k} {logs[k]:.4f}" for k in HISTORY_KEYS if k in logs)
-        seconds = self.timer.seconds[-1] if self.timer.seconds else float("nan")
-        print(f"{self.label}  epoch {epoch + 1:2d}/{self.total}  {values}  ({seconds:.1f} s)",
-              flush=True)
+        self.cpu_seconds.append(time.process_time() - self._cpu_start)
+        if self.label is not None:
+            logs = logs or {}
+            values = "  ".join(f"{k} {logs[k]:.4f}" for k in HISTORY_KEYS if k in logs)
+            of = f"/{self.total}" if self.total else ""
+            print(f"{self.label}  epoch {epoch + 1:2d}{of}  {values}  "
+                  f"({self.seconds[-1]:.1f} s)", flush=True)
 
 
 def compile_for_training(model: keras.Model, fast: bool) -> keras.Model:
@@ -218,115 +223,89 @@ def compile_for_training(model: keras.Model, fast: bool) -> keras.Model:
     return model
 
 
-def _fit(name: str, x: np.ndarray, y: np.ndarray, settings: dict[str, Any],
+def _build(name: str, settings: TrainingSettings, input_length: int,
+           fast_layers: bool = False) -> keras.Model:
+    """Model ``name`` for these settings, compiled as :func:`compile_for_training` does."""
+    model = models.build_model(name, settings.vocab_size, settings.output_dim, input_length,
+                               fast_layers=fast_layers)
+    return compile_for_training(model, settings.fast)
+
+
+def _fit(name: str, x: np.ndarray, y: np.ndarray, settings: TrainingSettings,
          verbose: int | None) -> tuple[keras.Model, dict[str, list[float]], float]:
     """Build model ``name`` from the seed and fit it; return it, its history and the time."""
-    keras.utils.set_random_seed(settings["seed"])
-    model = models.build_model(name, settings["vocab_size"], settings["output_dim"],
-                               settings["input_length"])
-    compile_for_training(model, settings["fast"])
-    timer = _EpochTimer()
-    callbacks: list[keras.callbacks.Callback] = [timer]
+    keras.utils.set_random_seed(settings.seed)
+    model = _build(name, settings, x.shape[1], fast_layers=settings.fast)
     if verbose is None:
         verbose = 0 if book_build() else 1
-        if book_build():
-            callbacks.append(_EpochLine(name, settings["epochs"], timer))
+        timer = EpochTimer(name, settings.epochs) if book_build() else EpochTimer()
+    else:
+        timer = EpochTimer()
     start = time.perf_counter()
     result = model.fit(
-        x, y, batch_size=settings["batch_size"], epochs=settings["epochs"],
-        validation_split=settings["validation_split"], verbose=verbose, callbacks=callbacks,
-        validation_batch_size=EVAL_BATCH_SIZE if settings["fast"] else None,
+        x, y, batch_size=settings.batch_size, epochs=settings.epochs,
+        validation_split=settings.validation_split, verbose=verbose, callbacks=[timer],
+        validation_batch_size=EVAL_BATCH_SIZE if settings.fast else None,
     )
     seconds = time.perf_counter() - start
     history = {k: [float(v) for v in result.history[k]] for k in HISTORY_KEYS}
     history["epoch_seconds"] = [float(s) for s in timer.seconds]
+    if settings.fast:  # hand back the article's model, made of Keras's own layers
+        weights = model.get_weights()
+        model = _build(name, settings, x.shape[1])
+        model.set_weights(weights)
     return model, history, seconds
 
 
-def _settings(name: str, x: np.ndarray, y: np.ndarray, epochs: int, batch_size: int,
-              validation_split: float, seed: int, output_dim: int, vocab_size: int,
-              fast: bool) -> dict[str, Any]:
-    """Everything that changes the trained weights, as a JSON-able dict."""
-    return {
-        "name": name, "epochs": epochs, "batch_size": batch_size,
-        "validation_split": float(validation_split), "seed": seed, "output_dim": output_dim,
-        "vocab_size": vocab_size, "input_length": int(x.shape[1]), "fast": bool(fast),
-        "data": fingerprint(x, y),
-    }
-
-
-def _prepare(name: str, x_train: Any, y_train: Any, epochs: int, batch_size: int,
-             validation_split: float, seed: int, output_dim: int, vocab_size: int,
-             fast: bool) -> tuple[np.ndarray, np.ndarray, dict[str, Any], str, Path]:
-    """Check the arguments; return the data, the settings, their key and the cache path."""
+def _prepare(name: str, x_train: Any, y_train: Any, settings: TrainingSettings
+             ) -> tuple[np.ndarray, np.ndarray, dict[str, Any], str, Path]:
+    """Check the arguments; return the data, the recorded settings, their key and the file."""
     models.check_name(name)
-    _check_settings(epochs, batch_size, validation_split, seed)
-    x, y = check_data(x_train, y_train, vocab_size)
-    settings = _settings(name, x, y, epochs, batch_size, validation_split, seed, output_dim,
-                         vocab_size, fast)
-    key = cache_key(settings)
-    return x, y, settings, key, model_cache_dir() / f"{name}-seed{seed}-{key[:16]}.npz"
+    x, y = check_data(x_train, y_train, settings.vocab_size)
+    recorded = {"name": name, **asdict(settings), "input_length": int(x.shape[1]),
+                "data": fingerprint(x, y)}
+    key = settings_key({"settings": recorded, "versions": versions()})
+    return x, y, recorded, key, model_dir() / f"{name}-seed{settings.seed}-{key[:16]}.npz"
 
 
-def cache_file(name: str, x_train: Any, y_train: Any, *, epochs: int = EPOCHS,
-               batch_size: int = BATCH_SIZE, validation_split: float = VALIDATION_SPLIT,
-               seed: int = 0, output_dim: int = models.OUTPUT_DIM,
-               vocab_size: int = models.VOCAB_SIZE, fast: bool = True) -> Path:
+def _settings(settings: TrainingSettings | None, changes: dict[str, Any]) -> TrainingSettings:
+    return (settings or TrainingSettings()).changed(**changes)
+
+
+def cache_file(name: str, x_train: Any, y_train: Any, settings: TrainingSettings | None = None,
+               **changes: Any) -> Path:
     """The file ``train`` with these arguments reads or writes (it may not exist yet)."""
-    return _prepare(name, x_train, y_train, epochs, batch_size, validation_split, seed,
-                    output_dim, vocab_size, fast)[-1]
+    return _prepare(name, x_train, y_train, _settings(settings, changes))[-1]
 
 
-def train(name: str, x_train: Any, y_train: Any, *, epochs: int = EPOCHS,
-          batch_size: int = BATCH_SIZE, validation_split: float = VALIDATION_SPLIT,
-          seed: int = 0, output_dim: int = models.OUTPUT_DIM,
-          vocab_size: int = models.VOCAB_SIZE, fast: bool = True, cache: bool = True,
-          verbose: int | None = None) -> TrainedModel:
+def train(name: str, x_train: Any, y_train: Any, settings: TrainingSettings | None = None, *,
+          cache: bool = True, verbose: int | None = None, **changes: Any) -> TrainedModel:
     """Train model ``name`` on ``(x_train, y_train)``, or load it if it was trained before.
 
-    The defaults are the article's settings. ``cache=False`` always trains and writes nothing.
-    ``verbose=None`` picks one line per epoch in a book build and a progress bar otherwise.
+    ``settings`` defaults to the article's (:class:`TrainingSettings`); keyword ``changes``
+    replace single settings, e.g. ``seed=1``. ``cache=False`` always trains and writes
+    nothing. ``verbose=None`` picks one line per epoch in a book build and a progress bar
+    otherwise.
     """
-    x, y, settings, key, path = _prepare(name, x_train, y_train, epochs, batch_size,
-                                         validation_split, seed, output_dim, vocab_size, fast)
+    settings = _settings(settings, changes)
+    x, y, recorded, key, path = _prepare(name, x_train, y_train, settings)
     if not cache:
         model, history, seconds = _fit(name, x, y, settings, verbose)
-        return TrainedModel(name, model, history, settings, key, None, from_cache=False,
+        return TrainedModel(name, model, history, recorded, key, None, from_cache=False,
                             fit_seconds=seconds, info=versions())
-    with _exclusive(path):
+    with exclusive_lock(path):
         if path.exists():
-            trained = load_trained(path, settings, key)
+            trained = load_trained(path, recorded, key)
             if trained is not None:
                 if verbose != 0:
                     print(f"{name}: loaded from the cache "
                           f"(trained in {trained.fit_seconds:.0f} s)")
                 return trained
         model, history, seconds = _fit(name, x, y, settings, verbose)
-        trained = TrainedModel(name, model, history, settings, key, path, from_cache=False,
+        trained = TrainedModel(name, model, history, recorded, key, path, from_cache=False,
                                fit_seconds=seconds, info=versions())
         save_trained(trained, path)
     return trained
-
-
-@contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock beside ``path`` while a model is looked up or trained.
-
-    Chapters built in parallel can ask for the same model at once (chapter 10 uses chapter 6's
-    LSTM): the second waits, then loads what the first trained, instead of training it again.
-    """
-    try:
-        import fcntl
-    except ImportError:  # no POSIX locks (Windows): at worst a model is trained twice
-        yield
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(path.name + ".lock"), "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def train_imdb(name: str, *, vocab_size: int = models.VOCAB_SIZE,
@@ -341,38 +320,12 @@ def train_imdb(name: str, *, vocab_size: int = models.VOCAB_SIZE,
 # --- the cache file --------------------------------------------------------------------------
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_trained(trained: TrainedModel, path: Path) -> None:
-    """Store the weights, history and settings of ``trained`` in one ``.npz`` file."""
+    """Store the weights, history and settings of ``trained`` in one cache file."""
     meta = {"format": CACHE_FORMAT, "key": trained.key, "settings": trained.settings,
             "history": trained.history, "fit_seconds": trained.fit_seconds,
             "versions": versions()}
-    weights = trained.model.get_weights()
-    buffer = io.BytesIO()
-    np.savez(buffer, meta=np.array(json.dumps(meta)),
-             **{f"w{i:03d}": w for i, w in enumerate(weights)})
-    atomic_write(path, buffer.getvalue())
-
-
-def _read_cache(path: Path) -> tuple[dict[str, Any], list[np.ndarray]]:
-    """The metadata and weight arrays of a cache file (raises if it is unreadable)."""
-    with np.load(path, allow_pickle=False) as archive:
-        meta = json.loads(str(archive["meta"]))
-        names = sorted(k for k in archive.files if k.startswith("w"))
-        weights = [archive[k] for k in names]
-    return meta, weights
+    save_weights(path, trained.model.get_weights(), meta)
 
 
 def _mismatch(meta: dict[str, Any], settings: dict[str, Any], key: str) -> str | None:
@@ -394,11 +347,11 @@ def _mismatch(meta: dict[str, Any], settings: dict[str, Any], key: str) -> str |
 def load_trained(path: Path, settings: dict[str, Any], key: str) -> TrainedModel | None:
     """Load a cached model, or warn and return None if the file is unusable."""
     try:
-        meta, weights = _read_cache(path)
+        meta, weights = load_weights(path)
         reason = _mismatch(meta, settings, key)
         if reason is None:
-            model = models.build_model(settings["name"], settings["vocab_size"],
-                                       settings["output_dim"], settings["input_length"])
+            model = _build(settings["name"], _training_settings(settings),
+                           settings["input_length"])
             expected = [tuple(w.shape) for w in model.get_weights()]
             if [tuple(w.shape) for w in weights] != expected:
                 reason = f"weights of shapes {[w.shape for w in weights]}, expected {expected}"
@@ -416,9 +369,14 @@ def load_trained(path: Path, settings: dict[str, Any], key: str) -> TrainedModel
                         info=dict(meta["versions"]))
 
 
+def _training_settings(recorded: dict[str, Any]) -> TrainingSettings:
+    """The :class:`TrainingSettings` inside a recorded settings dict."""
+    return TrainingSettings(**{f.name: recorded[f.name] for f in fields(TrainingSettings)})
+
+
 def clear_cache(name: str | None = None) -> int:
     """Delete the cached models (all, or those of model ``name``); return how many."""
-    folder = model_cache_dir()
+    folder = model_dir()
     pattern = f"{models.check_name(name)}-*" if name else "*"
     removed = 0
     for path in folder.glob(pattern):
@@ -446,9 +404,8 @@ def predict(trained: TrainedModel, x: Any, cache: bool = True) -> np.ndarray:
                 warnings.warn(f"ignoring the cached predictions {path}: {exc}", stacklevel=2)
     probabilities = predict_uncached(trained.model, x)
     if path is not None:
-        buffer = io.BytesIO()
-        np.save(buffer, probabilities)
-        atomic_write(path, buffer.getvalue())
+        with atomic_file(path) as handle:
+            np.save(handle, probabilities)
     return probabilities
 
 

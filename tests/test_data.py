@@ -19,8 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lessons_lib import data
-from lessons_lib.exercises import exercises_for, run_check
+from lessons_lib import cache, data
 
 # (split, sentiment, id, rating, text); ids deliberately out of order in the archive.
 REVIEWS = [
@@ -58,7 +57,7 @@ def write_archive(path: Path, reviews=REVIEWS, extra: bool = True) -> Path:
 @pytest.fixture(autouse=True)
 def fresh(monkeypatch, tmp_path):
     """A cache folder of its own, no archive variable, and no corpus remembered in memory."""
-    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
     monkeypatch.delenv(data.ARCHIVE_ENV, raising=False)
     data._corpus_for.cache_clear()
@@ -203,7 +202,7 @@ def test_decode_review(archive):
 
 def test_fixed_shuffle_is_deterministic_and_mixed(archive, tmp_path, monkeypatch):
     (x1, y1), (xt1, yt1) = data.load_imdb(1000, 20)
-    monkeypatch.setenv(data.CACHE_ENV, str(tmp_path / "other-cache"))
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "other-cache"))
     data._corpus_for.cache_clear()
     (x2, y2), (xt2, yt2) = data.load_imdb(1000, 20)
     assert np.array_equal(x1, x2) and np.array_equal(y1, y2) and np.array_equal(xt1, xt2)
@@ -369,7 +368,7 @@ def test_a_failed_download_is_the_same_clear_error(monkeypatch):
 # --- the real archive -------------------------------------------------------------------------
 
 REAL_ARCHIVE = os.environ.get(data.ARCHIVE_ENV)
-REAL_CACHE = os.environ.get(data.CACHE_ENV)
+REAL_CACHE = os.environ.get(cache.CACHE_ENV)
 
 
 @pytest.mark.skipif(not REAL_ARCHIVE, reason=f"{data.ARCHIVE_ENV} is not set")
@@ -377,9 +376,9 @@ def test_the_real_archive(monkeypatch):
     monkeypatch.setenv(data.ARCHIVE_ENV, REAL_ARCHIVE)
     # the user's cache: this test is slow only the first time
     if REAL_CACHE:
-        monkeypatch.setenv(data.CACHE_ENV, REAL_CACHE)
+        monkeypatch.setenv(cache.CACHE_ENV, REAL_CACHE)
     else:
-        monkeypatch.delenv(data.CACHE_ENV)
+        monkeypatch.delenv(cache.CACHE_ENV)
     (x_train, y_train), (x_test, y_test) = data.load_imdb(vocab_size=1000, max_len=100)
     for x, y in ((x_train, y_train), (x_test, y_test)):
         assert x.shape == (25000, 100) and x.dtype == np.int32
@@ -397,71 +396,3 @@ def test_the_real_archive(monkeypatch):
         expected = [index.get(w, data.OOV) for w in data.tokenize(texts[i])]
         assert corpus.train.review(i).tolist() == expected
     assert np.array_equal(data.encode_review(texts[:50]), x_train[:50])
-
-
-# --- the exercise checks of chapters 3 and 4 --------------------------------------------------
-
-
-def stub(*args):
-    raise NotImplementedError
-
-
-def right_oov_share(x):
-    x = np.asarray(x)
-    return float((x[x >= 2] == 2).mean())
-
-
-def right_pad_front(ids, max_len):
-    kept = np.asarray(ids, dtype=np.int32)[-max_len:]
-    return np.concatenate([np.zeros(max_len - len(kept), dtype=np.int32), kept])
-
-
-def right_one_hot(ids, size):
-    out = np.zeros((len(ids), size))
-    out[np.arange(len(ids)), ids] = 1
-    return out
-
-
-def right_nearest(vectors, i, k):
-    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    return [int(j) for j in np.argsort(-(unit @ unit[i])) if j != i][:k]
-
-
-def dot_nearest(vectors, i, k):
-    return [int(j) for j in np.argsort(-(vectors @ vectors[i])) if j != i][:k]
-
-
-def test_the_chapters_register_their_exercises():
-    assert exercises_for("03_imdb_data") == ["ex-oov-share", "ex-pad-front"]
-    assert exercises_for("04_embeddings") == ["ex-one-hot", "ex-nearest"]
-
-
-@pytest.mark.parametrize("label,right,wrongs", [
-    ("ex-oov-share", right_oov_share, [
-        (lambda x: float((np.asarray(x) == 2).mean()), "padding and start too"),
-        (lambda x: 100 * right_oov_share(x), "not a percentage"),
-        (lambda x: "a lot", "one number"),
-    ]),
-    ("ex-pad-front", right_pad_front, [
-        (lambda ids, n: np.array((list(ids) + [0] * n)[:n]), "zeros go in front"),
-        (lambda ids, n: np.array(([0] * n + list(ids[:n]))[-n:]), "not the first"),
-        (lambda ids, n: np.zeros(n + 1), "shape"),
-    ]),
-    ("ex-one-hot", right_one_hot, [
-        (lambda ids, size: np.ones((len(ids), size)), "single 1"),
-        (lambda ids, size: right_one_hot(ids, size).T, "shape"),
-    ]),
-    ("ex-nearest", right_nearest, [
-        (dot_nearest, "dot product"),
-        (lambda v, i, k: [i] + right_nearest(v, i, k)[:-1], "Leave the row itself out"),
-        (lambda v, i, k: right_nearest(v, i, k)[::-1], "wrong order"),
-    ]),
-])
-def test_exercise_checks_pass_fail_and_spot_stubs(label, right, wrongs):
-    assert run_check(label, right)["status"] == "passed"
-    assert run_check(label, stub)["status"] == "not attempted"
-    assert run_check(label, None)["status"] == "not attempted"
-    for wrong, feedback in wrongs:
-        verdict = run_check(label, wrong)
-        assert verdict["status"] == "failed", (label, verdict)
-        assert feedback in verdict["feedback"], verdict["feedback"]

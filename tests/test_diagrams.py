@@ -44,3 +44,70 @@ def test_unrolled_only_and_given_axes():
 def test_bad_step_count(steps):
     with pytest.raises(ValueError, match="positive whole number of steps"):
         draw_unrolled(steps)
+
+
+# --- draw_model: a Keras model, layer by layer, without Graphviz ------------------------------
+
+
+def test_model_rows_follow_the_layers_of_each_model():
+    from lessons_lib import models
+    from lessons_lib.diagrams import model_rows
+
+    for name in models.MODELS:
+        model = models.build_model(name)
+        rows = model_rows(model)
+        assert [r["name"] for r in rows] == [layer.name for layer in model.layers]
+        assert sum(r["weights"] for r in rows) == model.count_params()
+        assert rows[0]["call"] == "Input" and rows[-1]["call"] == "Dense(1, sigmoid)"
+        assert rows[1]["output_shape"] == "(None, 100, 16)"
+    rnn = model_rows(models.build_model("simple_rnn"))
+    assert rnn[2]["call"] == "SimpleRNN(32, return_sequences)"
+    assert (rnn[3]["input_shape"], rnn[3]["output_shape"]) == ("(None, 100, 32)", "(None, 32)")
+
+
+def test_draw_model_labels_every_layer():
+    from lessons_lib import models
+    from lessons_lib.diagrams import draw_model
+
+    model = models.build_model("simple_cnn")
+    fig = draw_model(model)
+    labels = texts(fig)
+    assert "conv_1: Conv1D(32, 7, relu)" in labels and "3,616 weights" in labels
+    assert "in (None, 100, 16)  →  out (None, 94, 32)" in labels
+    assert "26,849 weights" in fig.axes[0].get_title()
+    plt.close(fig)
+
+
+def test_draw_model_refuses_a_branching_model():
+    import keras
+
+    from lessons_lib.diagrams import draw_model
+
+    inputs = keras.Input(shape=(4,))
+    left, right = keras.layers.Dense(2)(inputs), keras.layers.Dense(2)(inputs)
+    model = keras.Model(inputs, keras.layers.Concatenate()([left, right]))
+    with pytest.raises(ValueError, match="draws chains of layers"):
+        draw_model(model)
+
+
+def test_chapter_5_runs_with_no_graphviz_on_the_path(tmp_path, monkeypatch):
+    """The diagrams need no system program: chapter 5 runs with `dot` nowhere on PATH."""
+    import shutil
+    from pathlib import Path
+
+    import nbformat
+
+    from lessons_lib.tooling import grade
+
+    book = Path(__file__).resolve().parents[1] / "book"
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no dot, no anything
+    assert shutil.which("dot") is None
+    nb = nbformat.read(book / "05_four_models.ipynb", as_version=4)
+    ended, detail = grade.execute(nb, book, cell_timeout=600, timeout=900)
+    assert ended == "completed", detail
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "error"]
+    assert errors == []
+    pictures = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                if "image/png" in o.get("data", {})]
+    assert len(pictures) >= 4  # one drawing per model

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from lessons_lib import training
-from lessons_lib.exercises import run_check
 
 
 @pytest.fixture(autouse=True)
@@ -143,19 +142,3 @@ def test_predictions_are_cached_and_evaluate_matches_keras(data):
     result = training.evaluate(trained, x, y)
     assert result["loss"] == pytest.approx(loss, abs=1e-5)
     assert result["accuracy"] == pytest.approx(accuracy, abs=1e-6)
-
-
-def test_best_epoch_check_passes_fails_and_spots_stubs():
-    def right(history):
-        return int(np.argmin(history["val_loss"])) + 1
-
-    def zero_based(history):
-        return int(np.argmin(history["val_loss"]))
-
-    def training_loss(history):
-        return int(np.argmin(history["loss"])) + 1
-
-    assert run_check("ex-best-epoch", right)["status"] == "passed"
-    assert "count from 1" in run_check("ex-best-epoch", zero_based)["feedback"]
-    assert "training" in run_check("ex-best-epoch", training_loss)["feedback"]
-    assert run_check("ex-best-epoch", None)["status"] == "not attempted"

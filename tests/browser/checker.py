@@ -24,7 +24,9 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import os
 import re
+import shutil
 import sys
 import threading
 from collections.abc import Iterator
@@ -34,7 +36,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's Chromium, or the browser named by $CHROMIUM (the Makefile checks it is there).
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -311,7 +314,8 @@ def check_site(html_dir: Path, screenshot_dir: Path | None = None,
     if not (html_dir / "index.html").is_file():
         raise FileNotFoundError(f"no built book at {html_dir} (expected index.html): build it")
     if not Path(CHROMIUM).is_file():
-        raise FileNotFoundError(f"expected Chromium at {CHROMIUM}: apt-get install chromium")
+        raise FileNotFoundError(f"expected Chromium at {CHROMIUM}: install it (Debian and "
+                                "Ubuntu: apt-get install chromium) or set CHROMIUM to its path")
     mathjax_dir = local_mathjax_dir().resolve()
     if screenshot_dir is not None:
         screenshot_dir.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,6 @@
 """Strip a notebook down to what is committed: sources and tags, no outputs.
 
-``python -m lessons_lib.strip_outputs book/*.ipynb`` clears every code cell's outputs and
+``python -m lessons_lib.tooling.strip_outputs book/*.ipynb`` clears every code cell's outputs and
 execution count and drops the metadata a Jupyter session adds (timings, scroll state,
 widget state), in place. ``--check`` changes nothing and exits with status 1 when a notebook
 still carries outputs, so a test can insist that chapters are committed stripped.
@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import nbformat
+
+from lessons_lib.tooling.notebooks import write_notebook
 
 # Cell metadata written by Jupyter front ends, never by an author.
 _SESSION_CELL_KEYS = ("execution", "ExecuteTime", "collapsed", "scrolled", "jupyter")
@@ -53,17 +55,9 @@ def strip_file(path: Path, check: bool = False) -> bool:
     return changed
 
 
-def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
-    """Write ``nb`` to ``path`` atomically (temporary file, then rename)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    nbformat.write(nb, tmp)
-    tmp.replace(path)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Command line: strip the given notebooks, or with ``--check`` report unstripped ones."""
-    parser = argparse.ArgumentParser(prog="python -m lessons_lib.strip_outputs",
+    parser = argparse.ArgumentParser(prog="python -m lessons_lib.tooling.strip_outputs",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--check", action="store_true",

@@ -1,6 +1,6 @@
 """Write the student edition of the course: every chapter without its solutions.
 
-``python -m lessons_lib.student_edition OUT_DIR`` writes each chapter of ``book/`` to
+``python -m lessons_lib.tooling.student_edition OUT_DIR`` writes each chapter of ``book/`` to
 ``OUT_DIR`` with the solution cells removed, the exercise stubs and check cells left in place
 and all outputs stripped, ready to hand out. The book's exercise directives, which Jupyter and
 Colab would show as code blocks, become plain headings (``#### Exercise: title (`ex-...`)``).
@@ -26,8 +26,9 @@ from pathlib import Path
 
 import nbformat
 
-from lessons_lib.setup_cells import chapter_notebooks, install_spec, repository
-from lessons_lib.strip_outputs import strip_notebook, write_notebook
+from lessons_lib.tooling.notebooks import chapter_notebooks, write_notebook
+from lessons_lib.tooling.setup_cells import install_spec, repository
+from lessons_lib.tooling.strip_outputs import strip_notebook
 
 _FENCE = r"^\s*(?:`{3,}|:{3,})\s*"
 _SOLUTION_START = re.compile(_FENCE + r"\{solution-start\}", re.MULTILINE)
@@ -201,8 +202,8 @@ def write_edition(out_dir: Path, book_dir: Path = Path("book"), config: Path = P
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m lessons_lib.student_edition OUT_DIR``."""
-    parser = argparse.ArgumentParser(prog="python -m lessons_lib.student_edition",
+    """Command line: ``python -m lessons_lib.tooling.student_edition OUT_DIR``."""
+    parser = argparse.ArgumentParser(prog="python -m lessons_lib.tooling.student_edition",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path, help="folder to write the student edition to")
     parser.add_argument("--book", type=Path, default=Path("book"))

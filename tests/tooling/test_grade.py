@@ -16,7 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lessons_lib import exercises, grade
+from lessons_lib import exercises
+from lessons_lib.tooling import grade
 
 CHAPTER = "99_fake"
 CHECKS = '''
@@ -219,7 +220,7 @@ def test_kernel_runs_this_python_whatever_kernels_are_registered(
     assert KernelSpecManager().get_kernel_spec("python3").argv[0] == "/nonexistent/python"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "import sys\nprint(sys.executable)")])
-    assert grade.execute(nb, tmp_path, cell_timeout=60, timeout=120) == "completed"
+    assert grade.execute(nb, tmp_path, cell_timeout=60, timeout=120)[0] == "completed"
     assert nb.cells[0].outputs[0]["text"].strip() == sys.executable
 
 

@@ -1,6 +1,6 @@
 """Grade students' chapter notebooks: run them, read every exercise's verdict, report a score.
 
-``python -m lessons_lib.grade alice/06_training.ipynb bob/06_training.ipynb`` executes each
+``python -m lessons_lib.tooling.grade alice/06_training.ipynb bob/06_training.ipynb`` executes each
 notebook from the top in a fresh kernel (outputs in the submitted file are thrown away first),
 then reports, for every exercise registered for the notebook's chapter in
 ``lessons_lib.exercises``:
@@ -16,7 +16,8 @@ then reports, for every exercise registered for the notebook's chapter in
 The score is the number of exercises passed out of the number registered. ``--json`` prints
 the reports as JSON; the exit status is 0 only when every exercise of every notebook passed
 (``--expect STATUS``: only when every exercise has that status and no other cell raised;
-notebooks of chapters without exercises are then passed over).
+notebooks of chapters without exercises are then passed over). ``--jobs N`` grades N notebooks
+at a time, each in a process (and kernel) of its own.
 
 The grader never hangs and never crashes on a student's notebook: cells that raise are
 recorded and execution goes on (``allow_errors``); a cell that runs past ``--cell-timeout``
@@ -41,9 +42,12 @@ import argparse
 import ast
 import asyncio
 import json
+import multiprocessing
 import os
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -56,16 +60,27 @@ from nbclient.exceptions import DeadKernelError
 from traitlets import default
 
 from lessons_lib import exercises
-from lessons_lib.setup_cells import parse_cell
-from lessons_lib.strip_outputs import strip_notebook
+from lessons_lib.exercises import Status
+from lessons_lib.tooling.notebooks import parse_cell
+from lessons_lib.tooling.strip_outputs import strip_notebook
 
 # The book's build gives a cell 1200 s (_config.yml), enough to train a model on a cold cache.
 CELL_TIMEOUT = 1200
 NOTEBOOK_TIMEOUT = 3600
-NOTHING_TO_GRADE = "nothing to grade"
-STATUSES = ("passed", "failed", "not attempted", "errored", "missing")
+STATUSES = tuple(status.value for status in Status)
 _SUSPICIOUS = ("lessons-check", "CHECK_MIME", "_REGISTRY", "run_check", "_emit")
 _PROTECTED_NAMES = {"check", "run_check"}  # what a check cell calls
+
+
+class Execution(StrEnum):
+    """How running a notebook ended; ``Report.detail`` says more in words."""
+
+    COMPLETED = "completed"
+    TIMED_OUT = "timed out"
+    KERNEL_DIED = "kernel died"
+    COULD_NOT_RUN = "could not run"
+    NOT_RUN = "not run"
+    NOTHING_TO_GRADE = "nothing to grade"
 
 
 @dataclass
@@ -83,7 +98,8 @@ class Report:
 
     notebook: str
     chapter: str | None
-    execution: str = "completed"
+    execution: Execution = Execution.COMPLETED
+    detail: str = ""
     results: list[ExerciseResult] = field(default_factory=list)
     cell_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -91,7 +107,7 @@ class Report:
     @property
     def passed(self) -> int:
         """How many exercises passed."""
-        return sum(r.status == "passed" for r in self.results)
+        return sum(r.status == Status.PASSED for r in self.results)
 
     @property
     def all_passed(self) -> bool:
@@ -105,7 +121,7 @@ class Report:
         the book's own editions must satisfy: the full edition all ``passed``, the student
         edition all ``not attempted``.
         """
-        return (bool(self.results) and self.execution == "completed"
+        return (bool(self.results) and self.execution is Execution.COMPLETED
                 and not self.cell_errors and all(r.status == status for r in self.results))
 
     def to_dict(self) -> dict[str, Any]:
@@ -210,8 +226,9 @@ class _ThisPythonKernel(AsyncKernelManager):
 
 
 
-def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: int, timeout: float) -> str:
-    """Run ``nb`` in place in a fresh kernel; return how the run ended, in words.
+def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: int,
+            timeout: float) -> tuple[Execution, str]:
+    """Run ``nb`` in place in a fresh kernel; return how the run ended, and that in words.
 
     Errors do not stop the run; a cell past ``cell_timeout`` seconds is interrupted; past
     ``timeout`` seconds in all the kernel is killed and the outputs so far are kept.
@@ -240,12 +257,12 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: int, timeout
 
     try:
         if not asyncio.run(run()):
-            return f"timed out: stopped after {timeout:g} s in all"
+            return Execution.TIMED_OUT, f"stopped after {timeout:g} s in all"
     except DeadKernelError:
-        return "kernel died (it crashed, ran out of memory or was exited)"
+        return Execution.KERNEL_DIED, "it crashed, ran out of memory or was exited"
     except Exception as exc:  # noqa: BLE001 - any failure to run is reported, not raised
-        return f"could not run: {type(exc).__name__}: {exc}"
-    return "completed"
+        return Execution.COULD_NOT_RUN, f"{type(exc).__name__}: {exc}"
+    return Execution.COMPLETED, ""
 
 
 def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None,
@@ -255,15 +272,17 @@ def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None,
     report = Report(notebook=name, chapter=chapter)
     if chapter is None:
         known = ", ".join(exercises.chapters()) or "none"
-        report.execution = ("not run: cannot tell which chapter this is (expected "
-                            f"metadata.lessons.chapter or one of {known} in the file name)")
+        report.execution = Execution.NOT_RUN
+        report.detail = ("cannot tell which chapter this is (expected metadata.lessons.chapter "
+                         f"or one of {known} in the file name)")
         return report
     labels = exercises.exercises_for(chapter)
     if not labels:
-        report.execution = f"{NOTHING_TO_GRADE}: no exercises are registered for {chapter!r}"
+        report.execution = Execution.NOTHING_TO_GRADE
+        report.detail = f"no exercises are registered for {chapter!r}"
         return report
     strip_notebook(nb)
-    report.execution = execute(nb, workdir, cell_timeout, timeout)
+    report.execution, report.detail = execute(nb, workdir, cell_timeout, timeout)
     verdicts: dict[str, dict[str, str]] = {}
     cell_errors: dict[str, str] = {}
     present: set[str] = set()
@@ -289,13 +308,13 @@ def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None,
             v = verdicts[label]
             report.results.append(ExerciseResult(label, v["status"], v.get("feedback", "")))
         elif label in cell_errors:
-            report.results.append(ExerciseResult(label, "errored", cell_errors[label]))
+            report.results.append(ExerciseResult(label, Status.ERRORED, cell_errors[label]))
         elif label in present:
             report.results.append(ExerciseResult(
-                label, "missing", "its check cell never ran: the notebook stopped before it"))
+                label, Status.MISSING, "its check cell never ran: the notebook stopped before it"))
         else:
             report.results.append(ExerciseResult(
-                label, "missing", f'no cell calls check("{label}", ...): it was deleted'))
+                label, Status.MISSING, f'no cell calls check("{label}", ...): it was deleted'))
     return report
 
 
@@ -307,14 +326,29 @@ def grade_file(path: Path, chapter: str | None = None, cell_timeout: int = CELL_
         nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # noqa: BLE001 - an unreadable submission is a result too
         report = Report(notebook=str(path), chapter=chapter)
-        report.execution = f"not run: cannot read the notebook ({type(exc).__name__}: {exc})"
+        report.execution = Execution.NOT_RUN
+        report.detail = f"cannot read the notebook ({type(exc).__name__}: {exc})"
         return report
     chapter = chapter or chapter_of(nb, path, exercises.chapters())
     report = grade(nb, str(path), chapter, cell_timeout, timeout, path.parent)
-    if save_dir is not None and report.execution.startswith(("completed", "timed out", "kernel")):
+    ran = {Execution.COMPLETED, Execution.TIMED_OUT, Execution.KERNEL_DIED}
+    if save_dir is not None and report.execution in ran:
         save_dir.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, save_dir / path.name)
     return report
+
+
+def grade_files(paths: list[Path], chapter: str | None = None, cell_timeout: int = CELL_TIMEOUT,
+                timeout: float = NOTEBOOK_TIMEOUT, save_dir: Path | None = None,
+                jobs: int = 1) -> list[Report]:
+    """:func:`grade_file` for each path, ``jobs`` at a time; the reports in the paths' order."""
+    args = [(Path(p), chapter, cell_timeout, timeout, save_dir) for p in paths]
+    if jobs == 1 or len(args) < 2:
+        return [grade_file(*a) for a in args]
+    # A fresh interpreter per worker ("spawn"): no kernel or event loop is inherited.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(args)), mp_context=context) as pool:
+        return list(pool.map(grade_file, *zip(*args, strict=True)))
 
 
 # --- reporting -----------------------------------------------------------------------------
@@ -322,7 +356,8 @@ def grade_file(path: Path, chapter: str | None = None, cell_timeout: int = CELL_
 
 def format_report(report: Report) -> str:
     """A report as a table: one line per exercise, then the score."""
-    lines = [f"{report.notebook} (chapter {report.chapter or '?'}): {report.execution}"]
+    ended = f"{report.execution}: {report.detail}" if report.detail else str(report.execution)
+    lines = [f"{report.notebook} (chapter {report.chapter or '?'}): {ended}"]
     width = max([len(r.exercise) for r in report.results] + [8])
     for r in report.results:
         feedback = " ".join(r.feedback.split())
@@ -335,7 +370,7 @@ def format_report(report: Report) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: grade the notebooks given; exit 0 only when every exercise passed."""
-    parser = argparse.ArgumentParser(prog="python -m lessons_lib.grade",
+    parser = argparse.ArgumentParser(prog="python -m lessons_lib.tooling.grade",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--json", action="store_true", help="print the reports as JSON")
@@ -350,9 +385,13 @@ def main(argv: list[str] | None = None) -> int:
                         "cell raised (e.g. 'not attempted' for the student edition)")
     parser.add_argument("--save-executed", type=Path, metavar="DIR",
                         help="also write each executed notebook to DIR, for reading feedback")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="grade N notebooks at a time, each in a process of its own (1)")
     args = parser.parse_args(argv)
-    reports = [grade_file(p, args.chapter, args.cell_timeout, args.timeout, args.save_executed)
-               for p in args.notebooks]
+    if args.jobs < 1:
+        parser.error(f"--jobs must be 1 or more, got {args.jobs}")
+    reports = grade_files(args.notebooks, args.chapter, args.cell_timeout, args.timeout,
+                          args.save_executed, args.jobs)
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], indent=2, ensure_ascii=False))
     else:
@@ -361,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n{len(reports)} notebook(s): {sum(r.passed for r in reports)}/{total} "
               "exercises passed")
     if args.expect:  # checking the book's editions: chapters without exercises are fine
-        graded = [r for r in reports if not r.execution.startswith(NOTHING_TO_GRADE)]
+        graded = [r for r in reports if r.execution is not Execution.NOTHING_TO_GRADE]
         return 0 if all(r.all_are(args.expect) for r in graded) else 1
     return 0 if all(r.all_passed for r in reports) else 1
 

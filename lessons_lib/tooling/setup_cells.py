@@ -10,8 +10,8 @@ ships with Colab), and so is nothing else that Colab already has.
 The address the cell installs from is read from ``_config.yml`` (``repository.url`` and
 ``repository.branch``), the one place a fork sets it. Run
 
-    python -m lessons_lib.setup_cells           # rewrite the cells of book/*.ipynb
-    python -m lessons_lib.setup_cells --check   # exit 1 when a cell is missing or stale
+    python -m lessons_lib.tooling.setup_cells           # rewrite the cells of book/*.ipynb
+    python -m lessons_lib.tooling.setup_cells --check   # exit 1 when a cell is missing or stale
 
 after changing the repository or adding a chapter. The cell carries the tags ``colab-setup``
 (how this tool finds it again) and ``remove-cell`` (the rendered book leaves it out). The tool
@@ -22,9 +22,7 @@ a renamed copy of a chapter is still graded against the right exercises.
 from __future__ import annotations
 
 import argparse
-import ast
 import importlib.metadata
-import importlib.util
 import re
 import sys
 from collections.abc import Sequence
@@ -33,7 +31,8 @@ from pathlib import Path
 import nbformat
 import yaml
 
-from lessons_lib.strip_outputs import write_notebook
+from lessons_lib.tooling.dependencies import third_party_imports
+from lessons_lib.tooling.notebooks import chapter_notebooks, write_notebook
 
 SETUP_TAG = "colab-setup"
 SETUP_TAGS = [SETUP_TAG, "remove-cell"]
@@ -42,7 +41,7 @@ SETUP_CELL_ID = "colab-setup"
 # whose reinstall would take minutes and could break Colab's GPU build).
 COLAB_PREINSTALLED = frozenset({
     "tensorflow", "keras", "numpy", "matplotlib", "pandas", "scipy", "scikit-learn",
-    "ipywidgets", "ipython", "pydot", "pillow", "lessons_lib",
+    "ipywidgets", "ipython", "pillow", "lessons_lib",
 })
 
 
@@ -85,94 +84,18 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-def notebook_imports(nb: nbformat.NotebookNode) -> set[str]:
-    """Top-level module names imported by the notebook's code cells (magics are skipped)."""
-    names: set[str] = set()
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            names |= source_imports(cell.source)
-    return names
-
-
-def python_source(source: str) -> str:
-    """A cell's source as plain Python: each IPython magic or shell line becomes ``pass``.
-
-    A cell magic (``%%...`` on the first line) makes the whole cell something else: ``""``.
-    """
-    if source.lstrip().startswith("%%"):
-        return ""
-    lines = []
-    for line in source.splitlines():
-        stripped = line.lstrip()
-        lines.append(line[: len(line) - len(stripped)] + "pass"
-                     if stripped.startswith(("%", "!")) else line)
-    return "\n".join(lines)
-
-
-def parse_cell(source: str) -> ast.Module | None:
-    """The syntax tree of a code cell (magics as ``pass``), or ``None`` if it does not parse."""
-    try:
-        return ast.parse(python_source(source))
-    except SyntaxError:
-        return None
-
-
-def source_imports(source: str) -> set[str]:
-    """Dotted module names imported by a piece of Python source (IPython magics skipped)."""
-    tree = parse_cell(source)
-    if tree is None:
-        return set()
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {alias.name for alias in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-            names.add(node.module)
-            names |= {f"{node.module}.{alias.name}" for alias in node.names}
-    return names
-
-
-def _lessons_lib_imports(module: str, seen: set[str]) -> set[str]:
-    """The modules that ``lessons_lib.<module>`` imports, anywhere in its source.
-
-    Other ``lessons_lib`` modules are followed only when imported at module level: a module
-    imported inside a function (a check that needs another chapter's helper) is not loaded by
-    importing this one.
-    """
-    if module in seen:
-        return set()
-    seen.add(module)
-    path = Path(__file__).with_name(f"{module}.py")
-    source = path.read_text(encoding="utf-8") if path.is_file() else ""
-    tree = parse_cell(source)
-    if tree is None:
-        return set()
-    found = source_imports(source)
-    for node in tree.body:
-        if not isinstance(node, (ast.Import, ast.ImportFrom)):
-            continue
-        for name in source_imports(ast.unparse(node)):
-            if name.startswith("lessons_lib."):
-                found |= _lessons_lib_imports(name.split(".")[1], seen)
-    return found
-
-
-def colab_extras(nb: nbformat.NotebookNode, pins: dict[str, str]) -> list[tuple[str, str]]:
+def colab_extras(nb: nbformat.NotebookNode, pins: dict[str, str],
+                 path: Path | str = "chapter.ipynb") -> list[tuple[str, str]]:
     """``(module, requirement)`` for every package the chapter needs that Colab may lack.
 
     These are the third-party modules the chapter imports, directly or through
-    ``lessons_lib``, whose distribution is pinned in ``requirements.txt`` and is not in
-    ``COLAB_PREINSTALLED``.
+    ``lessons_lib`` (``dependencies.third_party_imports``), whose distribution is pinned in
+    ``requirements.txt`` and is not in ``COLAB_PREINSTALLED``.
     """
-    modules = notebook_imports(nb)
-    seen: set[str] = set()
-    for name in list(modules):
-        if name.startswith("lessons_lib."):
-            modules |= _lessons_lib_imports(name.split(".")[1], seen)
     distributions = importlib.metadata.packages_distributions()
     preinstalled = {_normal(d) for d in COLAB_PREINSTALLED}
     extras: dict[str, str] = {}
-    for top in sorted({name.split(".")[0] for name in modules}):
+    for top in sorted(third_party_imports(nb, path)):
         for dist in distributions.get(top, []):
             key = _normal(dist)
             if key in pins and key not in preinstalled:
@@ -185,7 +108,7 @@ def setup_source(url: str, branch: str, extras: Sequence[tuple[str, str]] = ()) 
     lines = [
         "# Colab setup: installs the course's helpers (lessons_lib) when they are missing.",
         "# Elsewhere (Binder, your machine, the book's build) this does nothing.",
-        "# Written by `python -m lessons_lib.setup_cells` from _config.yml: do not edit.",
+        "# Written by `python -m lessons_lib.tooling.setup_cells` from _config.yml: do not edit.",
         "import importlib.util",
         "",
         'if importlib.util.find_spec("lessons_lib") is None:',
@@ -226,12 +149,6 @@ def apply_setup(nb: nbformat.NotebookNode, chapter: str, source: str) -> bool:
     return nbformat.writes(nb) != before
 
 
-def chapter_notebooks(book_dir: Path | str = "book") -> list[Path]:
-    """Every chapter notebook under ``book_dir`` (``*.ipynb``, checkpoints and builds skipped)."""
-    book_dir = Path(book_dir)
-    return sorted(p for p in book_dir.glob("*.ipynb") if not p.name.startswith("."))
-
-
 def update(paths: list[Path], config: Path, requirements: Path, check: bool) -> list[Path]:
     """Rewrite (or with ``check``, only compare) the setup cells; return the stale notebooks."""
     url, branch = repository(config)
@@ -239,7 +156,7 @@ def update(paths: list[Path], config: Path, requirements: Path, check: bool) -> 
     stale = []
     for path in paths:
         nb = nbformat.read(path, as_version=4)
-        source = setup_source(url, branch, colab_extras(nb, pins))
+        source = setup_source(url, branch, colab_extras(nb, pins, path))
         if apply_setup(nb, path.stem, source):
             stale.append(path)
             if not check:
@@ -249,7 +166,7 @@ def update(paths: list[Path], config: Path, requirements: Path, check: bool) -> 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: write the setup cells, or with ``--check`` report the stale ones."""
-    parser = argparse.ArgumentParser(prog="python -m lessons_lib.setup_cells",
+    parser = argparse.ArgumentParser(prog="python -m lessons_lib.tooling.setup_cells",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path,
                         help="notebooks to update (default: every book/*.ipynb)")
@@ -268,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in stale:
         print(f"{'stale setup cell' if args.check else 'updated'}: {path}")
     if args.check and stale:
-        print("run `python -m lessons_lib.setup_cells` to rewrite them", file=sys.stderr)
+        print("run `python -m lessons_lib.tooling.setup_cells` to rewrite them", file=sys.stderr)
     return 1 if (args.check and stale) else 0
 
 

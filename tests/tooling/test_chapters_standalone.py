@@ -24,11 +24,19 @@ import nbformat
 import pytest
 from packaging.requirements import Requirement
 
-from lessons_lib import exercises, grade, setup_cells, strip_outputs, student_edition
+from lessons_lib import exercises
+from lessons_lib.tooling import (
+    dependencies,
+    grade,
+    notebooks,
+    setup_cells,
+    strip_outputs,
+    student_edition,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
-NOTEBOOKS = setup_cells.chapter_notebooks(BOOK)
+NOTEBOOKS = notebooks.chapter_notebooks(BOOK)
 CHAPTERS = {p.stem for p in NOTEBOOKS} | {
     "01_recurrence", "02_numpy_rnn", "03_imdb_data", "04_embeddings", "05_four_models",
     "06_training", "07_bptt", "08_gated_cells", "09_forecasting", "10_stronger_classifier",
@@ -50,7 +58,7 @@ def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 
 def string_constants(source: str) -> list[str]:
     """Every string literal in a cell (magic lines skipped)."""
-    tree = setup_cells.parse_cell(source)
+    tree = notebooks.parse_cell(source)
     assert tree is not None, f"a code cell does not parse:\n{source}"
     return [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
             and isinstance(n.value, str)]
@@ -66,8 +74,8 @@ def exercise_labels(nb: nbformat.NotebookNode) -> list[str]:
 def test_setup_cells_match_the_config() -> None:
     stale = setup_cells.update(NOTEBOOKS, ROOT / "_config.yml", ROOT / "requirements.txt",
                                check=True)
-    assert not stale, ("stale or missing Colab setup cell; run `python -m lessons_lib.setup_cells`"
-                       f": {[p.name for p in stale]}")
+    assert not stale, ("stale or missing Colab setup cell; run "
+                       f"`python -m lessons_lib.tooling.setup_cells`: {[p.name for p in stale]}")
 
 
 @parametrize
@@ -81,7 +89,7 @@ def test_title_first_then_setup_cell(path: Path) -> None:
 @parametrize
 def test_committed_without_outputs(path: Path) -> None:
     assert not strip_outputs.strip_notebook(read(path)), (
-        f"{path.name} has outputs; run `python -m lessons_lib.strip_outputs {path}`")
+        f"{path.name} has outputs; run `python -m lessons_lib.tooling.strip_outputs {path}`")
 
 
 def cross_chapter_problems(nb: nbformat.NotebookNode, chapter: str) -> list[str]:
@@ -135,14 +143,13 @@ def import_problems(nb: nbformat.NotebookNode) -> list[str]:
     local = {p.stem for p in BOOK.glob("*.py")} | {p.name for p in BOOK.iterdir() if p.is_dir()}
     owners = importlib.metadata.packages_distributions()
     problems = []
-    for name in sorted(setup_cells.notebook_imports(nb)):
+    for name in sorted(notebooks.source_imports(notebooks.code_source(nb))):
         top = name.split(".")[0]
         if top in local:
             problems.append(f"imports {name!r} from a file beside the chapter")
         elif top == "lessons_lib" and "." in name:
-            module = name.split(".")[1]
-            if not (ROOT / "lessons_lib" / f"{module}.py").is_file() and not hasattr(
-                    importlib.import_module("lessons_lib"), module):
+            if dependencies.module_file(name) is None \
+                    and dependencies.module_file(name.rsplit(".", 1)[0]) is None:
                 problems.append(f"imports {name!r}, which lessons_lib does not have")
         elif top in sys.stdlib_module_names:
             continue
@@ -226,7 +233,7 @@ def hidden_dependencies(nb: nbformat.NotebookNode) -> list[str]:
     hidden: set[str] = set()
     problems = []
     for index, cell in enumerate(code_cells(nb)):
-        tree = setup_cells.parse_cell(cell.source)
+        tree = notebooks.parse_cell(cell.source)
         if tree is None:
             problems.append(f"code cell {index} does not parse")
             continue

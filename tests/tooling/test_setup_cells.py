@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from lessons_lib import setup_cells
+from lessons_lib.tooling import setup_cells
 
 CONFIG = """title: A book
 repository:

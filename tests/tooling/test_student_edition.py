@@ -15,7 +15,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from lessons_lib import exercises, grade, student_edition
+from lessons_lib import exercises
+from lessons_lib.tooling import grade, student_edition
 
 CHAPTER = "98_fake_student"
 CHECKS = '''
@@ -165,7 +166,7 @@ def test_command_line(book: Path, capsys: pytest.CaptureFixture,
 
 
 def test_strip_outputs_clears_outputs_and_session_metadata(tmp_path: Path) -> None:
-    from lessons_lib import strip_outputs
+    from lessons_lib.tooling import strip_outputs
 
     nb = fake_chapter()
     nb.cells[1].metadata["execution"] = {"iopub.execute_input": "2026-01-01"}

@@ -1,0 +1,208 @@
+"""Checks for the exercises, with feedback that says what was expected and what came back.
+
+This module is the framework; the checks themselves live one module per chapter, in chapter
+order: ``ch01_recurrence``, ``ch02_numpy_rnn``, ..., ``ch10_stronger_classifier`` (``ch`` and
+the chapter id, the notebook's file name without ``.ipynb``). Each check is registered under the
+exercise's label with ``@exercise(CHAPTER, "ex-...")`` and documents, in its docstring, what the
+student's answer must do (the instructors page lists these docstrings).
+
+A notebook calls ``check("label", answer)``: it prints a verdict and raises ``ExerciseFailed``
+when the answer is wrong or missing, so a test run of the notebook fails. Each verdict is also
+emitted as a JSON output (``CHECK_MIME``) for the grader. ``run_check("label", answer)``
+returns the verdict as a dict instead, without printing or raising.
+
+A check function takes the student's answer(s) and returns a short message on success; it
+raises ``NotAttempted`` when the answer is still the stub, and ``ExerciseFailed`` with specific
+feedback when it is wrong. The helpers below (``call_student``, ``expect_answer``,
+``expect_shape``, ``expect_close``) keep checks short.
+
+The chapter modules are imported when a label is first looked up. They import only numpy and
+this module at their top (a check that needs a chapter's helper imports it inside the
+function), so looking up chapter 1's check never loads TensorFlow or pandas.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+CHECK_MIME = "application/vnd.lessons-check+json"
+
+
+class Status(StrEnum):
+    """The verdict on one exercise. ``MISSING`` is the grader's: no check ran at all."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_ATTEMPTED = "not attempted"
+    ERRORED = "errored"
+    MISSING = "missing"
+
+
+class ExerciseFailed(AssertionError):
+    """The answer is wrong; the message says what was expected and what came back."""
+
+
+class NotAttempted(ExerciseFailed):
+    """The answer is still the stub that the exercise started with."""
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One registered check: the chapter it belongs to, its label and the function."""
+
+    chapter: str
+    label: str
+    check: Callable[..., str]
+
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def exercise(chapter: str, label: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
+    """Register the decorated function as the check of exercise ``label`` in ``chapter``."""
+
+    def register(func: Callable[..., str]) -> Callable[..., str]:
+        if label in _REGISTRY:
+            raise ValueError(f"exercise label {label!r} is registered twice")
+        _REGISTRY[label] = Exercise(chapter, label, func)
+        return func
+
+    return register
+
+
+def chapter_modules() -> list[str]:
+    """The dotted names of the chapters' checks modules, in chapter order."""
+    return sorted(f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__)
+                  if m.name.startswith("ch"))
+
+
+def _load_checks() -> None:
+    """Import every chapter's checks module (each registers its checks once)."""
+    for name in chapter_modules():
+        importlib.import_module(name)
+
+
+def registry() -> dict[str, Exercise]:
+    """Every registered exercise by label, the chapters' checks loaded."""
+    _load_checks()
+    return dict(_REGISTRY)
+
+
+def exercises_for(chapter: str) -> list[str]:
+    """The labels of the exercises of one chapter, in the order they were registered."""
+    return [e.label for e in registry().values() if e.chapter == chapter]
+
+
+def chapters() -> list[str]:
+    """Every chapter that has exercises."""
+    return sorted({e.chapter for e in registry().values()})
+
+
+def run_check(label: str, *answers: Any, **kwargs: Any) -> dict[str, str]:
+    """Run one check and return its verdict as a dict, without raising.
+
+    The verdict's ``status`` is a :class:`Status` value: ``passed``, ``failed``, ``not
+    attempted`` or ``errored`` (the check itself broke, which is a bug in the course, not in
+    the answer).
+    """
+    if label not in _REGISTRY:
+        _load_checks()
+    if label not in _REGISTRY:
+        known = ", ".join(sorted(_REGISTRY)) or "none"
+        raise KeyError(f"no exercise is labelled {label!r}; known labels: {known}")
+    entry = _REGISTRY[label]
+    verdict = {"exercise": label, "chapter": entry.chapter}
+    try:
+        message = entry.check(*answers, **kwargs)
+        verdict.update(status=Status.PASSED.value, feedback=message or "correct")
+    except NotAttempted as exc:
+        verdict.update(status=Status.NOT_ATTEMPTED.value, feedback=str(exc))
+    except ExerciseFailed as exc:
+        verdict.update(status=Status.FAILED.value, feedback=str(exc))
+    except Exception as exc:  # noqa: BLE001 - report any crash of the check as a verdict
+        verdict.update(status=Status.ERRORED.value, feedback=f"{type(exc).__name__}: {exc}")
+    return verdict
+
+
+_SYMBOLS = {Status.PASSED: "✅", Status.FAILED: "❌", Status.NOT_ATTEMPTED: "✏️",
+            Status.ERRORED: "⚠️"}
+
+
+def check(label: str, *answers: Any, **kwargs: Any) -> None:
+    """Check a student's answer to exercise ``label``: print the verdict, raise unless it passed."""
+    verdict = run_check(label, *answers, **kwargs)
+    status = Status(verdict["status"])
+    text = f"{_SYMBOLS[status]} {label}: {status} - {verdict['feedback']}"
+    _emit(text, verdict)
+    if status is Status.NOT_ATTEMPTED:
+        raise NotAttempted(verdict["feedback"])
+    if status is not Status.PASSED:
+        raise ExerciseFailed(verdict["feedback"])
+
+
+def _emit(text: str, verdict: dict[str, str]) -> None:
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # plain Python: no rich outputs
+        print(text)
+        return
+    if get_ipython() is None:
+        print(text)
+        return
+    display({"text/plain": text, CHECK_MIME: json.dumps(verdict)}, raw=True)
+
+
+# --- helpers for writing checks -------------------------------------------------------------
+
+
+def call_student(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call the student's function; a stub (``NotImplementedError``) means not attempted."""
+    if func is None or func is Ellipsis:
+        raise NotAttempted("no answer yet: replace the placeholder with your code")
+    if not callable(func):
+        raise ExerciseFailed(f"expected a function, got {type(func).__name__}")
+    try:
+        return func(*args, **kwargs)
+    except NotImplementedError as exc:
+        raise NotAttempted("the function still raises NotImplementedError: fill it in") from exc
+    except Exception as exc:  # noqa: BLE001 - the student's error becomes feedback
+        raise ExerciseFailed(f"your function raised {type(exc).__name__}: {exc}") from exc
+
+
+def expect_answer(answer: Any) -> Any:
+    """Reject the placeholder answers ``None`` and ``...``."""
+    if answer is None or answer is Ellipsis:
+        raise NotAttempted("no answer yet: replace the placeholder with your code")
+    return answer
+
+
+def expect_shape(value: Any, shape: tuple[int, ...], what: str = "your answer") -> np.ndarray:
+    """Turn ``value`` into an array and insist on ``shape``."""
+    array = np.asarray(expect_answer(value))
+    if array.shape != tuple(shape):
+        raise ExerciseFailed(f"expected {what} to have shape {tuple(shape)}, got {array.shape}")
+    return array
+
+
+def expect_close(value: Any, expected: Any, what: str = "your answer",
+                 atol: float = 1e-6, rtol: float = 1e-5) -> np.ndarray:
+    """Insist that ``value`` has the shape of ``expected`` and equals it within tolerance."""
+    expected = np.asarray(expected)
+    array = expect_shape(value, expected.shape, what)
+    if not np.allclose(array, expected, atol=atol, rtol=rtol):
+        worst = np.unravel_index(np.argmax(np.abs(array - expected)), expected.shape) \
+            if expected.ndim else ()
+        raise ExerciseFailed(
+            f"{what} has the right shape but not the right values: at index {worst} "
+            f"expected {float(expected[worst]):.6g}, got {float(array[worst]):.6g}"
+        )
+    return array

@@ -1,0 +1,79 @@
+"""The exercise checks of chapter 2, *An RNN in numpy*.
+
+The chapter is ``book/02_numpy_rnn.ipynb``. Each check takes the student's answer(s) and
+returns a short message when it is right; it raises ``NotAttempted`` for the untouched
+stub and ``ExerciseFailed`` with feedback that names the mistake otherwise. The framework
+(the registry, ``check``, ``run_check`` and the helpers) is ``lessons_lib.exercises``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from lessons_lib.exercises import (
+    ExerciseFailed,
+    call_student,
+    exercise,
+    expect_close,
+)
+
+CHAPTER = "02_numpy_rnn"
+
+
+@exercise(CHAPTER, "ex-count-parameters")
+def check_count_parameters(count: Callable[[int, int], Any]) -> str:
+    """``count(input_features, units)`` is the number of weights of a SimpleRNN layer."""
+    for inputs, units in [(32, 64), (16, 32), (32, 32), (1, 1), (7, 3)]:
+        expected = units * inputs + units * units + units
+        got = call_student(count, inputs, units)
+        if got == expected:
+            continue
+        hints = {units * inputs + units * units: "you left out the bias b",
+                 units * inputs + units: "you left out the recurrent matrix U",
+                 units * inputs: "you counted only W"}
+        hint = hints.get(got, "count the entries of W, U and b")
+        raise ExerciseFailed(f"for {inputs} input features and {units} units expected "
+                             f"{expected} parameters, got {got!r}: {hint}")
+    return "W, U and b: units * (input_features + units + 1) parameters"
+
+
+@exercise(CHAPTER, "ex-output-shape")
+def check_output_shape(output_shape: Callable[..., Any]) -> str:
+    """``output_shape(input_shape, units, concatenate)`` predicts what ``forward`` returns."""
+    cases = [((100, 32), 64, False, (100, 64)), ((100, 32), 64, True, (6400,)),
+             ((8, 50, 10), 20, False, (8, 50, 20)), ((8, 50, 10), 20, True, (8, 1000)),
+             ((3, 1), 5, True, (15,))]
+    for input_shape, units, concatenate, expected in cases:
+        got = call_student(output_shape, input_shape, units, concatenate)
+        try:
+            got = tuple(int(n) for n in got)
+        except TypeError as exc:
+            raise ExerciseFailed(f"expected a tuple of ints such as {expected}, got {got!r}"
+                                 ) from exc
+        if got != expected:
+            raise ExerciseFailed(f"for inputs of shape {input_shape}, {units} units and "
+                                 f"concatenate={concatenate} expected {expected}, got {got}")
+    return "you can predict the output shape of forward, batched or not"
+
+
+@exercise(CHAPTER, "ex-fresh-forward")
+def check_fresh_forward(fresh_forward: Callable[..., Any]) -> str:
+    """``fresh_forward(rnn, inputs)`` returns what a brand-new layer would, call after call."""
+    from lessons_lib.numpy_rnn import SimpleRNN
+
+    rnn = SimpleRNN(3, 4, seed=0)
+    rng = np.random.default_rng(1)
+    xs = rng.normal(size=(6, 3))
+    reference = SimpleRNN(3, 4, seed=0).forward(xs)
+    rnn.forward(rng.normal(size=(6, 3)))  # leave some state behind, as an earlier call would
+    weights = [rnn.W.copy(), rnn.U.copy(), rnn.b.copy()]
+    for call in ("first", "second"):
+        got = call_student(fresh_forward, rnn, xs)
+        expect_close(got, reference, f"the {call} call's outputs", atol=1e-10)
+    if not all(np.array_equal(a, b) for a, b in zip(weights, [rnn.W, rnn.U, rnn.b],
+                                                    strict=True)):
+        raise ExerciseFailed("fresh_forward changed the layer's weights: only the state may go")
+    return "every call starts from y_0 = 0, whatever ran before"

@@ -1,0 +1,65 @@
+"""The exercise checks of chapter 6, *Training, evaluation and learning curves*.
+
+The chapter is ``book/06_training.ipynb``. Each check takes the student's answer(s) and
+returns a short message when it is right; it raises ``NotAttempted`` for the untouched
+stub and ``ExerciseFailed`` with feedback that names the mistake otherwise. The framework
+(the registry, ``check``, ``run_check`` and the helpers) is ``lessons_lib.exercises``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from lessons_lib.exercises import (
+    ExerciseFailed,
+    call_student,
+    exercise,
+)
+
+CHAPTER = "06_training"
+
+
+@exercise(CHAPTER, "ex-best-epoch")
+def check_best_epoch(func: Callable[[dict], int]) -> str:
+    """The student's ``best_epoch(history)``: the 1-based epoch of lowest validation loss."""
+    cases = [
+        {"val_loss": [0.5, 0.4, 0.45, 0.6], "loss": [0.6, 0.4, 0.3, 0.2]},
+        {"val_loss": [0.3, 0.35, 0.4], "loss": [0.5, 0.4, 0.3]},
+        {"val_loss": [0.7, 0.6, 0.5, 0.4, 0.39], "loss": [0.7, 0.6, 0.5, 0.4, 0.1]},
+    ]
+    for history in cases:
+        got = call_student(func, history)
+        expected = int(np.argmin(history["val_loss"])) + 1
+        if got == expected - 1:
+            raise ExerciseFailed(f"for val_loss {history['val_loss']} you returned {got}: "
+                                 f"epochs count from 1, not 0")
+        if got == int(np.argmin(history["loss"])) + 1 and got != expected:
+            raise ExerciseFailed(f"you returned {got}, the epoch of lowest *training* loss; "
+                                 f"use the validation loss (expected {expected})")
+        if got != expected:
+            raise ExerciseFailed(f"for val_loss {history['val_loss']}: expected epoch "
+                                 f"{expected}, got {got}")
+    return "right: the validation loss, not the training loss, tells when overfitting starts"
+
+
+@exercise(CHAPTER, "ex-discordant")
+def check_discordant(func: Callable[[np.ndarray, np.ndarray], tuple[int, int]]) -> str:
+    """The student's ``discordant_counts(correct_a, correct_b)`` on random verdicts."""
+    rng = np.random.default_rng(6)
+    a = rng.random(500) < 0.8
+    b = rng.random(500) < 0.75
+    got = call_student(func, a, b)
+    expected = (int(np.sum(a & ~b)), int(np.sum(~a & b)))
+    try:
+        got = tuple(int(v) for v in got)
+    except (TypeError, ValueError) as exc:
+        raise ExerciseFailed(f"expected a pair of ints (a_only, b_only), got {got!r}") from exc
+    if got == expected[::-1]:
+        raise ExerciseFailed(f"the pair is the wrong way round: expected (a_only, b_only) = "
+                             f"{expected}, got {got}")
+    if got != expected:
+        raise ExerciseFailed(f"expected (a_only, b_only) = {expected}, got {got}; count reviews "
+                             f"where exactly one model is right")
+    return f"right: {expected[0]} reviews only A gets right, {expected[1]} only B"

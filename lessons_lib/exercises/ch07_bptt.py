@@ -1,0 +1,67 @@
+"""The exercise checks of chapter 7, *Backpropagation through time*.
+
+The chapter is ``book/07_bptt.ipynb``. Each check takes the student's answer(s) and
+returns a short message when it is right; it raises ``NotAttempted`` for the untouched
+stub and ``ExerciseFailed`` with feedback that names the mistake otherwise. The framework
+(the registry, ``check``, ``run_check`` and the helpers) is ``lessons_lib.exercises``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lessons_lib.exercises import (
+    ExerciseFailed,
+    call_student,
+    exercise,
+    expect_close,
+)
+
+CHAPTER = "07_bptt"
+
+
+@exercise(CHAPTER, "ex-bptt-clip")
+def check_bptt_clip(clip_by_global_norm: Any) -> str:
+    """``clip_by_global_norm(grads, max_norm)``: global norm capped at ``max_norm``."""
+    rng = np.random.default_rng(7)
+    large = {"W": rng.normal(size=(3, 2)) * 10, "U": rng.normal(size=(3, 3)) * 10,
+             "b": rng.normal(size=3)}
+    norm = float(np.sqrt(sum(np.sum(g**2) for g in large.values())))
+    originals = {k: v.copy() for k, v in large.items()}
+    clipped = call_student(clip_by_global_norm, large, 1.0)
+    if not isinstance(clipped, dict) or set(clipped) != set(large):
+        raise ExerciseFailed(f"expected a dict with the keys {sorted(large)}, got {clipped!r:.80}")
+    if any(not np.array_equal(large[k], originals[k]) for k in large):
+        raise ExerciseFailed("your function changed the input arrays; return new ones instead")
+    for name in large:
+        expect_close(clipped[name], originals[name] / norm, f"the clipped {name!r}")
+    small = {k: v / (10 * norm) for k, v in originals.items()}
+    kept = call_student(clip_by_global_norm, small, 1.0)
+    for name in small:
+        expect_close(kept[name], small[name],
+                     f"{name!r} of gradients whose global norm is already below max_norm")
+    return f"a global norm of {norm:.1f} was scaled down to 1, a small one left alone"
+
+
+@exercise(CHAPTER, "ex-bptt-step")
+def check_bptt_step(step_backward: Any) -> str:
+    """``step_backward(x_t, y_prev, y_t, g_t, W, U)``: dW, dU, db, dx_t, dy_prev of one step."""
+    rng = np.random.default_rng(8)
+    W, U = rng.normal(size=(4, 3)), rng.normal(size=(4, 4))
+    x_t, y_prev, g_t = rng.normal(size=3), np.tanh(rng.normal(size=4)), rng.normal(size=4)
+    y_t = np.tanh(W @ x_t + U @ y_prev + 0.1)
+    delta = g_t * (1 - y_t**2)
+    expected = (np.outer(delta, x_t), np.outer(delta, y_prev), delta, W.T @ delta, U.T @ delta)
+    got = call_student(step_backward, x_t, y_prev, y_t, g_t, W, U)
+    if not isinstance(got, (tuple, list)) or len(got) != 5:
+        raise ExerciseFailed("expected a tuple of five arrays (dW, dU, db, dx_t, dy_prev)")
+    for name, value, want in zip(("dW", "dU", "db", "dx_t", "dy_prev"), got, expected,
+                                 strict=True):
+        if name == "dW" and np.shape(value) == np.shape(want) and \
+                np.allclose(value, np.outer(g_t, x_t)):
+            raise ExerciseFailed("dW is missing the derivative of tanh: multiply g_t by "
+                                 "(1 - y_t ** 2) first")
+        expect_close(value, want, name)
+    return "all five gradients of one step are right"

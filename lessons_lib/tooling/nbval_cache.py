@@ -1,0 +1,122 @@
+"""A pytest plugin: chapters that pass under nbval go into the book's cache, for the build.
+
+``make notebooks`` runs every chapter under nbval, one kernel per chapter. Loaded with
+``-p lessons_lib.tooling.nbval_cache --book-cache DIR``, this plugin collects the outputs nbval
+received for each cell and, when every cell of a chapter passed, stores the executed chapter in
+the jupyter-cache folder ``DIR`` through ``book_cache.store``, exactly as the book's build would
+have executed it. ``make book`` then finds the chapter cached and current and only renders it,
+so ``make test`` executes each chapter once for both nbval and the build.
+
+A chapter with a failing, skipped or timed-out cell is not stored: the build executes it
+itself (and fails on the same cell). Without ``--book-cache`` the plugin does nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+
+from lessons_lib.tooling import book_cache
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The ``--book-cache DIR`` option."""
+    parser.getgroup("nbval").addoption(
+        "--book-cache", metavar="DIR", default=None,
+        help="store each chapter whose cells all pass in this jupyter-cache folder "
+             "(the book's build then renders it without executing it again)")
+
+
+class _Chapter:
+    """What nbval reported for one notebook so far."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.outputs: dict[int, list[Any]] = {}
+        self.passed = True
+        self.start = time.perf_counter()
+        self.memory = book_cache.PeakRSS().start()
+
+
+class BookCachePlugin:
+    """Collect nbval's outputs per notebook and store passing notebooks in the cache."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        self.chapters: dict[Path, _Chapter] = {}
+
+    def _chapter(self, item: pytest.Item) -> _Chapter | None:
+        """The record of ``item``'s notebook, begun at its first cell; None for other tests."""
+        path = Path(item.parent.path) if item.parent is not None else None
+        if path is None or path.suffix != ".ipynb" or not hasattr(item, "cell_num"):
+            return None
+        if path not in self.chapters:
+            self.chapters[path] = _Chapter(path)
+        return self.chapters[path]
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        """Begin a notebook's record before nbval starts its kernel (the clock and memory)."""
+        self._chapter(item)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo
+                                  ) -> Iterator[None]:
+        """Record each cell's outputs and whether it passed."""
+        outcome = yield
+        chapter = self._chapter(item)
+        if chapter is None:
+            return
+        report = outcome.get_result()
+        if report.failed or (report.when == "call" and not report.passed):
+            chapter.passed = False
+        if report.when == "call" and report.passed:
+            chapter.outputs[item.cell_num] = list(getattr(item, "test_outputs", None) or [])
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
+        """After a notebook's last cell, store the notebook if every cell passed."""
+        chapter = self._chapter(item)
+        if chapter is None or (nextitem is not None and nextitem.parent is item.parent):
+            return
+        peak = chapter.memory.stop()
+        seconds = time.perf_counter() - chapter.start
+        del self.chapters[chapter.path]
+        if chapter.passed:
+            self._store(chapter, seconds, peak)
+
+    def _store(self, chapter: _Chapter, seconds: float, peak: int) -> None:
+        from jupyter_cache import get_cache
+
+        notebook = nbformat.read(chapter.path, as_version=4)
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        if set(chapter.outputs) != set(range(len(code))):
+            return  # a cell nbval did not run: leave the chapter to the build
+        for number, cell in enumerate(code):  # nbval numbers the code cells from 0
+            cell.outputs = [nbformat.from_dict(_output(o)) for o in chapter.outputs[number]]
+            cell.execution_count = number + 1
+        nbformat.validate(notebook)
+        book_cache.store(get_cache(self.folder), notebook, chapter.path, seconds, peak)
+
+
+def _output(output: Any) -> dict[str, Any]:
+    """One of nbval's outputs as an nbformat output (nbval keeps extra fields off)."""
+    output = dict(output)
+    kind = output["output_type"]
+    if kind in ("display_data", "execute_result"):
+        output.setdefault("metadata", {})
+    if kind == "execute_result":
+        output.setdefault("execution_count", None)
+    return output
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the plugin when ``--book-cache`` is given."""
+    folder = config.getoption("--book-cache")
+    if folder:
+        config.pluginmanager.register(BookCachePlugin(folder), "lessons-book-cache")

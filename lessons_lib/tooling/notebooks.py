@@ -1,0 +1,95 @@
+"""Reading and writing the book's chapter notebooks, and reading their code as Python.
+
+Every tool of the course (setup cells, student edition, grader, output stripping, the build's
+cache) finds chapters, writes notebooks and parses code cells through these functions:
+
+- :func:`chapter_notebooks` lists the chapters of ``book/``; :func:`chapter_id` names one (its
+  file name without ``.ipynb``, or the id recorded in its metadata);
+- :func:`write_notebook` writes a notebook atomically, through ``lessons_lib.cache``;
+- :func:`python_source` and :func:`parse_cell` read a code cell as Python (IPython magics and
+  shell lines become ``pass``); :func:`source_imports` lists the modules a piece of code
+  imports, anywhere in it, functions included.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import nbformat
+
+from lessons_lib.cache import atomic_write
+
+
+def chapter_notebooks(book_dir: Path | str = "book") -> list[Path]:
+    """Every chapter notebook under ``book_dir`` (``*.ipynb``, checkpoints and builds skipped)."""
+    book_dir = Path(book_dir)
+    return sorted(p for p in book_dir.glob("*.ipynb") if not p.name.startswith("."))
+
+
+def chapter_id(nb: nbformat.NotebookNode, path: Path | str) -> str:
+    """The chapter a notebook is: ``metadata.lessons.chapter``, else its file name's stem."""
+    declared = nb.metadata.get("lessons", {}).get("chapter")
+    return str(declared) if declared else Path(path).stem
+
+
+def write_notebook(nb: nbformat.NotebookNode, path: Path | str) -> None:
+    """Write ``nb`` to ``path`` atomically, as ``nbformat.write`` would lay it out."""
+    text = nbformat.writes(nb)
+    atomic_write(Path(path), (text if text.endswith("\n") else text + "\n").encode("utf-8"))
+
+
+def code_source(nb: nbformat.NotebookNode) -> str:
+    """The notebook's code cells joined into one text, in order."""
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+
+
+def python_source(source: str) -> str:
+    """A cell's source as plain Python: each IPython magic or shell line becomes ``pass``.
+
+    A cell magic (``%%...`` on the first line) makes the whole cell something else: ``""``.
+    """
+    if source.lstrip().startswith("%%"):
+        return ""
+    lines = []
+    for line in source.splitlines():
+        stripped = line.lstrip()
+        lines.append(line[: len(line) - len(stripped)] + "pass"
+                     if stripped.startswith(("%", "!")) else line)
+    return "\n".join(lines)
+
+
+def parse_cell(source: str) -> ast.Module | None:
+    """The syntax tree of a code cell (magics as ``pass``), or ``None`` if it does not parse."""
+    try:
+        return ast.parse(python_source(source))
+    except SyntaxError:
+        return None
+
+
+def source_imports(source: str, package: str | None = None) -> set[str]:
+    """Dotted module names imported anywhere in ``source`` (IPython magics skipped).
+
+    ``from a.b import c`` gives ``a.b`` and ``a.b.c`` (``c`` may be a module or a name; the
+    caller tells). Relative imports are resolved against ``package``, the dotted name of the
+    package the source lives in, and skipped without it.
+    """
+    tree = parse_cell(source)
+    if tree is None:
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                if package is None:
+                    continue
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                module = f"{base}.{module}" if module else base
+            if module:
+                names.add(module)
+                names |= {f"{module}.{alias.name}" for alias in node.names}
+    return names

@@ -1,0 +1,48 @@
+"""The checks of chapter 3's exercises (lessons_lib.exercises.ch03_imdb_data)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lessons_lib.exercises import exercises_for, run_check
+
+
+def stub(*args):
+    raise NotImplementedError
+
+
+def right_oov_share(x):
+    x = np.asarray(x)
+    return float((x[x >= 2] == 2).mean())
+
+
+def right_pad_front(ids, max_len):
+    kept = np.asarray(ids, dtype=np.int32)[-max_len:]
+    return np.concatenate([np.zeros(max_len - len(kept), dtype=np.int32), kept])
+
+
+def test_the_chapter_registers_its_exercises():
+    assert exercises_for("03_imdb_data") == ["ex-oov-share", "ex-pad-front"]
+
+
+@pytest.mark.parametrize("label,right,wrongs", [
+    ("ex-oov-share", right_oov_share, [
+        (lambda x: float((np.asarray(x) == 2).mean()), "padding and start too"),
+        (lambda x: 100 * right_oov_share(x), "not a percentage"),
+        (lambda x: "a lot", "one number"),
+    ]),
+    ("ex-pad-front", right_pad_front, [
+        (lambda ids, n: np.array((list(ids) + [0] * n)[:n]), "zeros go in front"),
+        (lambda ids, n: np.array(([0] * n + list(ids[:n]))[-n:]), "not the first"),
+        (lambda ids, n: np.zeros(n + 1), "shape"),
+    ]),
+])
+def test_exercise_checks_pass_fail_and_spot_stubs(label, right, wrongs):
+    assert run_check(label, right)["status"] == "passed"
+    assert run_check(label, stub)["status"] == "not attempted"
+    assert run_check(label, None)["status"] == "not attempted"
+    for wrong, feedback in wrongs:
+        verdict = run_check(label, wrong)
+        assert verdict["status"] == "failed", (label, verdict)
+        assert feedback in verdict["feedback"], verdict["feedback"]

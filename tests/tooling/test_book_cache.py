@@ -1,0 +1,80 @@
+"""nbval fills the book's cache: a chapter that passes is stored as the build would execute it.
+
+``make notebooks`` runs nbval with ``-p lessons_lib.tooling.nbval_cache --book-cache DIR``; the
+build then finds each passing chapter cached and current and only renders it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyter_cache import get_cache
+
+from lessons_lib.tooling import book_cache
+
+md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+
+
+def chapter(*cells: str) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook(cells=[md("# A chapter"), *(code(c) for c in cells)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    return nb
+
+
+def run_nbval(folder: Path, *notebooks: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--nbval-lax",
+         "-p", "lessons_lib.tooling.nbval_cache", "--book-cache", str(folder / "cache"),
+         *map(str, notebooks)],
+        cwd=folder, capture_output=True, text=True, timeout=300)
+
+
+def test_passing_chapters_are_stored_and_failing_ones_are_not(tmp_path: Path) -> None:
+    good = tmp_path / "01_good.ipynb"
+    nbformat.write(chapter('print("hello")', "1 + 1",
+                           "from IPython.display import display\n"
+                           "display({'text/plain': 'shown'}, raw=True)", "x = 3"), good)
+    bad = tmp_path / "02_bad.ipynb"
+    nbformat.write(chapter("y = 1", "raise ValueError('broken')", "z = 2"), bad)
+    result = run_nbval(tmp_path, good, bad)
+    assert result.returncode == 1, result.stdout  # the bad chapter fails nbval
+    cache = get_cache(str(tmp_path / "cache"))
+    source = nbformat.read(good, as_version=4)
+    record = cache.match_cache_notebook(source)
+    assert book_cache.is_current(cache, source, good)
+    assert record.data["execution_seconds"] > 0
+    _, executed = cache.merge_match_into_notebook(source)
+    outputs = [c.outputs for c in executed.cells if c.cell_type == "code"]
+    assert outputs[0][0]["text"] == "hello\n"
+    assert outputs[1][0]["data"]["text/plain"] == "2"
+    assert outputs[2][0]["data"]["text/plain"] == "shown"
+    assert outputs[3] == []
+    with pytest.raises(KeyError):
+        cache.match_cache_notebook(nbformat.read(bad, as_version=4))
+
+
+def test_a_stale_entry_is_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "01_good.ipynb"
+    nbformat.write(chapter("x = 1"), path)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].outputs = []
+    cache = get_cache(str(tmp_path / "cache"))
+    book_cache.store(cache, nb, path, 1.0, 0)
+    assert book_cache.is_current(cache, nb, path)
+    monkeypatch.setattr(book_cache, "lessons_digest", lambda nb, path: "another lessons_lib")
+    assert not book_cache.is_current(cache, nb, path)  # and removed:
+    with pytest.raises(KeyError):
+        cache.match_cache_notebook(nb)
+
+
+def test_the_cache_folder_comes_from_the_config(tmp_path: Path) -> None:
+    config = tmp_path / "_config.yml"
+    config.write_text("title: x\n")
+    assert book_cache.cache_path(config) == tmp_path / "_build" / ".jupyter_cache"
+    config.write_text("execute:\n  cache: elsewhere/jc\n")
+    assert book_cache.cache_path(config) == tmp_path / "elsewhere" / "jc"
