@@ -3,6 +3,7 @@
     python benchmarks/run.py                       # every topic
     python benchmarks/run.py --only data,training  # some topics
     python benchmarks/run.py --only training --reproduce   # the slow multi-seed reproduction
+    python benchmarks/run.py --only ci             # make test on a fresh clone, cold and warm
 
 Each topic is a module beside this file with a ``run() -> list[dict]`` function; its rows are
 printed as a table, and the whole report is also written as Markdown to
@@ -25,6 +26,7 @@ TOPICS = {
     "training": "training",
     "stronger": "stronger",
     "build": "build",
+    "ci": "ci",
 }
 
 

@@ -1,5 +1,7 @@
 """Backpropagation through time for the numpy ``SimpleRNN``: y_t = tanh(W x_t + U y_{t-1} + b).
 
+Taught in chapter 7, *Backpropagation through time* (``book/07_bptt``).
+
 ``forward_cached`` runs the layer from a zero state and keeps every output; ``backward`` takes
 the gradient of a loss with respect to every output, ``dL/dy_t``, and walks the sequence
 backwards to the gradients with respect to ``W``, ``U``, ``b`` and the inputs.

@@ -1,5 +1,7 @@
 """Compare classifiers fairly: paired tests on one test set, and learning curves.
 
+Taught in chapter 6, *Training, evaluation and learning curves* (``book/06_training``).
+
 Two models judged on the same test reviews make *paired* predictions: what matters is the
 reviews on which they disagree. This module offers
 

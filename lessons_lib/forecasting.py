@@ -1,5 +1,8 @@
 """Forecasting an hourly temperature series: data, chronological splits, windows and baselines.
 
+Taught in chapter 9, *Forecasting a temperature series* (``book/09_forecasting``); chapter 1
+plots the same series.
+
 The series is the hourly air temperature of Seattle in 2010, which ships with the
 ``vega_datasets`` package (no download). ``load_seattle_temps`` returns it as a pandas Series in
 degrees Fahrenheit (the unit of the source) or Celsius. ``chronological_split`` cuts it into

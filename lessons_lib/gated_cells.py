@@ -1,5 +1,7 @@
 """LSTM and GRU layers written in numpy, equal to ``keras.layers.LSTM`` and ``keras.layers.GRU``.
 
+Taught in chapter 8, *Gated cells from scratch* (``book/08_gated_cells``).
+
 Each gate has its own input weights ``W[g]`` (``(units, input_features)``), recurrent weights
 ``U[g]`` (``(units, units)``) and bias ``b[g]`` (``(units,)``), stored in dicts keyed by the
 gate's letter, so the code of a step reads like its equations (``sigma`` is the logistic

@@ -1,5 +1,7 @@
 """A sequence task that only a network with memory can solve: recall the first sign.
 
+Used in chapters 7 and 8 (``book/07_bptt``, ``book/08_gated_cells``).
+
 Every sequence has ``gap + 1`` steps and two input features. Feature 0 is a random sign
 (``-1`` or ``+1``) at every step; feature 1 is a marker, ``1`` at the first step and ``0`` after.
 The label is the sign at the marked first step (``1`` for ``+1``, ``0`` for ``-1``), and it is

@@ -1,5 +1,8 @@
 """A simple recurrent layer written in numpy: y_t = tanh(W x_t + U y_{t-1} + b).
 
+Taught in chapters 1 and 2, *Recurrence* and *An RNN in numpy* (``book/01_recurrence``,
+``book/02_numpy_rnn``); chapter 7 differentiates it.
+
 ``rnn_step`` is the recurrence for one time step; ``SimpleRNN`` runs it over whole sequences
 (one sequence or a batch of them) and can copy the weights of a ``keras.layers.SimpleRNN``.
 

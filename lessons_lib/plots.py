@@ -1,5 +1,7 @@
 """One figure style for the whole book, and the plots that more than one chapter draws.
 
+Used by every chapter that draws a figure.
+
 Call ``use_course_style()`` once at the top of a chapter. Figures are sized for the book's text
 column (7 inches at 110 dpi is the column's width in pixels, so text in a figure reads at the
 size of the prose) and every axis gets a label with its unit. The colours are a

@@ -3,8 +3,9 @@
 This module is the framework; the checks themselves live one module per chapter, in chapter
 order: ``ch01_recurrence``, ``ch02_numpy_rnn``, ..., ``ch10_stronger_classifier`` (``ch`` and
 the chapter id, the notebook's file name without ``.ipynb``). Each check is registered under the
-exercise's label with ``@exercise(CHAPTER, "ex-...")`` and documents, in its docstring, what the
-student's answer must do (the instructors page lists these docstrings).
+exercise's label with ``@exercise("ex-...")`` (the chapter is read from the module's name) and
+documents, in its docstring, what the student's answer must do (the instructors page lists
+these docstrings).
 
 A notebook calls ``check("label", answer)``: it prints a verdict and raises ``ExerciseFailed``
 when the answer is wrong or missing, so a test run of the notebook fails. Each verdict is also
@@ -14,7 +15,8 @@ returns the verdict as a dict instead, without printing or raising.
 A check function takes the student's answer(s) and returns a short message on success; it
 raises ``NotAttempted`` when the answer is still the stub, and ``ExerciseFailed`` with specific
 feedback when it is wrong. The helpers below (``call_student``, ``expect_answer``,
-``expect_shape``, ``expect_close``) keep checks short.
+``expect_equal``, ``expect_shape``, ``expect_close``) keep checks short; ``expect_equal`` takes
+a table of the wrong answers students really give and the mistake each one reveals.
 
 The chapter modules are imported when a label is first looked up. They import only numpy and
 this module at their top (a check that needs a chapter's helper imports it inside the
@@ -25,8 +27,9 @@ from __future__ import annotations
 
 import importlib
 import json
+import numbers
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -66,13 +69,23 @@ class Exercise:
 _REGISTRY: dict[str, Exercise] = {}
 
 
-def exercise(chapter: str, label: str) -> Callable[[Callable[..., str]], Callable[..., str]]:
-    """Register the decorated function as the check of exercise ``label`` in ``chapter``."""
+def exercise(label: str, chapter: str | None = None
+             ) -> Callable[[Callable[..., str]], Callable[..., str]]:
+    """Register the decorated function as the check of exercise ``label``.
+
+    ``chapter`` defaults to the chapter of the checks module the function is in (``chNN_name``
+    holds the checks of chapter ``NN_name``); checks kept elsewhere must name it.
+    """
 
     def register(func: Callable[..., str]) -> Callable[..., str]:
+        module = func.__module__.rsplit(".", 1)[-1]
+        owner = chapter or (module[2:] if module.startswith("ch") else None)
+        if owner is None:
+            raise ValueError(f"the check {func.__name__} of {label!r} is not in a chapter's "
+                             f"checks module (chNN_name.py): give @exercise(..., chapter=...)")
         if label in _REGISTRY:
             raise ValueError(f"exercise label {label!r} is registered twice")
-        _REGISTRY[label] = Exercise(chapter, label, func)
+        _REGISTRY[label] = Exercise(owner, label, func)
         return func
 
     return register
@@ -183,6 +196,28 @@ def expect_answer(answer: Any) -> Any:
     if answer is None or answer is Ellipsis:
         raise NotAttempted("no answer yet: replace the placeholder with your code")
     return answer
+
+
+def expect_equal(got: Any, expected: Any, what: str,
+                 mistakes: Mapping[Any, str] | None = None) -> Any:
+    """Insist that ``got == expected``; otherwise say what was expected and what came back.
+
+    When ``got`` is one of the known wrong answers in ``mistakes``, the feedback also names the
+    mistake it reveals. A number may come as an int or a float (``6272.0`` is ``6272``).
+    """
+    got = expect_answer(got)
+    if isinstance(expected, numbers.Number) and not (
+            isinstance(got, numbers.Number) and not isinstance(got, bool)):
+        raise ExerciseFailed(f"{what}: expected a number such as {expected!r}, got {got!r}")
+    if got == expected:
+        return got
+    try:
+        mistake = (mistakes or {}).get(got, "")
+    except TypeError:  # an unhashable answer is no known mistake
+        mistake = ""
+    shown = int(got) if isinstance(got, float) and got.is_integer() else got
+    raise ExerciseFailed(f"{what}: expected {expected!r}, got {shown!r}."
+                         + (f" {mistake}" if mistake else ""))
 
 
 def expect_shape(value: Any, shape: tuple[int, ...], what: str = "your answer") -> np.ndarray:

@@ -1,10 +1,4 @@
-"""The exercise checks of chapter 1, *Recurrence: giving a network memory*.
-
-The chapter is ``book/01_recurrence.ipynb``. Each check takes the student's answer(s) and
-returns a short message when it is right; it raises ``NotAttempted`` for the untouched
-stub and ``ExerciseFailed`` with feedback that names the mistake otherwise. The framework
-(the registry, ``check``, ``run_check`` and the helpers) is ``lessons_lib.exercises``.
-"""
+"""Chapter 1's exercise checks, in the order of ``book/01_recurrence.ipynb``."""
 
 from __future__ import annotations
 
@@ -21,8 +15,6 @@ from lessons_lib.exercises import (
     expect_close,
 )
 
-CHAPTER = "01_recurrence"
-
 
 def _ref_step(x_t: Any, y_prev: Any, W: Any, U: Any, b: Any) -> np.ndarray:
     return np.tanh(np.asarray(W) @ np.asarray(x_t) + np.asarray(U) @ np.asarray(y_prev)
@@ -36,7 +28,7 @@ def _random_recurrence(seed: int, inputs: int, outputs: int) -> dict[str, np.nda
             "b": rng.normal(0, 0.3, outputs)}
 
 
-@exercise(CHAPTER, "ex-rnn-step")
+@exercise("ex-rnn-step")
 def check_rnn_step(step: Callable[..., Any]) -> str:
     """``step(x_t, y_prev, W, U, b)`` must return ``tanh(W x_t + U y_prev + b)``."""
     for seed, (inputs, outputs) in enumerate([(2, 3), (4, 2), (1, 1)]):
@@ -53,7 +45,7 @@ def check_rnn_step(step: Callable[..., Any]) -> str:
     return "your step computes tanh(W x_t + U y_prev + b)"
 
 
-@exercise(CHAPTER, "ex-run-sequence")
+@exercise("ex-run-sequence")
 def check_run_sequence(run_sequence: Callable[..., Any]) -> str:
     """``run_sequence(xs, W, U, b)`` must return the outputs of every step, from ``y_0 = 0``."""
     for seed, (steps, inputs, outputs) in enumerate([(5, 2, 3), (1, 3, 2), (8, 1, 4)]):
@@ -69,7 +61,7 @@ def check_run_sequence(run_sequence: Callable[..., Any]) -> str:
     return "your loop carries the state from step to step, starting from zero"
 
 
-@exercise(CHAPTER, "ex-which-outputs-move")
+@exercise("ex-which-outputs-move")
 def check_which_outputs_move(steps: Any) -> str:
     """Which of y_1..y_5 change when only x_3 changes? Exactly steps 3, 4 and 5."""
     answer = expect_answer(steps)

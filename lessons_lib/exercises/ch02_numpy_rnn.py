@@ -1,10 +1,4 @@
-"""The exercise checks of chapter 2, *An RNN in numpy*.
-
-The chapter is ``book/02_numpy_rnn.ipynb``. Each check takes the student's answer(s) and
-returns a short message when it is right; it raises ``NotAttempted`` for the untouched
-stub and ``ExerciseFailed`` with feedback that names the mistake otherwise. The framework
-(the registry, ``check``, ``run_check`` and the helpers) is ``lessons_lib.exercises``.
-"""
+"""Chapter 2's exercise checks, in the order of ``book/02_numpy_rnn.ipynb``."""
 
 from __future__ import annotations
 
@@ -13,34 +7,23 @@ from typing import Any
 
 import numpy as np
 
-from lessons_lib.exercises import (
-    ExerciseFailed,
-    call_student,
-    exercise,
-    expect_close,
-)
-
-CHAPTER = "02_numpy_rnn"
+from lessons_lib.exercises import ExerciseFailed, call_student, exercise, expect_close, expect_equal
 
 
-@exercise(CHAPTER, "ex-count-parameters")
+@exercise("ex-count-parameters")
 def check_count_parameters(count: Callable[[int, int], Any]) -> str:
     """``count(input_features, units)`` is the number of weights of a SimpleRNN layer."""
     for inputs, units in [(32, 64), (16, 32), (32, 32), (1, 1), (7, 3)]:
-        expected = units * inputs + units * units + units
-        got = call_student(count, inputs, units)
-        if got == expected:
-            continue
-        hints = {units * inputs + units * units: "you left out the bias b",
-                 units * inputs + units: "you left out the recurrent matrix U",
-                 units * inputs: "you counted only W"}
-        hint = hints.get(got, "count the entries of W, U and b")
-        raise ExerciseFailed(f"for {inputs} input features and {units} units expected "
-                             f"{expected} parameters, got {got!r}: {hint}")
+        expect_equal(call_student(count, inputs, units), units * inputs + units * units + units,
+                     f"count({inputs}, {units}), the weights of {units} units on {inputs} "
+                     "input features", {
+                         units * inputs + units * units: "You left out the bias b.",
+                         units * inputs + units: "You left out the recurrent matrix U.",
+                         units * inputs: "You counted only W."})
     return "W, U and b: units * (input_features + units + 1) parameters"
 
 
-@exercise(CHAPTER, "ex-output-shape")
+@exercise("ex-output-shape")
 def check_output_shape(output_shape: Callable[..., Any]) -> str:
     """``output_shape(input_shape, units, concatenate)`` predicts what ``forward`` returns."""
     cases = [((100, 32), 64, False, (100, 64)), ((100, 32), 64, True, (6400,)),
@@ -59,7 +42,7 @@ def check_output_shape(output_shape: Callable[..., Any]) -> str:
     return "you can predict the output shape of forward, batched or not"
 
 
-@exercise(CHAPTER, "ex-fresh-forward")
+@exercise("ex-fresh-forward")
 def check_fresh_forward(fresh_forward: Callable[..., Any]) -> str:
     """``fresh_forward(rnn, inputs)`` returns what a brand-new layer would, call after call."""
     from lessons_lib.numpy_rnn import SimpleRNN

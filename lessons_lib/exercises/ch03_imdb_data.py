@@ -1,10 +1,4 @@
-"""The exercise checks of chapter 3, *The reviews, from text to numbers*.
-
-The chapter is ``book/03_imdb_data.ipynb``. Each check takes the student's answer(s) and
-returns a short message when it is right; it raises ``NotAttempted`` for the untouched
-stub and ``ExerciseFailed`` with feedback that names the mistake otherwise. The framework
-(the registry, ``check``, ``run_check`` and the helpers) is ``lessons_lib.exercises``.
-"""
+"""Chapter 3's exercise checks, in the order of ``book/03_imdb_data.ipynb``."""
 
 from __future__ import annotations
 
@@ -21,8 +15,6 @@ from lessons_lib.exercises import (
     expect_shape,
 )
 
-CHAPTER = "03_imdb_data"
-
 
 def _as_float(value: Any, what: str) -> float:
     try:
@@ -31,7 +23,7 @@ def _as_float(value: Any, what: str) -> float:
         raise ExerciseFailed(f"expected {what} as one number, got {value!r}") from exc
 
 
-@exercise(CHAPTER, "ex-oov-share")
+@exercise("ex-oov-share")
 def check_oov_share(oov_share: Callable[..., Any]) -> str:
     """``oov_share(x)``: the share of word positions (ids >= 2) of ``x`` that hold 2."""
     rng = np.random.default_rng(3)
@@ -55,7 +47,7 @@ def check_oov_share(oov_share: Callable[..., Any]) -> str:
     return "padding and start markers are not words: the share counts words only"
 
 
-@exercise(CHAPTER, "ex-pad-front")
+@exercise("ex-pad-front")
 def check_pad_front(pad_front: Callable[..., Any]) -> str:
     """``pad_front(ids, max_len)``: zeros in front, or the last ``max_len`` ids."""
     rng = np.random.default_rng(4)

@@ -1,10 +1,4 @@
-"""The exercise checks of chapter 4, *Words as vectors: embeddings*.
-
-The chapter is ``book/04_embeddings.ipynb``. Each check takes the student's answer(s) and
-returns a short message when it is right; it raises ``NotAttempted`` for the untouched
-stub and ``ExerciseFailed`` with feedback that names the mistake otherwise. The framework
-(the registry, ``check``, ``run_check`` and the helpers) is ``lessons_lib.exercises``.
-"""
+"""Chapter 4's exercise checks, in the order of ``book/04_embeddings.ipynb``."""
 
 from __future__ import annotations
 
@@ -13,18 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from lessons_lib.exercises import (
-    ExerciseFailed,
-    call_student,
-    exercise,
-    expect_close,
-    expect_shape,
-)
-
-CHAPTER = "04_embeddings"
+from lessons_lib.exercises import ExerciseFailed, call_student, exercise, expect_close, expect_shape
 
 
-@exercise(CHAPTER, "ex-one-hot")
+@exercise("ex-one-hot")
 def check_one_hot(one_hot: Callable[..., Any]) -> str:
     """``one_hot(ids, vocab_size)``: an ``(len(ids), vocab_size)`` matrix of 0/1, one 1 a row."""
     rng = np.random.default_rng(5)
@@ -43,7 +29,7 @@ def check_one_hot(one_hot: Callable[..., Any]) -> str:
     return "one_hot(ids) @ W picks the rows W[ids]: an embedding is a lookup"
 
 
-@exercise(CHAPTER, "ex-nearest")
+@exercise("ex-nearest")
 def check_nearest(nearest: Callable[..., Any]) -> str:
     """``nearest(vectors, i, k)``: the ``k`` rows most cosine-similar to row ``i``, not ``i``."""
     rng = np.random.default_rng(6)

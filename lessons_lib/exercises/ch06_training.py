@@ -1,10 +1,4 @@
-"""The exercise checks of chapter 6, *Training, evaluation and learning curves*.
-
-The chapter is ``book/06_training.ipynb``. Each check takes the student's answer(s) and
-returns a short message when it is right; it raises ``NotAttempted`` for the untouched
-stub and ``ExerciseFailed`` with feedback that names the mistake otherwise. The framework
-(the registry, ``check``, ``run_check`` and the helpers) is ``lessons_lib.exercises``.
-"""
+"""Chapter 6's exercise checks, in the order of ``book/06_training.ipynb``."""
 
 from __future__ import annotations
 
@@ -12,16 +6,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from lessons_lib.exercises import (
-    ExerciseFailed,
-    call_student,
-    exercise,
-)
-
-CHAPTER = "06_training"
+from lessons_lib.exercises import ExerciseFailed, call_student, exercise
 
 
-@exercise(CHAPTER, "ex-best-epoch")
+@exercise("ex-best-epoch")
 def check_best_epoch(func: Callable[[dict], int]) -> str:
     """The student's ``best_epoch(history)``: the 1-based epoch of lowest validation loss."""
     cases = [
@@ -44,7 +32,7 @@ def check_best_epoch(func: Callable[[dict], int]) -> str:
     return "right: the validation loss, not the training loss, tells when overfitting starts"
 
 
-@exercise(CHAPTER, "ex-discordant")
+@exercise("ex-discordant")
 def check_discordant(func: Callable[[np.ndarray, np.ndarray], tuple[int, int]]) -> str:
     """The student's ``discordant_counts(correct_a, correct_b)`` on random verdicts."""
     rng = np.random.default_rng(6)

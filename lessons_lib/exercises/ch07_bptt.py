@@ -1,10 +1,4 @@
-"""The exercise checks of chapter 7, *Backpropagation through time*.
-
-The chapter is ``book/07_bptt.ipynb``. Each check takes the student's answer(s) and
-returns a short message when it is right; it raises ``NotAttempted`` for the untouched
-stub and ``ExerciseFailed`` with feedback that names the mistake otherwise. The framework
-(the registry, ``check``, ``run_check`` and the helpers) is ``lessons_lib.exercises``.
-"""
+"""Chapter 7's exercise checks, in the order of ``book/07_bptt.ipynb``."""
 
 from __future__ import annotations
 
@@ -12,17 +6,10 @@ from typing import Any
 
 import numpy as np
 
-from lessons_lib.exercises import (
-    ExerciseFailed,
-    call_student,
-    exercise,
-    expect_close,
-)
-
-CHAPTER = "07_bptt"
+from lessons_lib.exercises import ExerciseFailed, call_student, exercise, expect_close
 
 
-@exercise(CHAPTER, "ex-bptt-clip")
+@exercise("ex-bptt-clip")
 def check_bptt_clip(clip_by_global_norm: Any) -> str:
     """``clip_by_global_norm(grads, max_norm)``: global norm capped at ``max_norm``."""
     rng = np.random.default_rng(7)
@@ -45,7 +32,7 @@ def check_bptt_clip(clip_by_global_norm: Any) -> str:
     return f"a global norm of {norm:.1f} was scaled down to 1, a small one left alone"
 
 
-@exercise(CHAPTER, "ex-bptt-step")
+@exercise("ex-bptt-step")
 def check_bptt_step(step_backward: Any) -> str:
     """``step_backward(x_t, y_prev, y_t, g_t, W, U)``: dW, dU, db, dx_t, dy_prev of one step."""
     rng = np.random.default_rng(8)

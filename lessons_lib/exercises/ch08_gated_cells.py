@@ -1,10 +1,4 @@
-"""The exercise checks of chapter 8, *Gated cells from scratch: LSTM and GRU*.
-
-The chapter is ``book/08_gated_cells.ipynb``. Each check takes the student's answer(s) and
-returns a short message when it is right; it raises ``NotAttempted`` for the untouched
-stub and ``ExerciseFailed`` with feedback that names the mistake otherwise. The framework
-(the registry, ``check``, ``run_check`` and the helpers) is ``lessons_lib.exercises``.
-"""
+"""Chapter 8's exercise checks, in the order of ``book/08_gated_cells.ipynb``."""
 
 from __future__ import annotations
 
@@ -17,33 +11,29 @@ from lessons_lib.exercises import (
     call_student,
     exercise,
     expect_close,
+    expect_equal,
     expect_shape,
 )
 
-CHAPTER = "08_gated_cells"
 
-
-@exercise(CHAPTER, "ex-gates-count")
+@exercise("ex-gates-count")
 def check_gates_count(gated_parameter_count: Any) -> str:
     """``gated_parameter_count(cell, m, u)``: the weights of a Keras SimpleRNN, LSTM or GRU."""
     cases = [("SimpleRNN", 16, 32), ("LSTM", 16, 32), ("GRU", 16, 32), ("LSTM", 3, 7),
              ("GRU", 5, 2)]
     for cell, m, u in cases:
-        expected = {"SimpleRNN": u * m + u * u + u, "LSTM": 4 * (u * m + u * u + u),
-                    "GRU": 3 * (u * m + u * u + 2 * u)}[cell]
-        got = call_student(gated_parameter_count, cell, m, u)
-        if got != expected:
-            hint = ""
-            if cell == "GRU" and got == 3 * (u * m + u * u + u):
-                hint = " With reset_after=True (the default) the GRU has two bias rows."
-            elif cell == "LSTM" and got == u * m + u * u + u:
-                hint = " Each of the LSTM's four gates has its own weights."
-            raise ExerciseFailed(f"a {cell} with {u} units on {m} input features has "
-                                 f"{expected} weights, you returned {got}.{hint}")
+        plain = u * m + u * u + u
+        expected = {"SimpleRNN": plain, "LSTM": 4 * plain, "GRU": 3 * (plain + u)}[cell]
+        mistakes = {"GRU": {3 * plain: "With reset_after=True (the default) the GRU has two "
+                                       "bias rows."},
+                    "LSTM": {plain: "Each of the LSTM's four gates has its own weights."}}
+        expect_equal(call_student(gated_parameter_count, cell, m, u), expected,
+                     f"the weights of a {cell} with {u} units on {m} input features",
+                     mistakes.get(cell))
     return "LSTM 4x and GRU 3x (plus a bias row) the weights of a plain layer, as Keras counts"
 
 
-@exercise(CHAPTER, "ex-gates-gru-step")
+@exercise("ex-gates-gru-step")
 def check_gates_gru_step(gru_step: Any) -> str:
     """``gru_step(x_t, h_prev, W, U, b, b_rec)``: one step of Keras's GRU (reset_after=True)."""
     from lessons_lib.gated_cells import GRU, sigmoid

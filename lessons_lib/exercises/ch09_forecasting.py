@@ -1,10 +1,4 @@
-"""The exercise checks of chapter 9, *Forecasting a temperature series*.
-
-The chapter is ``book/09_forecasting.ipynb``. Each check takes the student's answer(s) and
-returns a short message when it is right; it raises ``NotAttempted`` for the untouched
-stub and ``ExerciseFailed`` with feedback that names the mistake otherwise. The framework
-(the registry, ``check``, ``run_check`` and the helpers) is ``lessons_lib.exercises``.
-"""
+"""Chapter 9's exercise checks, in the order of ``book/09_forecasting.ipynb``."""
 
 from __future__ import annotations
 
@@ -20,10 +14,8 @@ from lessons_lib.exercises import (
     expect_close,
 )
 
-CHAPTER = "09_forecasting"
 
-
-@exercise(CHAPTER, "ex-forecast-windows")
+@exercise("ex-forecast-windows")
 def check_forecast_windows(windows: Any) -> str:
     """``windows(values, input_len, horizon)``: the ``(X, y)`` pairs of ``make_windows``."""
     from lessons_lib.forecasting import make_windows
@@ -40,7 +32,7 @@ def check_forecast_windows(windows: Any) -> str:
     return "your windows match make_windows, targets included"
 
 
-@exercise(CHAPTER, "ex-forecast-two-days")
+@exercise("ex-forecast-two-days")
 def check_forecast_two_days(two_day_forecast: Any, two_day_mae: Any) -> str:
     """``two_day_forecast(X)``: mean of now and 24 h ago; ``two_day_mae``: its test MAE in °C."""
     from lessons_lib import forecasting as fc

@@ -9,6 +9,12 @@ so ``make test`` executes each chapter once for both nbval and the build.
 
 A chapter with a failing, skipped or timed-out cell is not stored: the build executes it
 itself (and fails on the same cell). Without ``--book-cache`` the plugin does nothing.
+
+One difference from the build's executor is removed: nbval runs cells with
+``store_history=False``, which makes IPython ignore a trailing ``;`` (the cell's value is then
+shown, where Jupyter and the build show nothing). With ``--book-cache`` cells are run with
+history, as in Jupyter; ``tests/tooling/test_book_cache.py`` checks that nbval's outputs then
+match the build's.
 """
 
 from __future__ import annotations
@@ -115,8 +121,17 @@ def _output(output: Any) -> dict[str, Any]:
     return output
 
 
+def _execute_with_history(kernel: Any, cell_input: str, allow_stdin: bool | None = None) -> str:
+    """nbval's ``execute_cell_input``, with the history a notebook front end keeps."""
+    return kernel.kc.execute(cell_input, store_history=True, allow_stdin=allow_stdin,
+                             stop_on_error=False)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Register the plugin when ``--book-cache`` is given."""
     folder = config.getoption("--book-cache")
     if folder:
+        from nbval.kernel import RunningKernel
+
+        RunningKernel.execute_cell_input = _execute_with_history
         config.pluginmanager.register(BookCachePlugin(folder), "lessons-book-cache")

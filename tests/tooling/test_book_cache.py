@@ -78,3 +78,42 @@ def test_the_cache_folder_comes_from_the_config(tmp_path: Path) -> None:
     assert book_cache.cache_path(config) == tmp_path / "_build" / ".jupyter_cache"
     config.write_text("execute:\n  cache: elsewhere/jc\n")
     assert book_cache.cache_path(config) == tmp_path / "elsewhere" / "jc"
+
+
+def _shape(nb: nbformat.NotebookNode) -> list[list[tuple]]:
+    """Each code cell's outputs as (type, stream name or mime types, text) - no image bytes."""
+    shapes = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for o in cell.outputs:
+            if o.output_type == "stream":
+                outputs.append(("stream", o.name, o.text))
+            else:
+                outputs.append((o.output_type, tuple(sorted(o.get("data", {}))),
+                                o.get("data", {}).get("text/plain")))
+        shapes.append(outputs)
+    return shapes
+
+
+def test_nbval_stores_what_the_build_would_have_executed(tmp_path: Path) -> None:
+    """The same outputs as the build's own executor, a trailing ';' included."""
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    path = tmp_path / "01_same.ipynb"
+    nbformat.write(chapter(
+        "import sys\nimport matplotlib\nmatplotlib.use('module://matplotlib_inline.backend_inline')"
+        "\nimport matplotlib.pyplot as plt",
+        'print("out")\nprint("err", file=sys.stderr)\nprint("more")',
+        "41 + 1", "41 + 1;", "fig, ax = plt.subplots()\nax.plot([1, 2]);",
+        "from IPython.display import display, Markdown\ndisplay(Markdown('*hi*'))\n'last'",
+        "for i in range(3):\n    print(i)"), path)
+    assert run_nbval(tmp_path, path).returncode == 0
+    cache = get_cache(str(tmp_path / "cache"))
+    _, from_nbval = cache.merge_match_into_notebook(nbformat.read(path, as_version=4))
+    by_build = nbformat.read(path, as_version=4)
+    result = single_nb_execution(by_build, cwd=str(tmp_path), timeout=120, allow_errors=False)
+    assert result.err is None
+    assert _shape(from_nbval) == _shape(by_build)
+    assert _shape(by_build)[3] == []  # the ';' hid the value

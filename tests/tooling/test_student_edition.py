@@ -23,7 +23,7 @@ CHECKS = '''
 from lessons_lib.exercises import ExerciseFailed, call_student, exercise, expect_answer
 
 
-@exercise("98_fake_student", "ex-student-square")
+@exercise("ex-student-square", chapter="98_fake_student")
 def _check_square(square):
     got = call_student(square, 3)
     if got != 9:
@@ -31,7 +31,7 @@ def _check_square(square):
     return "square(3) is 9"
 
 
-@exercise("98_fake_student", "ex-student-word")
+@exercise("ex-student-word", chapter="98_fake_student")
 def _check_word(word):
     if expect_answer(word) != "recurrent":
         raise ExerciseFailed(f"expected 'recurrent', got {word!r}")

@@ -1,0 +1,63 @@
+"""The checks' framework: registry, verdicts, and the helpers the checks are written with."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from lessons_lib import exercises
+from lessons_lib.exercises import ExerciseFailed, NotAttempted, Status, expect_equal
+
+
+def test_every_chapter_module_registers_its_own_exercises():
+    chapters = exercises.chapters()
+    assert chapters == [m.rsplit(".", 1)[-1][2:] for m in exercises.chapter_modules()]
+    for label, entry in exercises.registry().items():
+        assert entry.check.__module__ == f"lessons_lib.exercises.ch{entry.chapter}", label
+        assert entry.check.__name__.startswith("check_") and entry.check.__doc__, label
+
+
+def test_a_check_outside_a_chapter_module_must_name_its_chapter():
+    with pytest.raises(ValueError, match="chapter="):
+        exercises.exercise("ex-nowhere")(lambda answer: "ok")
+    assert "ex-nowhere" not in exercises.registry()
+
+
+def test_looking_up_a_check_loads_no_heavy_library():
+    code = ("import sys\nfrom lessons_lib.exercises import run_check\n"
+            "run_check('ex-rnn-step', None)\n"
+            "print(sorted(m for m in ('tensorflow', 'keras', 'pandas', 'sklearn', "
+            "'vega_datasets', 'matplotlib') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_unknown_label_lists_the_known_ones():
+    with pytest.raises(KeyError, match="ex-rnn-step"):
+        exercises.run_check("ex-no-such-exercise", 1)
+
+
+def test_statuses_are_the_verdicts_strings():
+    assert [s.value for s in Status] == ["passed", "failed", "not attempted", "errored",
+                                         "missing"]
+    assert exercises.run_check("ex-rnn-step", None)["status"] == Status.NOT_ATTEMPTED
+
+
+def test_expect_equal_accepts_numbers_written_either_way_and_names_mistakes():
+    assert expect_equal(6272, 6272, "n") == 6272
+    assert expect_equal(6272.0, 6272, "n") == 6272.0
+    with pytest.raises(ExerciseFailed, match=r"n: expected 6272, got 4704\. Three blocks\."):
+        expect_equal(4704, 6272, "n", {4704: "Three blocks."})
+    with pytest.raises(ExerciseFailed, match=r"expected 6272, got 5\.$"):
+        expect_equal(5, 6272, "n", {4704: "Three blocks."})
+    with pytest.raises(ExerciseFailed, match="expected a number"):
+        expect_equal("6272", 6272, "n")
+    with pytest.raises(ExerciseFailed, match="expected a number"):
+        expect_equal(True, 1, "n")
+    with pytest.raises(ExerciseFailed, match="got \\[1\\]"):
+        expect_equal([1], (1,), "a tuple", {(2,): "x"})  # an unhashable wrong answer
+    with pytest.raises(NotAttempted):
+        expect_equal(None, 3, "n")
