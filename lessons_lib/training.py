@@ -114,12 +114,15 @@ class TrainingSettings:
         for what, lowest in (("epochs", 1), ("batch_size", 1), ("seed", 0), ("output_dim", 1),
                              ("vocab_size", 2)):
             value = getattr(self, what)
-            if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
+            if isinstance(value, bool) or not isinstance(value, int | np.integer) \
+                    or value < lowest:
                 raise ValueError(f"{what} must be an int >= {lowest}, received {value!r}")
-        if not isinstance(self.validation_split, int | float) \
-                or not 0.0 < self.validation_split < 1.0:
-            raise ValueError(f"validation_split must be between 0 and 1, received "
-                             f"{self.validation_split!r}")
+            object.__setattr__(self, what, int(value))  # numpy ints too, as plain JSON ints
+        split = self.validation_split
+        if isinstance(split, bool) or not isinstance(split, int | float | np.floating) \
+                or not 0.0 < split < 1.0:
+            raise ValueError(f"validation_split must be between 0 and 1, received {split!r}")
+        object.__setattr__(self, "validation_split", float(split))
         if not isinstance(self.fast, bool):
             raise ValueError(f"fast must be True or False, received {self.fast!r}")
 

@@ -142,3 +142,38 @@ def test_predictions_are_cached_and_evaluate_matches_keras(data):
     result = training.evaluate(trained, x, y)
     assert result["loss"] == pytest.approx(loss, abs=1e-5)
     assert result["accuracy"] == pytest.approx(accuracy, abs=1e-6)
+
+
+def test_settings_are_one_dataclass_with_clear_errors():
+    settings = training.TrainingSettings()
+    assert (settings.epochs, settings.batch_size, settings.validation_split, settings.seed) == \
+        (10, 32, 0.2, 0)
+    assert settings.changed(seed=np.int64(3)).seed == 3
+    assert type(settings.changed(seed=np.int64(3)).seed) is int
+    with pytest.raises(TypeError, match=r"unknown training setting\(s\) \['sede'\]"):
+        settings.changed(sede=3)
+    with pytest.raises(ValueError, match="validation_split must be between 0 and 1"):
+        settings.changed(validation_split=1.5)
+    with pytest.raises(ValueError, match="fast must be True or False"):
+        settings.changed(fast="yes")
+
+
+def test_settings_object_and_keywords_name_the_same_file(data):
+    x, y = data
+    by_keywords = training.cache_file("feed_forward", x, y, vocab_size=50, seed=2)
+    by_object = training.cache_file("feed_forward", x, y,
+                                    training.TrainingSettings(vocab_size=50, seed=2))
+    assert by_keywords == by_object
+
+
+def test_fast_training_returns_the_article_model_made_of_keras_layers(data):
+    import keras
+
+    from lessons_lib import fast_recurrent
+
+    x, y = data
+    trained = training.train("simple_rnn", x, y, epochs=1, vocab_size=50, verbose=0,
+                             cache=False)
+    assert not any(isinstance(layer, fast_recurrent.SimpleRNN) for layer in trained.model.layers)
+    assert all(type(layer).__module__.startswith("keras") for layer in trained.model.layers)
+    assert isinstance(trained.model.get_layer("simple_rnn_1"), keras.layers.SimpleRNN)
