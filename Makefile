@@ -11,10 +11,13 @@ CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 export CHROMIUM
 # How many chapters (or unit-test workers) run at a time in `make test`: one per core.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-# The cache of executed chapters that the book's build renders from (jupyter-cache).
+# The cache of executed chapters that the book's build renders from: Jupyter Book's default
+# (_config.yml sets no execute.cache; tests/tooling/test_makefile.py checks the two agree).
 BOOK_CACHE := _build/.jupyter_cache
 
 .PHONY: book test preflight lint unit notebooks editions browser bench-build clean
+# The stages of `make test` depend on each other's results: never run them side by side.
+.NOTPARALLEL:
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,9 +47,11 @@ lint: $(BIN)/.installed
 unit: $(BIN)/.installed
 	$(BIN)/python -m pytest -p no:cacheprovider -n $(JOBS) tests
 
+# Every chapter under nbval, with nothing but the virtual environment on PATH: a chapter that
+# needs a system program (Graphviz's dot, say) fails here, as it would on a reader's machine.
 notebooks: $(BIN)/.installed
-	$(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=1200 -p no:cacheprovider \
-		-n $(JOBS) --dist loadfile -p lessons_lib.tooling.nbval_cache \
+	PATH="$(abspath $(BIN))" $(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=1200 \
+		-p no:cacheprovider -n $(JOBS) --dist loadfile -p lessons_lib.tooling.nbval_cache \
 		--book-cache $(BOOK_CACHE) book
 
 # The student edition (solutions removed) run through the grader: every exercise must come back
@@ -59,7 +64,7 @@ editions: $(BIN)/.installed
 
 # The built book in headless Chromium: JS errors, images, math, error outputs, solution
 # dropdowns, table of contents, internal links. Builds nothing itself.
-browser: $(BIN)/.installed
+browser: preflight $(BIN)/.installed
 	@test -f _build/html/index.html || { echo "make browser: no built book in _build/html;" \
 		"run 'make book' first" >&2; exit 1; }
 	LESSONS_BROWSER=1 $(BIN)/python -m pytest -p no:cacheprovider tests/browser/test_browser_book.py

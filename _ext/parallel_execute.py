@@ -1,7 +1,8 @@
 """Execute the book's outdated chapters in parallel, into the cache the build then reads.
 
 Jupyter Book 1 (myst-nb, ``execute_notebooks: cache``) executes notebooks one after another
-while Sphinx reads them. Before Sphinx reads anything, this extension finds the chapters that
+while Sphinx reads them. Before Sphinx reads anything, this extension finds the chapters (and
+MyST Markdown notebook pages, such as the instructors page) that
 are not cached and current (``lessons_lib.tooling.book_cache.is_current``: the same code cells,
 and the same ``lessons_lib`` files under them) and executes them in a pool of
 ``nb_parallel_jobs`` processes (default: one per CPU). myst-nb then finds every chapter in the
@@ -34,6 +35,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 
 from lessons_lib.tooling import book_cache
+from lessons_lib.tooling.dependencies import lessons_digest
 
 LOGGER = logging.getLogger(__name__)
 
@@ -50,7 +52,8 @@ def execute_into_cache(cache_path: str, uri: str, timeout: int, allow_errors: bo
     from jupyter_cache.executors.utils import single_nb_execution
 
     cache = get_cache(cache_path)
-    notebook = nbformat.read(uri, as_version=4)
+    notebook = read_notebook(uri)
+    digest = lessons_digest(notebook, uri)  # what it runs with, whatever changes meanwhile
     start = time.perf_counter()
     with book_cache.PeakRSS() as rss, tempfile.TemporaryDirectory() as tmp:
         cwd = tmp if in_temp else str(Path(uri).parent)
@@ -59,7 +62,7 @@ def execute_into_cache(cache_path: str, uri: str, timeout: int, allow_errors: bo
     seconds = time.perf_counter() - start
     if result.err is not None:
         return uri, seconds, rss.peak, result.exc_string or f"{type(result.err).__name__}"
-    book_cache.store(cache, notebook, uri, result.time, rss.peak)
+    book_cache.store(cache, notebook, uri, result.time, rss.peak, digest=digest)
     return uri, seconds, rss.peak, None
 
 
@@ -79,13 +82,28 @@ def _outdated_notebooks(app: Any, docnames: list[str]) -> list[str]:
     return sorted(todo, key=lambda p: previous.get(p, 0), reverse=True)
 
 
+def read_notebook(path: str) -> nbformat.NotebookNode | None:
+    """A chapter (``.ipynb``) or a MyST Markdown notebook page (``.md`` with a jupytext or
+    ``file_format: mystnb`` top matter, such as the instructors page), as myst-nb reads it;
+    None for a page that is not a notebook."""
+    if path.endswith(".ipynb"):
+        return nbformat.read(path, as_version=4)
+    if path.endswith(".md"):
+        from myst_nb.core.read import is_myst_markdown_notebook, read_myst_markdown_notebook
+
+        text = Path(path).read_text(encoding="utf-8")
+        if is_myst_markdown_notebook(text):
+            return read_myst_markdown_notebook(text, add_source_map=True, path=path)
+    return None
+
+
 def _cacheable_notebook(path: str, config: Any) -> nbformat.NotebookNode | None:
     """The notebook at ``path`` if myst-nb would execute it through the cache, else None."""
-    if not path.endswith(".ipynb"):
-        return None
     if any(fnmatch(path, pattern) for pattern in config.execution_excludepatterns):
         return None
-    notebook = nbformat.read(path, as_version=4)
+    notebook = read_notebook(path)
+    if notebook is None:
+        return None
     mode = notebook.metadata.get("mystnb", {}).get("execution_mode", config.execution_mode)
     return notebook if mode == "cache" else None
 

@@ -23,7 +23,8 @@ Keras's layer, and ``get_weights`` of one loads into the other. Only the way the
 computed differs, which changes results in the last bits of a float, as any reordering of
 floating-point sums does. A call that uses what :func:`simple_rnn_sequence` does not implement
 (a mask, dropout while training, states passed in or returned, ``go_backwards``, ``unroll``,
-another activation, another backend than TensorFlow) runs Keras's own code instead.
+no bias, another activation, sequences of unknown length, another backend than TensorFlow)
+runs Keras's own code instead.
 """
 
 from __future__ import annotations
@@ -31,24 +32,16 @@ from __future__ import annotations
 from typing import Any
 
 import keras
-
-
-def _tf() -> Any:
-    """TensorFlow, imported when first needed (importing this module stays cheap)."""
-    import tensorflow as tf
-
-    return tf
+import tensorflow as tf
 
 
 def _steps(values: Any) -> Any:
     """A ``(T, ...)`` tensor as a TensorArray, so that a loop can read step ``t`` cheaply."""
-    tf = _tf()
     return tf.TensorArray(values.dtype, size=values.shape[0]).unstack(values)
 
 
 def _loop(steps: int, body: Any, state: tuple, reverse: bool = False) -> tuple:
     """Run ``state = body(t, *state)`` for t = 0 .. steps - 1 (or back), as one XLA loop."""
-    tf = _tf()
     first, last = (steps - 1, -1) if reverse else (0, steps)
     move = -1 if reverse else 1
 
@@ -67,12 +60,11 @@ def simple_rnn_sequence(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any) -
 
     ``x`` has shape ``(batch, steps, features)``; the gradient is written out (module docstring).
     """
-    tf = _tf()
 
     @tf.custom_gradient
     def forward(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any) -> Any:
         x_steps = tf.transpose(x, [1, 0, 2])  # (T, B, F): the loops run over the first axis
-        steps, h0 = x.shape[1], tf.zeros([tf.shape(x)[0], recurrent_kernel.shape[0]])
+        steps, h0 = x.shape[1], tf.zeros([tf.shape(x)[0], recurrent_kernel.shape[0]], x.dtype)
         inputs = _steps(x_steps)
 
         def step(t: Any, h: Any, states: Any) -> tuple:
@@ -105,19 +97,19 @@ def simple_rnn_sequence(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any) -
     return forward(x, kernel, recurrent_kernel, bias)
 
 
-def _same_as_keras(layer: keras.layers.SimpleRNN, mask: Any, initial_state: Any,
-                   training: bool) -> bool:
+def _same_as_keras(layer: keras.layers.SimpleRNN, sequences: Any, mask: Any,
+                   initial_state: Any, training: bool) -> bool:
     """Whether :func:`simple_rnn_sequence` computes exactly what Keras would for this call."""
     cell = layer.cell
-    return (keras.backend.backend() == "tensorflow" and mask is None and initial_state is None
+    return (keras.backend.backend() == "tensorflow" and sequences.shape[1] is not None
+            and mask is None and initial_state is None
             and not (layer.stateful or layer.go_backwards or layer.return_state or layer.unroll)
             and cell.use_bias and not (training and (cell.dropout or cell.recurrent_dropout))
-            and getattr(cell.activation, "__name__", "") == "tanh")
+            and cell.activation is keras.activations.tanh)
 
 
 def _weights(cell: Any) -> tuple[Any, Any, Any]:
     """The cell's kernel, recurrent kernel and bias as tensors (reads the tape records)."""
-    tf = _tf()
     return tuple(tf.convert_to_tensor(w) for w in (cell.kernel, cell.recurrent_kernel, cell.bias))
 
 
@@ -127,7 +119,7 @@ class SimpleRNN(keras.layers.SimpleRNN):
     def call(self, sequences: Any, initial_state: Any = None, mask: Any = None,
              training: bool = False) -> Any:
         """Keras's ``call``, with the written-out loop wherever it computes the same thing."""
-        if not _same_as_keras(self, mask, initial_state, training):
+        if not _same_as_keras(self, sequences, mask, initial_state, training):
             return super().call(sequences, initial_state=initial_state, mask=mask,
                                 training=training)
         states = simple_rnn_sequence(sequences, *_weights(self.cell))

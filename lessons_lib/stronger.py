@@ -37,7 +37,6 @@ from lessons_lib.cache import (
 
 CACHE_FORMAT = "lessons_lib.stronger/1"
 CELLS = {"gru": "GRU", "lstm": "LSTM", "simple_rnn": "SimpleRNN"}
-EVAL_BATCH_SIZE = 500
 
 
 @dataclass
@@ -138,13 +137,14 @@ def _fit(x_train: np.ndarray, y_train: np.ndarray, settings: dict[str, Any],
     keras.utils.set_random_seed(settings["seed"])
     model = build_classifier(**_arch(settings))
     quiet = not training.book_build() if verbose is None else not verbose
-    timer = training.EpochTimer(None if quiet else model.name)
+    timer = training.EpochTimer(None if quiet else model.name, settings["epochs"],
+                                show_cpu=True)
     stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=settings["patience"],
                                          restore_best_weights=True)
     start, cpu_start = time.perf_counter(), time.process_time()
     result = model.fit(x_train, y_train, batch_size=settings["batch_size"],
                        epochs=settings["epochs"], validation_split=settings["validation_split"],
-                       validation_batch_size=EVAL_BATCH_SIZE, callbacks=[timer, stop],
+                       validation_batch_size=training.EVAL_BATCH_SIZE, callbacks=[timer, stop],
                        verbose=0)
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     history = {k: [float(v) for v in vals] for k, vals in result.history.items()}
@@ -154,7 +154,7 @@ def _fit(x_train: np.ndarray, y_train: np.ndarray, settings: dict[str, Any],
 
 def accuracy(trained: TrainedClassifier, x: np.ndarray, y: np.ndarray) -> float:
     """The share of reviews in ``x`` whose predicted label equals ``y``."""
-    p = trained.model.predict(x, batch_size=EVAL_BATCH_SIZE, verbose=0).reshape(-1)
+    p = trained.model.predict(x, batch_size=training.EVAL_BATCH_SIZE, verbose=0).reshape(-1)
     return float(np.mean((p > 0.5) == (np.asarray(y) == 1)))
 
 

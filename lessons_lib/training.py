@@ -193,11 +193,13 @@ def check_data(x: Any, y: Any, vocab_size: int) -> tuple[np.ndarray, np.ndarray]
 
 class EpochTimer(keras.callbacks.Callback):
     """Record the wall time and this process's CPU time of every epoch (training and
-    validation); with a ``label``, also print one compact line per epoch (book builds)."""
+    validation); with a ``label``, also print one compact line per epoch (book builds), with
+    the CPU seconds too when ``show_cpu``."""
 
-    def __init__(self, label: str | None = None, epochs: int | None = None) -> None:
+    def __init__(self, label: str | None = None, epochs: int | None = None,
+                 show_cpu: bool = False) -> None:
         super().__init__()
-        self.label, self.total = label, epochs
+        self.label, self.total, self.show_cpu = label, epochs, show_cpu
         self.seconds: list[float] = []
         self.cpu_seconds: list[float] = []
         self._start = self._cpu_start = 0.0
@@ -212,8 +214,9 @@ class EpochTimer(keras.callbacks.Callback):
             logs = logs or {}
             values = "  ".join(f"{k} {logs[k]:.4f}" for k in HISTORY_KEYS if k in logs)
             of = f"/{self.total}" if self.total else ""
+            cpu = f", {self.cpu_seconds[-1]:.0f} CPU-s" if self.show_cpu else ""
             print(f"{self.label}  epoch {epoch + 1:2d}{of}  {values}  "
-                  f"({self.seconds[-1]:.1f} s)", flush=True)
+                  f"({self.seconds[-1]:.1f} s{cpu})", flush=True)
 
 
 def compile_for_training(model: keras.Model, fast: bool) -> keras.Model:

@@ -73,19 +73,55 @@ def test_the_same_weights_as_the_article_model() -> None:
                                atol=1e-6)
 
 
-def test_features_it_does_not_implement_run_keras_code() -> None:
-    rng = np.random.default_rng(1)
-    x = tf.constant(rng.normal(size=(2, 6, 3)).astype("float32"))
-    for kwargs in ({"go_backwards": True}, {"activation": "relu"}):
-        ours, theirs = fast_recurrent.SimpleRNN(2, **kwargs), keras.layers.SimpleRNN(2, **kwargs)
-        theirs.build(x.shape)
-        ours.build(x.shape)
-        ours.set_weights(theirs.get_weights())
-        np.testing.assert_allclose(ours(x).numpy(), theirs(x).numpy(), atol=1e-6)
-    mask = tf.constant([[True] * 4 + [False] * 2, [True] * 6])
-    ours, theirs = fast_recurrent.SimpleRNN(2), keras.layers.SimpleRNN(2)
+def _pair(x: tf.Tensor, **kwargs) -> tuple[keras.layers.Layer, keras.layers.Layer]:
+    ours, theirs = fast_recurrent.SimpleRNN(2, **kwargs), keras.layers.SimpleRNN(2, **kwargs)
     theirs.build(x.shape)
     ours.build(x.shape)
     ours.set_weights(theirs.get_weights())
+    return ours, theirs
+
+
+@pytest.mark.parametrize("kwargs", [{"go_backwards": True}, {"activation": "relu"},
+                                    {"use_bias": False}, {"return_state": True}])
+def test_features_it_does_not_implement_run_keras_code(kwargs: dict) -> None:
+    x = tf.constant(np.random.default_rng(1).normal(size=(2, 6, 3)).astype("float32"))
+    ours, theirs = _pair(x, **kwargs)
+    for mine, keras_out in zip(tf.nest.flatten(ours(x)), tf.nest.flatten(theirs(x)),
+                               strict=True):
+        np.testing.assert_allclose(mine.numpy(), keras_out.numpy(), atol=1e-6)
+
+
+def test_a_mask_and_dropout_while_training_run_keras_code() -> None:
+    x = tf.constant(np.random.default_rng(1).normal(size=(2, 6, 3)).astype("float32"))
+    ours, theirs = _pair(x)
+    mask = tf.constant([[True] * 4 + [False] * 2, [True] * 6])
     np.testing.assert_allclose(ours(x, mask=mask).numpy(), theirs(x, mask=mask).numpy(),
                                atol=1e-6)
+    ours, theirs = _pair(x, dropout=0.5, seed=3)
+    keras.utils.set_random_seed(0)
+    dropped_ours = ours(x, training=True).numpy()
+    keras.utils.set_random_seed(0)
+    np.testing.assert_allclose(dropped_ours, theirs(x, training=True).numpy(), atol=1e-6)
+    np.testing.assert_allclose(ours(x).numpy(), theirs(x).numpy(), atol=1e-6)  # no dropout
+
+
+def test_float64_and_compiled_with_xla_as_training_uses_it() -> None:
+    rng = np.random.default_rng(2)
+    x64 = tf.constant(rng.normal(size=(3, 5, 2)))
+    ours, theirs = _pair(x64, dtype="float64")
+    np.testing.assert_allclose(ours(x64).numpy(), theirs(x64).numpy(), atol=1e-12)
+    x = tf.constant(rng.normal(size=(4, 9, 3)).astype("float32"))
+    ours, theirs = _pair(x, return_sequences=True)
+
+    def gradients(layer: keras.layers.Layer) -> list[np.ndarray]:
+        @tf.function(jit_compile=True)
+        def compiled(x: tf.Tensor) -> list[tf.Tensor]:
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                loss = tf.reduce_sum(tf.sin(layer(x)))
+            return tape.gradient(loss, [x, *layer.trainable_variables])
+
+        return [g.numpy() for g in compiled(x)]
+
+    for mine, keras_grad in zip(gradients(ours), gradients(theirs), strict=True):
+        np.testing.assert_allclose(mine, keras_grad, atol=2e-5, rtol=1e-4)

@@ -1,4 +1,4 @@
-"""Unit tests of lessons_lib.forecasting: data, splits, windows, baselines, and the exercises."""
+"""Unit tests of lessons_lib.forecasting: data, splits, windows and baselines."""
 
 from __future__ import annotations
 

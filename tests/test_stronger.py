@@ -1,4 +1,4 @@
-"""Unit tests of lessons_lib.stronger (chapter 10) and of that chapter's exercise checks."""
+"""Unit tests of lessons_lib.stronger (chapter 10): the classifier, its cache and training."""
 
 from __future__ import annotations
 
@@ -6,10 +6,6 @@ import numpy as np
 import pytest
 
 from lessons_lib import stronger
-
-
-def _stub(*args):
-    raise NotImplementedError
 
 
 def test_build_classifier_validates_and_counts():

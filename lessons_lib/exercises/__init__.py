@@ -18,9 +18,12 @@ feedback when it is wrong. The helpers below (``call_student``, ``expect_answer`
 ``expect_equal``, ``expect_shape``, ``expect_close``) keep checks short; ``expect_equal`` takes
 a table of the wrong answers students really give and the mistake each one reveals.
 
-The chapter modules are imported when a label is first looked up. They import only numpy and
-this module at their top (a check that needs a chapter's helper imports it inside the
-function), so looking up chapter 1's check never loads TensorFlow or pandas.
+A chapter's checks module is imported when one of its labels is first looked up, and only
+that module (the labels are found in the modules' source, without importing them): running
+chapter 1's check imports ``ch01_recurrence`` and nothing of the other chapters, which is what
+the build's import walker (``lessons_lib.tooling.dependencies``) assumes. The modules import
+only numpy and this module at their top (a check that needs a chapter's helper imports it
+inside the function), so looking up chapter 1's check never loads TensorFlow or pandas.
 """
 
 from __future__ import annotations
@@ -28,15 +31,18 @@ from __future__ import annotations
 import importlib
 import json
 import numbers
-import pkgutil
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 CHECK_MIME = "application/vnd.lessons-check+json"
+_CHAPTER_MODULE = re.compile(r"ch(\d\d_\w+)")
+_REGISTERED_LABEL = re.compile(r"@exercise\(\s*[\"']([^\"']+)[\"']")
 
 
 class Status(StrEnum):
@@ -78,8 +84,8 @@ def exercise(label: str, chapter: str | None = None
     """
 
     def register(func: Callable[..., str]) -> Callable[..., str]:
-        module = func.__module__.rsplit(".", 1)[-1]
-        owner = chapter or (module[2:] if module.startswith("ch") else None)
+        module = _CHAPTER_MODULE.fullmatch(func.__module__.rsplit(".", 1)[-1])
+        owner = chapter or (module.group(1) if module else None)
         if owner is None:
             raise ValueError(f"the check {func.__name__} of {label!r} is not in a chapter's "
                              f"checks module (chNN_name.py): give @exercise(..., chapter=...)")
@@ -91,27 +97,36 @@ def exercise(label: str, chapter: str | None = None
     return register
 
 
+def _module_files() -> dict[str, Path]:
+    """The chapters' checks modules by dotted name, in chapter order, with their files."""
+    files = sorted(Path(__file__).parent.glob("ch*.py"))
+    return {f"{__name__}.{f.stem}": f for f in files if _CHAPTER_MODULE.fullmatch(f.stem)}
+
+
 def chapter_modules() -> list[str]:
     """The dotted names of the chapters' checks modules, in chapter order."""
-    return sorted(f"{__name__}.{m.name}" for m in pkgutil.iter_modules(__path__)
-                  if m.name.startswith("ch"))
+    return list(_module_files())
 
 
-def _load_checks() -> None:
-    """Import every chapter's checks module (each registers its checks once)."""
-    for name in chapter_modules():
-        importlib.import_module(name)
+def _load_checks(label: str | None = None) -> None:
+    """Import the checks module that registers ``label`` (found in the source), or all."""
+    for name, path in _module_files().items():
+        if label is None or label in _REGISTERED_LABEL.findall(path.read_text("utf-8")):
+            importlib.import_module(name)
 
 
 def registry() -> dict[str, Exercise]:
-    """Every registered exercise by label, the chapters' checks loaded."""
+    """Every registered exercise by label, every chapter's checks loaded."""
     _load_checks()
     return dict(_REGISTRY)
 
 
 def exercises_for(chapter: str) -> list[str]:
     """The labels of the exercises of one chapter, in the order they were registered."""
-    return [e.label for e in registry().values() if e.chapter == chapter]
+    module = f"{__name__}.ch{chapter}"
+    if module in _module_files():
+        importlib.import_module(module)
+    return [e.label for e in _REGISTRY.values() if e.chapter == chapter]
 
 
 def chapters() -> list[str]:
@@ -127,9 +142,9 @@ def run_check(label: str, *answers: Any, **kwargs: Any) -> dict[str, str]:
     the answer).
     """
     if label not in _REGISTRY:
-        _load_checks()
+        _load_checks(label)
     if label not in _REGISTRY:
-        known = ", ".join(sorted(_REGISTRY)) or "none"
+        known = ", ".join(sorted(registry())) or "none"
         raise KeyError(f"no exercise is labelled {label!r}; known labels: {known}")
     entry = _REGISTRY[label]
     verdict = {"exercise": label, "chapter": entry.chapter}

@@ -58,12 +58,15 @@ def is_current(cache: Any, notebook: nbformat.NotebookNode, path: Path | str) ->
 
 
 def store(cache: Any, executed: nbformat.NotebookNode, path: Path | str, seconds: float,
-          peak_rss: int) -> None:
-    """Put an executed chapter (every cell ran without error) into ``cache``."""
+          peak_rss: int, digest: str | None = None) -> None:
+    """Put an executed chapter (every cell ran without error) into ``cache``.
+
+    ``digest`` is the ``lessons_lib`` digest the chapter ran with (taken now when not given).
+    """
     from jupyter_cache.base import CacheBundleIn
 
     data = {"execution_seconds": seconds, "peak_rss_bytes": peak_rss,
-            DIGEST_KEY: lessons_digest(executed, path)}
+            DIGEST_KEY: digest or lessons_digest(executed, path)}
     cache.cache_notebook_bundle(CacheBundleIn(executed, str(path), data=data),
                                 check_validity=False, overwrite=True)
 

@@ -4,8 +4,11 @@ A chapter depends on the ``lessons_lib`` source files it imports, directly or th
 ``lessons_lib`` modules, wherever the import stands (at the top of a module or inside a
 function: a function-level import runs when the chapter calls that function). A chapter that
 imports ``lessons_lib.exercises`` depends on the framework and on its own checks module,
-``lessons_lib/exercises/ch<chapter id>.py``, and on no other chapter's checks: the framework
-loads the checks modules by name at run time, which this walker does not follow on purpose.
+``lessons_lib/exercises/ch<chapter id>.py``, and on no other chapter's checks: at run time the
+framework imports only the checks module that registers the label asked for (found in the
+modules' source), which this walker mirrors instead of following the framework's dynamic
+imports. A page without checks of its own that imports ``lessons_lib.exercises`` (the
+instructors page, which lists every check) depends on every chapter's checks.
 
 Two tools read the result:
 
@@ -19,6 +22,7 @@ Two tools read the result:
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import nbformat
@@ -29,11 +33,18 @@ from lessons_lib.tooling.notebooks import chapter_id, code_source, source_import
 PACKAGE = "lessons_lib"
 PACKAGE_DIR = Path(lessons_lib.__file__).resolve().parent
 EXERCISES = f"{PACKAGE}.exercises"
+CHECKS_MODULE = re.compile(r"ch\d\d_\w+")
 
 
 def checks_module(chapter: str) -> str:
     """The dotted name of the module holding chapter ``chapter``'s exercise checks."""
     return f"{EXERCISES}.ch{chapter}"
+
+
+def checks_modules(package_dir: Path = PACKAGE_DIR) -> list[str]:
+    """The dotted names of every chapter's checks module."""
+    return sorted(f"{EXERCISES}.{path.stem}" for path in (package_dir / "exercises").glob("ch*.py")
+                  if CHECKS_MODULE.fullmatch(path.stem))
 
 
 def module_file(name: str, package_dir: Path = PACKAGE_DIR) -> Path | None:
@@ -65,7 +76,8 @@ def lessons_files(source: str, chapter: str | None = None,
     """The ``lessons_lib`` source files that ``source`` (a chapter's code) depends on."""
     todo = {n for name in source_imports(source) for n in _with_parents(name)}
     if chapter is not None and EXERCISES in todo:
-        todo.add(checks_module(chapter))
+        own = checks_module(chapter)
+        todo |= {own} if module_file(own, package_dir) else set(checks_modules(package_dir))
     files: set[Path] = set()
     while todo:
         path = module_file(todo.pop(), package_dir)

@@ -61,7 +61,7 @@ from traitlets import default
 
 from lessons_lib import exercises
 from lessons_lib.exercises import Status
-from lessons_lib.tooling.notebooks import parse_cell
+from lessons_lib.tooling.notebooks import declared_chapter, parse_cell, write_notebook
 from lessons_lib.tooling.strip_outputs import strip_notebook
 
 # The book's build gives a cell 1200 s (_config.yml), enough to train a model on a cold cache.
@@ -136,9 +136,9 @@ class Report:
 
 def chapter_of(nb: nbformat.NotebookNode, path: Path, known: list[str]) -> str | None:
     """The chapter id of a notebook: its metadata, else its file name; ``None`` if unknown."""
-    declared = nb.metadata.get("lessons", {}).get("chapter")
+    declared = declared_chapter(nb)
     if declared:
-        return str(declared)
+        return declared
     if path.stem in known:
         return path.stem
     matches = [c for c in known if c in path.stem]
@@ -333,22 +333,37 @@ def grade_file(path: Path, chapter: str | None = None, cell_timeout: int = CELL_
     report = grade(nb, str(path), chapter, cell_timeout, timeout, path.parent)
     ran = {Execution.COMPLETED, Execution.TIMED_OUT, Execution.KERNEL_DIED}
     if save_dir is not None and report.execution in ran:
-        save_dir.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, save_dir / path.name)
+        write_notebook(nb, save_dir / path.name)
     return report
 
 
 def grade_files(paths: list[Path], chapter: str | None = None, cell_timeout: int = CELL_TIMEOUT,
                 timeout: float = NOTEBOOK_TIMEOUT, save_dir: Path | None = None,
                 jobs: int = 1) -> list[Report]:
-    """:func:`grade_file` for each path, ``jobs`` at a time; the reports in the paths' order."""
+    """:func:`grade_file` for each path, ``jobs`` at a time; the reports in the paths' order.
+
+    With ``jobs`` above 1 each notebook is graded in a fresh worker process, which knows the
+    checks of ``lessons_lib.exercises`` (not checks registered only in the calling process).
+    A worker that dies is reported for its notebook; the other notebooks are still graded.
+    """
     args = [(Path(p), chapter, cell_timeout, timeout, save_dir) for p in paths]
     if jobs == 1 or len(args) < 2:
         return [grade_file(*a) for a in args]
     # A fresh interpreter per worker ("spawn"): no kernel or event loop is inherited.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=min(jobs, len(args)), mp_context=context) as pool:
-        return list(pool.map(grade_file, *zip(*args, strict=True)))
+        futures = [pool.submit(grade_file, *a) for a in args]
+        return [_report_of(future, path) for future, (path, *_) in zip(futures, args,
+                                                                      strict=True)]
+
+
+def _report_of(future: Any, path: Path) -> Report:
+    """A worker's report, or one that says why the worker gave none."""
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - a dead worker is a result, not a crash
+        return Report(notebook=str(path), chapter=None, execution=Execution.COULD_NOT_RUN,
+                      detail=f"the grading process failed: {type(exc).__name__}: {exc}")
 
 
 # --- reporting -----------------------------------------------------------------------------

@@ -14,7 +14,11 @@ One difference from the build's executor is removed: nbval runs cells with
 ``store_history=False``, which makes IPython ignore a trailing ``;`` (the cell's value is then
 shown, where Jupyter and the build show nothing). With ``--book-cache`` cells are run with
 history, as in Jupyter; ``tests/tooling/test_book_cache.py`` checks that nbval's outputs then
-match the build's.
+match the build's. One remains: nbval drops ``clear_output`` and ``update_display_data``
+messages, so a cell that replaces its own output while the book is built (no chapter does;
+live progress bars and widgets are switched off by ``LESSONS_BOOK_BUILD``) would be stored
+with every output it ever showed. The plugin runs under pytest with nbval, the development
+tools (``lessons_lib[dev]``).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import nbformat
 import pytest
 
 from lessons_lib.tooling import book_cache
+from lessons_lib.tooling.dependencies import lessons_digest
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,10 +44,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 class _Chapter:
-    """What nbval reported for one notebook so far."""
+    """What nbval reported for one notebook so far.
 
-    def __init__(self, path: Path) -> None:
+    The notebook is the one nbval collected and runs, and the ``lessons_lib`` digest is taken
+    before its first cell: an edit made while it runs cannot be stored under the new key.
+    """
+
+    def __init__(self, path: Path, notebook: nbformat.NotebookNode) -> None:
         self.path = path
+        self.notebook = nbformat.from_dict(notebook)
+        self.digest = lessons_digest(self.notebook, path)
         self.outputs: dict[int, list[Any]] = {}
         self.passed = True
         self.start = time.perf_counter()
@@ -56,19 +67,20 @@ class BookCachePlugin:
         self.folder = folder
         self.chapters: dict[Path, _Chapter] = {}
 
-    def _chapter(self, item: pytest.Item) -> _Chapter | None:
-        """The record of ``item``'s notebook, begun at its first cell; None for other tests."""
-        path = Path(item.parent.path) if item.parent is not None else None
-        if path is None or path.suffix != ".ipynb" or not hasattr(item, "cell_num"):
-            return None
-        if path not in self.chapters:
-            self.chapters[path] = _Chapter(path)
-        return self.chapters[path]
+    def _chapter(self, item: pytest.Item, begin: bool = False) -> _Chapter | None:
+        """The record of ``item``'s notebook (begun when ``begin``); None for other tests."""
+        notebook = getattr(item.parent, "nb", None)
+        if notebook is None or not hasattr(item, "cell_num"):
+            return None  # not a cell of a notebook nbval collected
+        path = Path(item.parent.path)
+        if begin and path not in self.chapters:
+            self.chapters[path] = _Chapter(path, notebook)
+        return self.chapters.get(path)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         """Begin a notebook's record before nbval starts its kernel (the clock and memory)."""
-        self._chapter(item)
+        self._chapter(item, begin=True)
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo
@@ -99,7 +111,7 @@ class BookCachePlugin:
     def _store(self, chapter: _Chapter, seconds: float, peak: int) -> None:
         from jupyter_cache import get_cache
 
-        notebook = nbformat.read(chapter.path, as_version=4)
+        notebook = chapter.notebook
         code = [cell for cell in notebook.cells if cell.cell_type == "code"]
         if set(chapter.outputs) != set(range(len(code))):
             return  # a cell nbval did not run: leave the chapter to the build
@@ -107,7 +119,8 @@ class BookCachePlugin:
             cell.outputs = [nbformat.from_dict(_output(o)) for o in chapter.outputs[number]]
             cell.execution_count = number + 1
         nbformat.validate(notebook)
-        book_cache.store(get_cache(self.folder), notebook, chapter.path, seconds, peak)
+        book_cache.store(get_cache(self.folder), notebook, chapter.path, seconds, peak,
+                         digest=chapter.digest)
 
 
 def _output(output: Any) -> dict[str, Any]:

@@ -27,10 +27,15 @@ def chapter_notebooks(book_dir: Path | str = "book") -> list[Path]:
     return sorted(p for p in book_dir.glob("*.ipynb") if not p.name.startswith("."))
 
 
+def declared_chapter(nb: nbformat.NotebookNode) -> str | None:
+    """The chapter id a notebook records (``metadata.lessons.chapter``), if any."""
+    declared = nb.metadata.get("lessons", {}).get("chapter")
+    return str(declared) if declared else None
+
+
 def chapter_id(nb: nbformat.NotebookNode, path: Path | str) -> str:
     """The chapter a notebook is: ``metadata.lessons.chapter``, else its file name's stem."""
-    declared = nb.metadata.get("lessons", {}).get("chapter")
-    return str(declared) if declared else Path(path).stem
+    return declared_chapter(nb) or Path(path).stem
 
 
 def write_notebook(nb: nbformat.NotebookNode, path: Path | str) -> None:

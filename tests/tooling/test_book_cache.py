@@ -58,6 +58,17 @@ def test_passing_chapters_are_stored_and_failing_ones_are_not(tmp_path: Path) ->
         cache.match_cache_notebook(nbformat.read(bad, as_version=4))
 
 
+def test_a_chapter_with_a_skipped_cell_is_left_to_the_build(tmp_path: Path) -> None:
+    path = tmp_path / "03_skip.ipynb"
+    nb = chapter("x = 1", "y = 2")
+    nb.cells[2].metadata["tags"] = ["nbval-skip"]
+    nbformat.write(nb, path)
+    result = run_nbval(tmp_path, path)
+    assert result.returncode == 0 and "skipped" in result.stdout
+    with pytest.raises(KeyError):
+        get_cache(str(tmp_path / "cache")).match_cache_notebook(nbformat.read(path, as_version=4))
+
+
 def test_a_stale_entry_is_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "01_good.ipynb"
     nbformat.write(chapter("x = 1"), path)

@@ -89,25 +89,36 @@ def test_digest_follows_what_the_chapter_uses(package: Path) -> None:
 
 
 def test_editing_one_chapters_checks_re_executes_that_chapter_alone(tmp_path: Path) -> None:
-    """On a copy of the real package: each chapter's checks module moves one digest only."""
+    """On a copy of the real package: each chapter's checks module moves its chapter's digest
+    and the instructors page's (which lists every check), and no other."""
+    from myst_nb.core.read import read_myst_markdown_notebook
+
     copy = tmp_path / "lessons_lib"
     shutil.copytree(dependencies.PACKAGE_DIR, copy,
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    chapters = {p.stem: nbformat.read(p, as_version=4) for p in chapter_notebooks(ROOT / "book")}
+    pages = {p.stem: nbformat.read(p, as_version=4) for p in chapter_notebooks(ROOT / "book")}
+    chapters = list(pages)
+    instructors = ROOT / "book" / "instructors.md"
+    pages["instructors"] = read_myst_markdown_notebook(instructors.read_text(encoding="utf-8"))
 
     def digests() -> dict[str, str]:
         return {name: dependencies.lessons_digest(nb, f"{name}.ipynb", copy)
-                for name, nb in chapters.items()}
+                for name, nb in pages.items()}
 
-    checked = [name for name in chapters
-               if (copy / "exercises" / f"ch{name}.py").is_file()]
-    assert len(checked) == len(chapters) >= 10  # every chapter has its checks module
+    checked = [name for name in chapters if (copy / "exercises" / f"ch{name}.py").is_file()]
+    assert checked == chapters and len(chapters) >= 10  # every chapter has its checks module
     for name in checked:
         before = digests()
         module = copy / "exercises" / f"ch{name}.py"
         module.write_text(module.read_text() + "\n# edited\n")
         after = digests()
-        assert [c for c in chapters if after[c] != before[c]] == [name]
+        assert [page for page in pages if after[page] != before[page]] == [name, "instructors"]
+
+
+def test_a_page_without_checks_of_its_own_depends_on_every_chapters_checks(package: Path):
+    files = dependencies.lessons_files("from lessons_lib import exercises", "instructors",
+                                       package)
+    assert {"exercises/ch01_one.py", "exercises/ch02_two.py", "c.py"} <= names(files, package)
 
 
 def test_third_party_imports_include_lessons_lib_dependencies(package: Path) -> None:

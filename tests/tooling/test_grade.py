@@ -233,3 +233,43 @@ def test_a_chapter_without_exercises_is_nothing_to_grade(tmp_path: Path) -> None
     assert report.execution.startswith("nothing to grade") and not report.all_passed
     assert grade.main([str(path)]) == 1  # grading it is a mistake...
     assert grade.main([str(path), "--expect", "passed"]) == 0  # ...checking the book is not
+
+
+def _chapter_one(steps: str) -> nbformat.NotebookNode:
+    """A hand-in of chapter 1's three exercises, the last answered with ``steps``."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in (
+        "import numpy as np\nfrom lessons_lib.exercises import check",
+        "def step(x_t, y_prev, W, U, b):\n    return np.tanh(W @ x_t + U @ y_prev + b)",
+        'check("ex-rnn-step", step)',
+        "def run_sequence(xs, W, U, b):\n    y, out = np.zeros(len(b)), []\n"
+        "    for x_t in xs:\n        y = step(x_t, y, W, U, b)\n        out.append(y)\n"
+        "    return np.array(out)",
+        'check("ex-run-sequence", run_sequence)',
+        f"steps = {steps}", 'check("ex-which-outputs-move", steps)')])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.metadata["lessons"] = {"chapter": "01_recurrence"}
+    return nb
+
+
+def test_jobs_grade_notebooks_side_by_side_in_order(tmp_path: Path) -> None:
+    paths = []
+    for name, steps in (("alice", "[3, 4, 5]"), ("bob", "[3]"), ("carol", "[4, 5, 3]")):
+        (tmp_path / name).mkdir()
+        paths.append(tmp_path / name / "01_recurrence.ipynb")
+        nbformat.write(_chapter_one(steps), paths[-1])
+    reports = grade.grade_files(paths, jobs=2, timeout=300)
+    assert [r.notebook for r in reports] == [str(p) for p in paths]
+    assert [r.passed for r in reports] == [3, 2, 3]
+    assert statuses(reports[1])["ex-which-outputs-move"] == "failed"
+    assert all(r.execution == "completed" for r in reports)
+
+
+def test_a_dead_grading_process_is_reported_not_raised() -> None:
+    from concurrent.futures import Future
+
+    future: Future = Future()
+    future.set_exception(RuntimeError("killed"))
+    report = grade._report_of(future, Path("x/01_recurrence.ipynb"))
+    assert report.execution == "could not run" and "killed" in report.detail
+    assert not report.all_passed

@@ -29,3 +29,18 @@ def test_preflight_comes_first_and_book_needs_no_system_program() -> None:
     assert test_line.split()[1] == "preflight"
     book_rule = makefile.split("\nbook:")[1].split("\n\n")[0]
     assert "CHROMIUM" not in book_rule and "preflight" not in book_rule
+
+
+def test_chapters_run_with_only_the_virtual_environment_on_the_path() -> None:
+    """So no chapter can use a system program such as Graphviz's dot unnoticed."""
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nnotebooks:")[1].split("\n\n")[0]
+    assert 'PATH="$(abspath $(BIN))" $(BIN)/python -m pytest --nbval-lax' in recipe
+
+
+def test_the_book_cache_is_where_the_build_reads_it() -> None:
+    from lessons_lib.tooling.book_cache import cache_path
+
+    makefile = (ROOT / "Makefile").read_text()
+    line = next(x for x in makefile.splitlines() if x.startswith("BOOK_CACHE :="))
+    assert ROOT / line.split(":=")[1].strip() == cache_path(ROOT / "_config.yml")
