@@ -138,7 +138,11 @@ class TrainingSettings:
 
 @dataclass
 class TrainedModel:
-    """A trained model with what it learned from: its settings, history and cache file."""
+    """A trained model with what it learned from: its settings, history and cache file.
+
+    ``settings`` is the record the cache file is keyed on: the :class:`TrainingSettings` as a
+    dict, with the model's name, the reviews' length and a fingerprint of the data.
+    """
 
     name: str
     model: keras.Model
