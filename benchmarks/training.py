@@ -41,35 +41,15 @@ ARTICLE_ACCURACY = {"feed_forward": 0.7931, "simple_rnn": 0.7911, "simple_lstm":
 CHAPTER = ROOT / "book" / "06_training.ipynb"
 
 
-class _Timer:
-    """Keras callback recording each epoch's wall time (built lazily so keras loads late)."""
-
-    def __new__(cls) -> Any:
-        import keras
-
-        class Timer(keras.callbacks.Callback):
-            def __init__(self) -> None:
-                super().__init__()
-                self.seconds: list[float] = []
-
-            def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-                self.start = time.perf_counter()
-
-            def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-                self.seconds.append(time.perf_counter() - self.start)
-
-        return Timer()
-
-
 def plain_port(name: str, x: np.ndarray, y: np.ndarray, epochs: int) -> list[float]:
     """The article's training, in plain Keras 3: default compile, ``model.fit``; epoch times."""
     import keras
 
-    from lessons_lib import models
+    from lessons_lib import models, training
 
     keras.utils.set_random_seed(0)
     model = models.build_model(name)  # compiled with adam / binary cross-entropy / accuracy
-    timer = _Timer()
+    timer = training.EpochTimer()
     model.fit(x, y, batch_size=32, epochs=epochs, validation_split=0.2, verbose=0,
               callbacks=[timer])
     return timer.seconds

@@ -11,7 +11,8 @@ module's docstring names the chapter that teaches it):
 - ``bptt`` (chapter 7): backpropagation through time; ``memory_task`` (chapters 7-8);
 - ``gated_cells`` (chapter 8): LSTM and GRU in numpy;
 - ``forecasting`` (chapter 9); ``stronger`` (chapter 10);
-- ``plots``: one figure style; ``cache``: the one cache folder, atomic writer and model file.
+- ``plots``: one figure style; ``glue``: computed values for the prose; ``cache``: the one
+  cache folder, atomic writer and model file.
 
 The exercises' checks: ``exercises`` (the framework: ``check``, ``run_check``) with one module
 per chapter, ``exercises.ch01_recurrence`` to ``exercises.ch10_stronger_classifier``.

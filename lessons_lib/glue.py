@@ -1,0 +1,22 @@
+"""Values a chapter computes, for its prose: ``glue`` them where the book can show them.
+
+Used by chapters 1, 3, 4, 9 and 10, whose text quotes computed numbers with MyST's
+``{glue:text}`` role. In the book's build ``glue`` is myst-nb's, which records the value for
+the role; where myst-nb is not installed (Colab, plain Jupyter) the role cannot be rendered, so
+the value is printed instead and the reader still sees what the text refers to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def glue(name: str, value: Any, display: bool = True) -> None:
+    """Record ``value`` under ``name`` for the book's ``{glue}`` roles, or print it without
+    myst-nb (``display=False`` keeps it out of the cell's own output in the book)."""
+    try:
+        from myst_nb import glue as record
+    except ImportError:  # outside the book's build: show the value in the cell's output
+        print(f"{name}: {value}")
+        return
+    record(name, value, display=display)
