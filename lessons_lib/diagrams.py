@@ -228,5 +228,5 @@ def draw_model(model: Any, ax: Axes | None = None) -> Figure:
     ax.set_ylim(bottom - 0.05, 0.05)
     ax.axis("off")
     total = sum(row["weights"] for row in rows)
-    ax.set_title(f"{model.name}: {len(rows)} layers, {total:,} weights", fontsize=10)
+    ax.set_title(f"{model.name}: {total:,} weights", fontsize=10)
     return fig
