@@ -15,13 +15,20 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # (_config.yml sets no execute.cache; tests/tooling/test_makefile.py checks the two agree).
 BOOK_CACHE := _build/.jupyter_cache
 
-.PHONY: book test preflight lint unit notebooks editions browser bench-build clean
+# The Python of the Colab-like environment (`make colab`): Colab's version when this machine has
+# it (python3.13, or pyenv's), else the one the tool runs on, which it then reports.
+COLAB_PYTHON ?=
+
+.PHONY: book test preflight lint unit notebooks editions colab colab-edition browser bench-build \
+	clean
 # The stages of `make test` depend on each other's results: never run them side by side.
 .NOTPARALLEL:
 
 $(BIN)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	# requirements.txt installs lessons_lib editable, as Binder does; ".[dev]" adds the tooling's
+	# and the tests' extras to that same install.
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e ".[dev]"
 	touch $@
 
@@ -33,7 +40,7 @@ book: $(BIN)/.installed
 # Each chapter executes once for nbval and the build: nbval stores every chapter that passes
 # in the book's cache (lessons_lib.tooling.nbval_cache) and `book` then only renders it. The
 # student edition is a different notebook and runs once more, through the grader.
-test: preflight lint unit notebooks editions book browser
+test: preflight lint unit notebooks editions colab book browser
 
 # What `make test` needs beyond Python, checked in one line before any long work starts.
 preflight:
@@ -61,6 +68,20 @@ editions: $(BIN)/.installed
 	$(BIN)/python -m lessons_lib.tooling.student_edition _build/student
 	$(BIN)/python -m lessons_lib.tooling.grade --jobs $(JOBS) --expect "not attempted" \
 		_build/student/*.ipynb
+
+# Every chapter of the Colab edition, alone in an empty folder, in a virtual environment holding
+# Colab's packages (lessons_lib/tooling/colab_runtime.txt) and nothing of the book's build; the
+# setup cell installs lessons_lib from a local repository. Needs the chapters executed
+# (`notebooks`), whose values the edition quotes. Report: _build/colab-run/report.json.
+colab: $(BIN)/.installed
+	$(BIN)/python -m lessons_lib.tooling.colab_env --jobs $(JOBS) \
+		$(if $(COLAB_PYTHON),--python $(COLAB_PYTHON))
+
+# The Colab edition alone, to publish: _build/colab/book/*.ipynb go to the branch that the
+# book's Colab button opens (lessons_colab_branch in _config.yml), beside the website.
+colab-edition: $(BIN)/.installed
+	rm -rf _build/colab
+	$(BIN)/python -m lessons_lib.tooling.colab_edition _build/colab
 
 # The built book in headless Chromium: JS errors, images, math, error outputs, solution
 # dropdowns, table of contents, internal links. Builds nothing itself.

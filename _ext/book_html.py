@@ -4,10 +4,17 @@ Jupyter Book 1.0.4 with Sphinx 7.4 writes some inline scripts into every page tw
 settings and the toggle-button selector). The second ``const THEBE_JS_URL`` is a JavaScript
 ``SyntaxError`` in every reader's console, which the browser test (``make browser``) catches.
 ``dedupe_scripts`` keeps the first copy of each script.
+
+The launch menu's Colab button opens the page's chapter on the repository's branch; Jupyter
+Book cannot point it elsewhere. ``colab_edition_button`` points it at the same chapter in the
+Colab edition (``lessons_lib.tooling.colab_edition``), published on the branch named by
+``lessons_colab_branch`` (``sphinx.config`` in ``_config.yml``), where the text reads as plain
+Markdown and the book's hidden cells are folded.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -28,7 +35,22 @@ def dedupe_scripts(app: Any, pagename: str, templatename: str, context: dict[str
     context["script_files"] = unique
 
 
+def colab_edition_button(app: Any, pagename: str, templatename: str, context: dict[str, Any],
+                         doctree: Any) -> None:
+    """Point the page's Colab launch button at the Colab edition's branch."""
+    edition = app.config.lessons_colab_branch
+    for group in context.get("header_buttons", []):
+        for button in group.get("buttons", []) if isinstance(group, dict) else []:
+            if button.get("text") == "Colab":
+                # .../github/ORG/REPO/blob/BRANCH/PATH: only the branch changes.
+                button["url"] = re.sub(r"/blob/[^/]+/", f"/blob/{edition}/", button["url"], 1)
+                button["tooltip"] = "Open this chapter's Colab edition in Google Colab"
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Register the fixes with Sphinx."""
+    app.add_config_value("lessons_colab_branch", "colab", "html")
     app.connect("html-page-context", dedupe_scripts, priority=900)
+    # After sphinx-book-theme's add_launch_buttons (priority 501) has made the buttons.
+    app.connect("html-page-context", colab_edition_button, priority=600)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

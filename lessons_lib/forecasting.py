@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from lessons_lib.resources import require_memory
+
 UNITS = ("F", "C")
 
 
@@ -182,6 +184,8 @@ def drift_forecast(X: np.ndarray, period: int = 24) -> np.ndarray:
 
 
 FORECASTERS = ("dense", "simple_rnn", "lstm", "gru")
+# Memory a forecaster's training adds to the kernel (16 units, 48-hour windows): small.
+FORECASTER_MEMORY_MB = 250
 
 
 def build_forecaster(kind: str, steps: int, units: int = 16, learning_rate: float = 3e-3):
@@ -220,6 +224,7 @@ def fit_forecaster(kind: str, train: tuple[np.ndarray, np.ndarray],
     """
     import keras
 
+    require_memory(FORECASTER_MEMORY_MB, f"Training the {kind} forecaster")
     (x_tr, y_tr), (x_va, y_va) = train, validation
     for what, x, y in (("train", x_tr, y_tr), ("validation", x_va, y_va)):
         if np.ndim(x) != 2 or np.shape(y) != (np.shape(x)[0],):

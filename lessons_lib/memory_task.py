@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from lessons_lib.resources import require_memory
+
 FEATURES = 2
 
 
@@ -48,6 +50,8 @@ def accuracy(probabilities: np.ndarray, labels: np.ndarray) -> float:
 
 
 CELLS = ("SimpleRNN", "LSTM", "GRU")
+# Memory training the recall models adds to the kernel: small.
+RECALL_MEMORY_MB = 250
 
 
 def keras_recall_model(gap: int, cells: tuple[str, ...] = CELLS, units: int = 16,
@@ -110,6 +114,7 @@ def compare_cells_on_recall(gap: int, cells: tuple[str, ...] = CELLS, epochs: in
             if min(self.best.values()) >= solved_at:
                 self.model.stop_training = True
 
+    require_memory(RECALL_MEMORY_MB, f"Training {', '.join(cells)} on the recall task")
     x, y = recall_task(n_train, gap, seed=seed, distractor_scale=distractor_scale)
     x_test, y_test = recall_task(n_test, gap, seed=seed + 1, distractor_scale=distractor_scale)
     model = keras_recall_model(gap, cells, units=units, learning_rate=learning_rate, seed=seed)

@@ -57,7 +57,7 @@ from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
-from traitlets import default
+from traitlets import Unicode
 
 from lessons_lib import exercises
 from lessons_lib.exercises import Status
@@ -204,38 +204,38 @@ def _error(cell: nbformat.NotebookNode) -> str | None:
 # --- running it ----------------------------------------------------------------------------
 
 
-class _ThisPythonSpecs(KernelSpecManager):
-    """Kernel specs that always start this interpreter, the one ``lessons_lib`` is installed in.
+class _PythonSpecs(KernelSpecManager):
+    """Kernel specs that always start one given interpreter (default: this one).
 
     A ``python3`` kernel registered for the user could point at another Python entirely.
     """
 
+    python = Unicode(sys.executable, help="the interpreter the kernels run on").tag(config=True)
+
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-        """The spec of an ipykernel running on ``sys.executable``, whatever the name."""
+        """The spec of an ipykernel running on ``self.python``, whatever the name."""
         spec = get_kernel_dict()
-        return KernelSpec(resource_dir=RESOURCES, argv=spec["argv"], language="python",
-                          display_name=spec["display_name"], name=kernel_name)
+        return KernelSpec(resource_dir=RESOURCES, argv=[self.python, *spec["argv"][1:]],
+                          language="python", display_name=spec["display_name"],
+                          name=kernel_name)
 
 
-class _ThisPythonKernel(AsyncKernelManager):
-    """A kernel manager that starts its kernels on ``sys.executable``."""
-
-    @default("kernel_spec_manager")
-    def _default_specs(self) -> KernelSpecManager:
-        return _ThisPythonSpecs(data_dir=self.data_dir)
-
+def kernel_manager(python: str = sys.executable) -> AsyncKernelManager:
+    """A kernel manager whose kernels run on ``python`` (which must have ipykernel)."""
+    return AsyncKernelManager(kernel_name="python3",
+                              kernel_spec_manager=_PythonSpecs(python=python))
 
 
 def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: int,
-            timeout: float) -> tuple[Execution, str]:
-    """Run ``nb`` in place in a fresh kernel; return how the run ended, and that in words.
+            timeout: float, python: str = sys.executable) -> tuple[Execution, str]:
+    """Run ``nb`` in place in a fresh kernel on ``python``; return how the run ended, and that
+    in words.
 
     Errors do not stop the run; a cell past ``cell_timeout`` seconds is interrupted; past
     ``timeout`` seconds in all the kernel is killed and the outputs so far are kept.
     """
     client = NotebookClient(
-        nb, timeout=cell_timeout, kernel_name="python3", kernel_manager_class=_ThisPythonKernel,
-        allow_errors=True,
+        nb, timeout=cell_timeout, km=kernel_manager(python), allow_errors=True,
         interrupt_on_timeout=True, shutdown_kernel="immediate", record_timing=False,
         error_on_timeout={"ename": "CellTimeoutError",
                           "evalue": f"cell interrupted after {cell_timeout} s",

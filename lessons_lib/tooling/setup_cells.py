@@ -37,12 +37,17 @@ from lessons_lib.tooling.notebooks import chapter_notebooks, write_notebook
 SETUP_TAG = "colab-setup"
 SETUP_TAGS = [SETUP_TAG, "remove-cell"]
 SETUP_CELL_ID = "colab-setup"
-# Distributions that Colab ships: the setup cell never installs these (above all TensorFlow,
-# whose reinstall would take minutes and could break Colab's GPU build).
-COLAB_PREINSTALLED = frozenset({
-    "tensorflow", "keras", "numpy", "matplotlib", "pandas", "scipy", "scikit-learn",
-    "ipywidgets", "ipython", "pillow", "lessons_lib",
-})
+# The packages Colab ships, at Colab's versions (one file, shared with the Colab-environment
+# test): the setup cell never installs these (above all TensorFlow, whose reinstall would take
+# minutes and could break Colab's GPU build).
+COLAB_RUNTIME = Path(__file__).with_name("colab_runtime.txt")
+# How much memory (GB) Binder gives a session, for the setup cell's reminder.
+BINDER_MEMORY_GB = 2
+
+
+def colab_runtime(path: Path = COLAB_RUNTIME) -> dict[str, str]:
+    """Colab's packages as pinned in ``colab_runtime.txt``: normalised name -> ``name==version``."""
+    return pinned_requirements(path)
 
 
 def repository(config_path: Path | str = "_config.yml") -> tuple[str, str]:
@@ -90,10 +95,10 @@ def colab_extras(nb: nbformat.NotebookNode, pins: dict[str, str],
 
     These are the third-party modules the chapter imports, directly or through
     ``lessons_lib`` (``dependencies.third_party_imports``), whose distribution is pinned in
-    ``requirements.txt`` and is not in ``COLAB_PREINSTALLED``.
+    ``requirements.txt`` and is not in Colab's runtime (``colab_runtime.txt``).
     """
     distributions = importlib.metadata.packages_distributions()
-    preinstalled = {_normal(d) for d in COLAB_PREINSTALLED}
+    preinstalled = set(colab_runtime()) | {"lessons_lib"}
     extras: dict[str, str] = {}
     for top in sorted(third_party_imports(nb, path)):
         for dist in distributions.get(top, []):
@@ -104,19 +109,40 @@ def colab_extras(nb: nbformat.NotebookNode, pins: dict[str, str],
 
 
 def setup_source(url: str, branch: str, extras: Sequence[tuple[str, str]] = ()) -> str:
-    """The source of the setup cell for a chapter needing ``extras`` beyond Colab's packages."""
+    """The source of the setup cell for a chapter needing ``extras`` beyond Colab's packages.
+
+    After installing, the cell imports nothing but checks that ``lessons_lib`` can now be
+    found, and stops with one sentence naming the address when it cannot (a mistyped fork, a
+    private repository, no network), instead of leaving a ``ModuleNotFoundError`` to the
+    next cell. On Binder it reminds the reader that open kernels share the session's memory.
+    """
     lines = [
         "# Colab setup: installs the course's helpers (lessons_lib) when they are missing.",
-        "# Elsewhere (Binder, your machine, the book's build) this does nothing.",
+        "# Elsewhere (Binder, your machine, the book's build) it installs nothing.",
         "# Written by `python -m lessons_lib.tooling.setup_cells` from _config.yml: do not edit.",
+        "import importlib",
         "import importlib.util",
+        "import os",
         "",
         'if importlib.util.find_spec("lessons_lib") is None:',
         f'    %pip install --quiet --no-deps "{install_spec(url, branch)}"',
+        "    importlib.invalidate_caches()",
+        '    if importlib.util.find_spec("lessons_lib") is None:',
+        "        raise ModuleNotFoundError(",
+        '            "Could not install the course\'s helpers (lessons_lib) from "',
+        f'            "{url} (branch {branch}): check that this address and "',
+        '            "branch exist and are public and that this session can reach the "',
+        '            "internet, then run this cell again.")',
     ]
     for module, requirement in extras:
         lines += [f'if importlib.util.find_spec("{module}") is None:',
                   f'    %pip install --quiet "{requirement}"']
+    lines += [
+        'if os.environ.get("BINDER_LAUNCH_HOST"):',
+        f'    print("On Binder, the kernels of all open chapters share {BINDER_MEMORY_GB} GB of "',
+        '          "memory: before you open the next chapter, shut this one\'s kernel down "',
+        '          "(Kernel > Shut Down Kernel).")',
+    ]
     return "\n".join(lines)
 
 

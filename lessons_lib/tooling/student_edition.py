@@ -2,8 +2,11 @@
 
 ``python -m lessons_lib.tooling.student_edition OUT_DIR`` writes each chapter of ``book/`` to
 ``OUT_DIR`` with the solution cells removed, the exercise stubs and check cells left in place
-and all outputs stripped, ready to hand out. The book's exercise directives, which Jupyter and
-Colab would show as code blocks, become plain headings (``#### Exercise: title (`ex-...`)``).
+and all outputs stripped, ready to hand out. It is the Colab edition (``colab_edition``) less
+the solutions: MyST roles become plain Markdown, with the values the book computed; hidden
+cells are collapsed; exercise directives become plain headings
+(``#### Exercise: title (`ex-...`)``). Like the Colab edition it reads those values from the
+book's cache of executed chapters, so build the book (or ``make notebooks``) first.
 
 It also writes what a student needs beside the notebooks: the files the chapters read from
 ``book/`` (pictures, small data files), a ``requirements.txt`` that installs ``lessons_lib``
@@ -26,27 +29,30 @@ from pathlib import Path
 
 import nbformat
 
-from lessons_lib.tooling.notebooks import chapter_notebooks, write_notebook
+from lessons_lib.tooling.colab_edition import (
+    BOOK_VALUE_MARK,
+    BookIndex,
+    book_index,
+    chapter_values,
+    colab_notebook,
+    read_book,
+)
+from lessons_lib.tooling.notebooks import write_notebook
 from lessons_lib.tooling.setup_cells import install_spec, repository
-from lessons_lib.tooling.strip_outputs import strip_notebook
 
 _FENCE = r"^\s*(?:`{3,}|:{3,})\s*"
 _SOLUTION_START = re.compile(_FENCE + r"\{solution-start\}", re.MULTILINE)
 _SOLUTION_END = re.compile(_FENCE + r"\{solution-end\}", re.MULTILINE)
 _SOLUTION_WHOLE = re.compile(_FENCE + r"\{solution\}", re.MULTILINE)
-# A whole fenced directive block: opening fence, option lines (":key: value"), closing fence.
-_EXERCISE_START_BLOCK = re.compile(
-    r"^(?P<fence>`{3,}|:{3,})\s*\{exercise-start\}(?P<title>[^\n]*)\n"
-    r"(?P<options>(?:\s*:[^\n]*\n)*)"
-    r"\s*(?P=fence)[ \t]*$", re.MULTILINE)
-_EXERCISE_END_BLOCK = re.compile(
-    r"^(?P<fence>`{3,}|:{3,})\s*\{exercise-end\}[^\n]*\n\s*(?P=fence)[ \t]*$", re.MULTILINE)
 _SKIP_DIRS = {"_build", ".ipynb_checkpoints", "__pycache__"}
 
 STUDENT_NOTE = (
     "> **Student edition.** The exercises at the end of this chapter come without solutions. "
     "Fill in each cell marked `# YOUR CODE HERE`, then run the check cell below it: it says "
-    "whether your answer is right and, if not, what was expected."
+    "whether your answer is right and, if not, what was expected. Run the cells from the top: "
+    "the first one installs the course's helpers where they are missing. A number marked "
+    f"{BOOK_VALUE_MARK} in the text is the one computed when the book was built; your run "
+    "computes its own. Collapsed cells hold the checks the book runs on its own text."
 )
 
 
@@ -88,43 +94,16 @@ def remove_solutions(nb: nbformat.NotebookNode, name: str = "notebook") -> int:
     return removed
 
 
-def _exercise_heading(match: re.Match[str]) -> str:
-    """``#### Exercise: <title> (`<label>`)`` for one ``{exercise-start}`` block."""
-    label = re.search(r"^\s*:label:\s*(\S+)", match.group("options") or "", re.MULTILINE)
-    title = match.group("title").strip()
-    heading = f"#### Exercise: {title}" if title else "#### Exercise"
-    return f"{heading} (`{label.group(1)}`)" if label else heading
+def student_notebook(nb: nbformat.NotebookNode, chapter: str, index: BookIndex,
+                     values: dict[str, dict[str, str]]) -> nbformat.NotebookNode:
+    """The student edition of one chapter: the Colab edition without solutions, with a note.
 
-
-def plain_exercises(nb: nbformat.NotebookNode) -> None:
-    """Turn the ``{exercise-start}``/``{exercise-end}`` fences into plain markdown, in place.
-
-    Jupyter and Colab do not know these directives and would show them as code blocks; in the
-    handout an exercise opens with a heading that names its label instead.
+    ``index`` and ``values`` are what ``colab_edition.colab_notebook`` takes.
     """
-    kept = []
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            cell.source = _EXERCISE_START_BLOCK.sub(_exercise_heading, cell.source)
-            cell.source = _EXERCISE_END_BLOCK.sub("", cell.source).strip()
-            if not cell.source:
-                continue
-        kept.append(cell)
-    nb.cells = kept
-
-
-def student_notebook(nb: nbformat.NotebookNode, chapter: str) -> nbformat.NotebookNode:
-    """The student edition of one chapter: solutions removed, outputs stripped, a note added."""
     nb = nbformat.from_dict(nb)  # a deep copy: the book's chapter stays untouched
-    removed = remove_solutions(nb, chapter)
-    plain_exercises(nb)
-    strip_notebook(nb)
-    if removed:
-        title = next((i for i, c in enumerate(nb.cells) if c.cell_type == "markdown"), -1)
-        note = nbformat.v4.new_markdown_cell(STUDENT_NOTE, metadata={"tags": ["student-note"]})
-        nb.cells.insert(title + 1, note)
-    lessons = nb.metadata.setdefault("lessons", {})
-    lessons.update(chapter=chapter, edition="student")
+    remove_solutions(nb, chapter)
+    nb = colab_notebook(nb, chapter, index, values, note=STUDENT_NOTE)
+    nb.metadata["lessons"].update(chapter=chapter, edition="student")
     return nb
 
 
@@ -176,27 +155,34 @@ def copy_assets(book_dir: Path, out_dir: Path) -> list[Path]:
 
 
 def write_edition(out_dir: Path, book_dir: Path = Path("book"), config: Path = Path("_config.yml"),
-                  requirements: Path = Path("requirements.txt")) -> list[Path]:
-    """Write the student edition of every chapter in ``book_dir`` to ``out_dir``."""
+                  requirements: Path = Path("requirements.txt"),
+                  cache_dir: Path | None = None) -> list[Path]:
+    """Write the student edition of every chapter in ``book_dir`` to ``out_dir``.
+
+    ``cache_dir`` is the book's cache of executed chapters (default: the build's).
+    """
+    from lessons_lib.tooling.book_cache import cache_path
+
     out_dir, book_dir = Path(out_dir), Path(book_dir)
     if out_dir.resolve() == book_dir.resolve():
         raise ValueError(f"expected an output folder other than the book's {book_dir}, got "
                          f"{out_dir}: writing there would delete the solutions")
     url, branch = repository(config)
-    notebooks = chapter_notebooks(book_dir)
-    if not notebooks:
-        raise ValueError(f"expected chapter notebooks (*.ipynb) in {book_dir}, found none")
+    notebooks = read_book(book_dir)
+    index = book_index(notebooks, config)
+    cache_dir = cache_dir or cache_path(config)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for path in notebooks:
-        nb = student_notebook(nbformat.read(path, as_version=4), path.stem)
-        write_notebook(nb, out_dir / path.name)
-        written.append(out_dir / path.name)
+    for chapter, nb in notebooks.items():
+        values = chapter_values(nb, book_dir / f"{chapter}.ipynb", cache_dir)
+        write_notebook(student_notebook(nb, chapter, index, values),
+                       out_dir / f"{chapter}.ipynb")
+        written.append(out_dir / f"{chapter}.ipynb")
     copy_assets(book_dir, out_dir)
     if Path(requirements).is_file():
         text = student_requirements(Path(requirements), url, branch)
         (out_dir / "requirements.txt").write_text(text, encoding="utf-8")
-    (out_dir / "README.md").write_text(_readme(url, [p.stem for p in notebooks]),
+    (out_dir / "README.md").write_text(_readme(url, list(notebooks)),
                                        encoding="utf-8")
     return written
 
@@ -209,9 +195,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--book", type=Path, default=Path("book"))
     parser.add_argument("--config", type=Path, default=Path("_config.yml"))
     parser.add_argument("--requirements", type=Path, default=Path("requirements.txt"))
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="the book's cache of executed chapters (default: the build's)")
     args = parser.parse_args(argv)
     try:
-        written = write_edition(args.out_dir, args.book, args.config, args.requirements)
+        written = write_edition(args.out_dir, args.book, args.config, args.requirements,
+                                args.cache)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

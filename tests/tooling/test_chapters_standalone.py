@@ -22,6 +22,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import AnyGluedValue
 from packaging.requirements import Requirement
 
 from lessons_lib import exercises
@@ -193,9 +194,9 @@ def test_every_exercise_has_a_check_and_every_check_an_exercise(path: Path) -> N
 
 
 @parametrize
-def test_student_edition_keeps_stubs_and_checks(path: Path) -> None:
+def test_student_edition_keeps_stubs_and_checks(path: Path, book_index) -> None:
     nb = read(path)
-    student = student_edition.student_notebook(nb, path.stem)
+    student = student_edition.student_notebook(nb, path.stem, book_index, AnyGluedValue())
     text = "\n".join(c.source for c in student.cells)
     assert "{solution" not in text, f"{path.name}: a solution survived the student edition"
     for label in exercise_labels(nb):

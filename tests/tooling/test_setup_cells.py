@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 from pathlib import Path
 
 import nbformat
@@ -31,21 +33,30 @@ def chapter(*code: str) -> nbformat.NotebookNode:
     return nbformat.v4.new_notebook(cells=cells)
 
 
-def run_cell(source: str, lessons_lib_missing: bool, monkeypatch: pytest.MonkeyPatch) -> list:
-    """Execute the cell as IPython would, recording the magics it runs instead of running them."""
+def run_cell(source: str, lessons_lib_missing: bool, monkeypatch: pytest.MonkeyPatch,
+             install_works: bool = True) -> list:
+    """Execute the cell as IPython would, recording the magics it runs instead of running them.
+
+    A recorded ``%pip install`` of ``lessons_lib`` makes it findable when ``install_works``.
+    """
     calls: list[tuple[str, str]] = []
+    installed = not lessons_lib_missing
 
     class FakeShell:
         def run_line_magic(self, name: str, line: str) -> None:
+            nonlocal installed
             calls.append((name, line))
+            installed = installed or (install_works and "lessons_lib @" in line)
 
     import importlib.util
     real_find_spec = importlib.util.find_spec
-    if lessons_lib_missing:
-        def find_spec(name: str, *args: object) -> object:
-            return None if name == "lessons_lib" else real_find_spec(name)
 
-        monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    def find_spec(name: str, *args: object) -> object:
+        if name == "lessons_lib" and not installed:
+            return None
+        return real_find_spec(name)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     python = TransformerManager().transform_cell(source)
     exec(python, {"get_ipython": FakeShell})  # noqa: S102 - the cell under test
     return calls
@@ -77,13 +88,61 @@ def test_the_cell_installs_only_when_lessons_lib_is_missing(
     assert "tensorflow" not in source.lower()
 
 
+def test_a_failed_install_stops_with_one_clear_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    source = setup_cells.setup_source("https://github.com/someone/private-fork", "spring")
+    with pytest.raises(ModuleNotFoundError) as caught:
+        run_cell(source, lessons_lib_missing=True, monkeypatch=monkeypatch, install_works=False)
+    message = str(caught.value)
+    assert "https://github.com/someone/private-fork (branch spring)" in message
+    assert "check that this address and branch exist" in message and message.count(". ") == 0
+
+
+def test_a_failed_install_with_real_pip_stops_the_cell(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """pip itself, asked for an address that does not exist, fails; the cell says so."""
+    import subprocess
+    import sys
+
+    address = (tmp_path / "no-such-course").as_uri()
+    source = setup_cells.setup_source(address, "main")
+    results = []
+
+    class PipShell:
+        def run_line_magic(self, name: str, line: str) -> None:
+            command = [sys.executable, "-m", "pip", *shlex.split(line), "--no-index"]
+            results.append(subprocess.run(command, capture_output=True, text=True))
+
+    import importlib.util
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: (
+        None if name == "lessons_lib" else real_find_spec(name)))
+    python = TransformerManager().transform_cell(source)
+    with pytest.raises(ModuleNotFoundError, match=re.escape(f"from {address} (branch main)")):
+        exec(python, {"get_ipython": PipShell})  # noqa: S102 - the cell under test
+    assert results and results[0].returncode != 0, "expected pip to fail on a missing address"
+
+
+def test_on_binder_the_cell_says_to_shut_kernels_down(monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture) -> None:
+    source = setup_cells.setup_source("https://github.com/someone/fork", "spring")
+    run_cell(source, lessons_lib_missing=False, monkeypatch=monkeypatch)
+    assert capsys.readouterr().out == ""
+    monkeypatch.setenv("BINDER_LAUNCH_HOST", "https://mybinder.org/")
+    run_cell(source, lessons_lib_missing=False, monkeypatch=monkeypatch)
+    assert "shut this one's kernel down" in capsys.readouterr().out
+
+
 def test_extras_are_the_pinned_packages_colab_lacks(tmp_path: Path) -> None:
     requirements = tmp_path / "requirements.txt"
-    requirements.write_text("tensorflow==2.21.0\nvega_datasets==0.9.0  # data\n-e .\n")
+    requirements.write_text("tensorflow==2.21.0\nvega_datasets==0.9.0  # data\n"
+                            "nbval==0.11.0\n-e .\n")
     pins = setup_cells.pinned_requirements(requirements)
-    assert pins == {"tensorflow": "tensorflow==2.21.0", "vega_datasets": "vega_datasets==0.9.0"}
-    nb = chapter("import tensorflow as tf\nfrom vega_datasets import data", "import numpy")
-    assert setup_cells.colab_extras(nb, pins) == [("vega_datasets", "vega_datasets==0.9.0")]
+    assert pins == {"tensorflow": "tensorflow==2.21.0", "vega_datasets": "vega_datasets==0.9.0",
+                    "nbval": "nbval==0.11.0"}
+    # Colab ships TensorFlow and vega_datasets (colab_runtime.txt), not nbval.
+    assert {"tensorflow", "vega_datasets", "jinja2"} <= set(setup_cells.colab_runtime())
+    nb = chapter("import tensorflow as tf\nfrom vega_datasets import data", "import nbval")
+    assert setup_cells.colab_extras(nb, pins) == [("nbval", "nbval==0.11.0")]
     assert setup_cells.colab_extras(chapter("import tensorflow"), pins) == []
 
 

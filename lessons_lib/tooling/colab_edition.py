@@ -1,0 +1,441 @@
+"""Write the Colab edition of the course: every chapter as a notebook that reads well outside
+the book, in Google Colab and in plain Jupyter.
+
+The chapters are written for Jupyter Book: their text uses MyST roles and directives that only
+the book renders, and cells the book hides stay visible elsewhere. Opened as they are in Colab,
+a reader meets ``{glue:text}`` and ``{numref}`` as literal text and the book's own checks in
+the middle of the page. ``python -m lessons_lib.tooling.colab_edition OUT_DIR`` writes each
+chapter of ``book/`` to ``OUT_DIR/book/`` (the layout of the repository, so that the launch
+button's address only changes its branch) with:
+
+- ``{glue:text}``, ``{glue:md}`` and ``{glue}`` replaced by the value computed when the book
+  was built, marked with a dagger (the reader's own run prints its own values);
+- ``{numref}`` replaced by "Figure <chapter>.<n>", and each figure's caption written under it;
+- ``{doc}`` replaced by a link that opens the other chapter's notebook of this edition in
+  Colab;
+- cells the book hides, and the setup cell, collapsed with Colab's form view (``#@title`` and
+  ``cellView: form``; JupyterLab's ``source_hidden`` too) instead of shown;
+- exercise directives turned into plain headings, and each solution's code in a collapsed cell.
+
+The values come from the book's cache of executed chapters (``make notebooks`` or ``make book``
+fills it); a chapter whose executed copy is missing or stale is an error that says so. The
+student edition (``student_edition``) is this edition without the solutions.
+
+The edition is published beside the website, to the branch named by ``lessons_colab_branch``
+in ``_config.yml`` (default ``colab``); the book's Colab button opens the page's chapter there
+(``_ext/book_html.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+import yaml
+
+from lessons_lib.tooling.notebooks import chapter_notebooks, parse_cell, write_notebook
+from lessons_lib.tooling.setup_cells import is_setup_cell, repository
+from lessons_lib.tooling.strip_outputs import strip_notebook
+
+BOOK_VALUE_MARK = "†"
+DEFAULT_COLAB_URL = "https://colab.research.google.com"
+DEFAULT_COLAB_BRANCH = "colab"
+# A MyST role in running text: {name}`body`.
+ROLE = re.compile(r"\{(?P<role>[a-z][a-z:-]*)\}`(?P<body>[^`]*)`")
+# Any directive fence that survived: ```{name} or :::{name}.
+DIRECTIVE = re.compile(r"^\s*(?:`{3,}|:{3,})\s*\{[a-z][a-z:-]*\}", re.MULTILINE)
+# A whole fenced directive block: opening fence, option lines (":key: value"), closing fence.
+_EXERCISE_START_BLOCK = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\s*\{exercise-start\}(?P<title>[^\n]*)\n"
+    r"(?P<options>(?:\s*:[^\n]*\n)*)"
+    r"\s*(?P=fence)[ \t]*$", re.MULTILINE)
+_EXERCISE_END_BLOCK = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\s*\{exercise-end\}[^\n]*\n\s*(?P=fence)[ \t]*$", re.MULTILINE)
+_SOLUTION_START_BLOCK = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\s*\{solution-start\}\s*(?P<label>\S*)[^\n]*\n"
+    r"(?:\s*:[^\n]*\n)*\s*(?P=fence)[ \t]*\n?", re.MULTILINE)
+_SOLUTION_END_BLOCK = re.compile(
+    r"^(?P<fence>`{3,}|:{3,})\s*\{solution-end\}[^\n]*\n\s*(?P=fence)[ \t]*$", re.MULTILINE)
+HIDDEN_TAGS = frozenset({"remove-cell", "remove-input", "hide-input", "hide-cell"})
+
+EDITION_NOTE = (
+    "> **Colab edition.** Run the cells from the top: the first one installs the course's "
+    "helpers where they are missing. A number marked {mark} in the text is the one computed "
+    "when the book was built; when you run the chapter, the cells compute your own, which may "
+    "differ in the last digits. Collapsed cells (the checks the book runs on its own text, and "
+    "the solutions to the exercises) open with a double-click."
+)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A numbered figure: the chapter it is in, its number there ("9.2") and its caption."""
+
+    chapter: str
+    number: str
+    caption: str
+
+
+@dataclass
+class BookIndex:
+    """What one chapter's text may refer to in the others: titles, figures, addresses."""
+
+    titles: dict[str, str] = field(default_factory=dict)
+    figures: dict[str, Figure] = field(default_factory=dict)
+    colab_url: str = DEFAULT_COLAB_URL
+    repository_url: str = "https://github.com/rnn-course/rnn-book"
+    branch: str = DEFAULT_COLAB_BRANCH
+
+    def notebook_url(self, chapter: str) -> str:
+        """The address that opens ``chapter`` of this edition in Colab."""
+        org_repo = self.repository_url.split("github.com/", 1)[-1]
+        return f"{self.colab_url}/github/{org_repo}/blob/{self.branch}/book/{chapter}.ipynb"
+
+
+# --- reading the book -----------------------------------------------------------------------
+
+
+def chapter_number(chapter: str) -> str:
+    """The number a chapter id starts with, without leading zeros ("09_forecasting" -> "9")."""
+    match = re.match(r"(\d+)_", chapter)
+    if not match:
+        raise ValueError(f"expected a chapter id like 09_forecasting, got {chapter!r}")
+    return str(int(match.group(1)))
+
+
+def chapter_title(nb: nbformat.NotebookNode, chapter: str) -> str:
+    """The text of the chapter's ``# Title`` line."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            match = re.search(r"^#\s+(.+)$", cell.source, re.MULTILINE)
+            if match:
+                return match.group(1).strip()
+    raise ValueError(f"{chapter}: expected a markdown cell with a '# Title' line, found none")
+
+
+def chapter_figures(nb: nbformat.NotebookNode, chapter: str) -> dict[str, Figure]:
+    """The named figures of a chapter (``metadata.mystnb.figure``), numbered in page order."""
+    figures = {}
+    for cell in nb.cells:
+        figure = cell.metadata.get("mystnb", {}).get("figure", {})
+        if figure.get("name"):
+            number = f"{chapter_number(chapter)}.{len(figures) + 1}"
+            figures[figure["name"]] = Figure(chapter, number, str(figure.get("caption", "")))
+    return figures
+
+
+def book_index(notebooks: dict[str, nbformat.NotebookNode],
+               config: Path | str = "_config.yml") -> BookIndex:
+    """Titles and figures of every chapter, and the edition's addresses from ``_config.yml``."""
+    url, _ = repository(config)
+    settings = yaml.safe_load(Path(config).read_text(encoding="utf-8")) or {}
+    launch = settings.get("launch_buttons") or {}
+    sphinx_config = (settings.get("sphinx") or {}).get("config") or {}
+    index = BookIndex(
+        colab_url=str(launch.get("colab_url") or DEFAULT_COLAB_URL).rstrip("/"),
+        repository_url=url,
+        branch=str(sphinx_config.get("lessons_colab_branch") or DEFAULT_COLAB_BRANCH))
+    for chapter, nb in notebooks.items():
+        index.titles[chapter] = chapter_title(nb, chapter)
+        for name, figure in chapter_figures(nb, chapter).items():
+            if name in index.figures:
+                raise ValueError(f"{chapter}: figure name {name!r} is also used in "
+                                 f"{index.figures[name].chapter}; expected unique names")
+            index.figures[name] = figure
+    return index
+
+
+def glued_values(executed: nbformat.NotebookNode) -> dict[str, dict[str, str]]:
+    """The values an executed chapter glued (myst-nb's ``glue``): name -> mime bundle."""
+    values = {}
+    for cell in executed.cells:
+        for output in cell.get("outputs", []):
+            record = output.get("metadata", {}).get("scrapbook")
+            if output.get("output_type") != "display_data" or not record:
+                continue
+            prefix = len(record.get("mime_prefix", ""))
+            values[record["name"]] = {mime[prefix:]: data for mime, data in output.data.items()}
+    return values
+
+
+def executed_chapter(path: Path, cache_dir: Path) -> nbformat.NotebookNode:
+    """The chapter at ``path`` as the book executed it, from the book's cache.
+
+    Raises ``ValueError`` when the cache holds no current copy (the chapter or a module it
+    imports changed since the book was last built).
+    """
+    from jupyter_cache import get_cache
+
+    from lessons_lib.tooling.book_cache import is_current
+
+    nb = nbformat.read(path, as_version=4)
+    if not cache_dir.is_dir() or not is_current(get_cache(cache_dir), nb, path):
+        raise ValueError(f"{path.name}: no current executed copy in the book's cache "
+                         f"{cache_dir}; run `make notebooks` or `make book` first")
+    cache = get_cache(cache_dir)
+    return cache.get_cache_bundle(cache.match_cache_notebook(nb).pk).nb
+
+
+# --- turning MyST into plain Markdown -------------------------------------------------------
+
+
+def format_value(text: str, spec: str) -> str:
+    """Format a glued ``text/plain`` value as myst-nb's ``{glue:text}`` does."""
+    try:
+        value = ast.literal_eval(text)
+    except (SyntaxError, ValueError):
+        value = text
+    if not spec:
+        return str(value)
+    kind = spec[-1]
+    if kind in "bcdoxX":
+        value = int(value)
+    elif kind in "eEfFgGn%":
+        value = float(value)
+    elif kind == "s":
+        value = str(value)
+    return format(value, spec)
+
+
+def _target(body: str) -> tuple[str | None, str]:
+    """``text <target>`` -> (text, target); ``target`` -> (None, target)."""
+    match = re.fullmatch(r"\s*(.*?)\s*<([^>]+)>\s*", body)
+    return (match.group(1), match.group(2).strip()) if match else (None, body.strip())
+
+
+def plain_roles(text: str, chapter: str, index: BookIndex,
+                values: dict[str, dict[str, str]]) -> str:
+    """``text`` with every MyST role replaced by plain Markdown.
+
+    Raises ``ValueError`` for a role this edition does not know, a glued name the executed
+    chapter did not glue, or a figure or chapter that does not exist.
+    """
+    def replace(match: re.Match[str]) -> str:
+        role, body = match.group("role"), match.group("body")
+        if role in {"glue", "glue:", "glue:any", "glue:text", "glue:md"}:
+            name, _, spec = body.partition(":")
+            if name not in values:
+                raise ValueError(f"{chapter}: the text quotes {{{role}}}`{body}` but the "
+                                 f"executed chapter glued no value named {name!r}")
+            bundle = values[name]
+            if role == "glue:md" and "text/markdown" in bundle:
+                shown = str(bundle["text/markdown"]).strip()
+            else:
+                shown = format_value(str(bundle.get("text/plain", "")), spec)
+            return f"{shown}{BOOK_VALUE_MARK}"
+        if role == "numref":
+            text_, label = _target(body)
+            if label not in index.figures:
+                raise ValueError(f"{chapter}: {{numref}}`{body}` names no figure of the book")
+            figure = index.figures[label]
+            words = (text_ or "Figure %s").replace("%s", figure.number)
+            if figure.chapter == chapter:
+                return words
+            return f"[{words}]({index.notebook_url(figure.chapter)})"
+        if role == "doc":
+            text_, target = _target(body)
+            other = Path(target).name.removesuffix(".ipynb")
+            if other not in index.titles:
+                raise ValueError(f"{chapter}: {{doc}}`{body}` names no chapter of the book")
+            return f"[{text_ or index.titles[other]}]({index.notebook_url(other)})"
+        if role == "math":
+            return f"${body}$"
+        raise ValueError(f"{chapter}: the MyST role {{{role}}} has no plain form in the Colab "
+                         "edition; add one to lessons_lib.tooling.colab_edition.plain_roles")
+
+    return ROLE.sub(replace, text)
+
+
+def _exercise_heading(match: re.Match[str]) -> str:
+    """``#### Exercise: <title> (`<label>`)`` for one ``{exercise-start}`` block."""
+    label = re.search(r"^\s*:label:\s*(\S+)", match.group("options") or "", re.MULTILINE)
+    title = match.group("title").strip()
+    heading = f"#### Exercise: {title}" if title else "#### Exercise"
+    return f"{heading} (`{label.group(1)}`)" if label else heading
+
+
+def plain_directives(text: str) -> str:
+    """Exercise and solution fences as plain Markdown headings (or nothing)."""
+    text = _EXERCISE_START_BLOCK.sub(_exercise_heading, text)
+    text = _EXERCISE_END_BLOCK.sub("", text)
+    text = _SOLUTION_START_BLOCK.sub("##### Solution\n\n", text)
+    text = _SOLUTION_END_BLOCK.sub("", text)
+    return text.strip()
+
+
+# --- cells ----------------------------------------------------------------------------------
+
+
+def collapse(cell: nbformat.NotebookNode, title: str) -> None:
+    """Hide a code cell's source behind a title: Colab's form view, JupyterLab's collapse."""
+    source = re.sub(r"^#@title[^\n]*\n?", "", cell.source)
+    cell.source = f"#@title {title}\n{source}"
+    cell.metadata["cellView"] = "form"
+    cell.metadata.setdefault("jupyter", {})["source_hidden"] = True
+    tags = [t for t in cell.metadata.get("tags", []) if t not in HIDDEN_TAGS]
+    if tags:
+        cell.metadata["tags"] = tags
+    else:
+        cell.metadata.pop("tags", None)
+
+
+def hidden_title(source: str) -> str:
+    """A title for a cell the book hides: what it does, in a few words."""
+    tree = parse_cell(source)
+    statements = tree.body if tree is not None else []
+    if statements and all(isinstance(s, ast.Assert) for s in statements):
+        return "Check that the text's claims hold for this run (hidden in the book)"
+    if any(isinstance(s, ast.Assert) for s in statements):
+        return "Compute and check what the text says (hidden in the book)"
+    return "Compute values the text quotes (hidden in the book)"
+
+
+def colab_notebook(nb: nbformat.NotebookNode, chapter: str, index: BookIndex,
+                   values: dict[str, dict[str, str]], note: str | None = None,
+                   ) -> nbformat.NotebookNode:
+    """One chapter of the Colab edition: plain Markdown, hidden cells collapsed, no outputs.
+
+    ``values`` are the chapter's glued values (``glued_values`` of its executed copy); ``note``
+    is written under the title (default ``EDITION_NOTE``).
+    """
+    nb = nbformat.from_dict(nb)  # a deep copy: the book's chapter stays untouched
+    strip_notebook(nb)
+    cells: list[nbformat.NotebookNode] = []
+    in_solution = False
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            starts = bool(_SOLUTION_START_BLOCK.search(cell.source))
+            ends = bool(_SOLUTION_END_BLOCK.search(cell.source))
+            in_solution = (in_solution or starts) and not ends
+            cell.source = plain_roles(plain_directives(cell.source), chapter, index, values)
+            if cell.source:
+                cells.append(cell)
+            continue
+        figure = cell.metadata.pop("mystnb", {}).get("figure")
+        tags = set(cell.metadata.get("tags", []))
+        if is_setup_cell(cell):
+            collapse(cell, "Setup: install the course's helpers where they are missing")
+        elif tags & HIDDEN_TAGS:
+            collapse(cell, hidden_title(cell.source))
+        elif in_solution:
+            collapse(cell, "Solution (double-click to show the code)")
+        cells.append(cell)
+        if figure and figure.get("name") in index.figures:
+            found = index.figures[figure["name"]]
+            caption = plain_roles(found.caption, chapter, index, values)
+            cells.append(nbformat.v4.new_markdown_cell(f"**Figure {found.number}.** {caption}"))
+    title = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"), -1)
+    text = note if note is not None else EDITION_NOTE.format(mark=BOOK_VALUE_MARK)
+    if text:
+        cells.insert(title + 1, nbformat.v4.new_markdown_cell(text))
+    for position, cell in enumerate(cells):
+        cell.id = f"{chapter[:2]}-{position:03d}"
+    nb.cells = cells
+    nb.metadata["colab"] = {"name": f"{chapter}.ipynb", "provenance": [], "toc_visible": True}
+    nb.metadata.setdefault("lessons", {}).update(chapter=chapter, edition="colab")
+    return nb
+
+
+def myst_left(nb: nbformat.NotebookNode) -> list[str]:
+    """What of the book's MyST syntax, or its hidden cells, a notebook still shows."""
+    problems = []
+    for number, cell in enumerate(nb.cells):
+        where = f"cell {number}"
+        if cell.cell_type == "markdown":
+            problems += [f"{where}: role {m.group(0)!r}" for m in ROLE.finditer(cell.source)]
+            problems += [f"{where}: directive {m.group(0).strip()!r}"
+                         for m in DIRECTIVE.finditer(cell.source)]
+            continue
+        tags = set(cell.metadata.get("tags", []))
+        folded = cell.metadata.get("cellView") == "form" and cell.source.startswith("#@title")
+        if tags & HIDDEN_TAGS and not folded:
+            problems.append(f"{where}: a cell the book hides is shown")
+        tree = parse_cell(cell.source)
+        if tree is not None and not folded and any(isinstance(s, ast.Assert) for s in tree.body):
+            problems.append(f"{where}: an assert is shown")
+    return problems
+
+
+# --- the whole edition ----------------------------------------------------------------------
+
+
+def read_book(book_dir: Path) -> dict[str, nbformat.NotebookNode]:
+    """Every chapter of ``book_dir``, by chapter id."""
+    notebooks = chapter_notebooks(book_dir)
+    if not notebooks:
+        raise ValueError(f"expected chapter notebooks (*.ipynb) in {book_dir}, found none")
+    return {path.stem: nbformat.read(path, as_version=4) for path in notebooks}
+
+
+def chapter_values(nb: nbformat.NotebookNode, path: Path,
+                   cache_dir: Path) -> dict[str, dict[str, str]]:
+    """The values the chapter's text quotes, from its executed copy (none needed: ``{}``)."""
+    quotes = any(m.group("role").startswith("glue") for c in nb.cells if c.cell_type == "markdown"
+                 for m in ROLE.finditer(c.source))
+    return glued_values(executed_chapter(path, cache_dir)) if quotes else {}
+
+
+def write_edition(out_dir: Path, book_dir: Path = Path("book"),
+                  config: Path = Path("_config.yml"), cache_dir: Path | None = None,
+                  setup_source: dict[str, str] | None = None) -> list[Path]:
+    """Write the Colab edition of every chapter to ``out_dir/book/``; return the files.
+
+    ``setup_source`` maps chapter ids to setup-cell code that replaces theirs (the
+    Colab-environment test installs ``lessons_lib`` from a local repository); ``cache_dir``
+    defaults to the book's cache.
+    """
+    from lessons_lib.tooling.book_cache import cache_path
+
+    out_dir, book_dir = Path(out_dir), Path(book_dir)
+    if out_dir.resolve() in {book_dir.resolve(), book_dir.resolve().parent}:
+        raise ValueError(f"expected an output folder outside the book, got {out_dir}")
+    cache_dir = cache_dir or cache_path(config)
+    notebooks = read_book(book_dir)
+    index = book_index(notebooks, config)
+    written = []
+    for chapter, nb in notebooks.items():
+        path = book_dir / f"{chapter}.ipynb"
+        values = chapter_values(nb, path, cache_dir)
+        if setup_source and chapter in setup_source:
+            nb = nbformat.from_dict(nb)
+            for cell in nb.cells:
+                if is_setup_cell(cell):
+                    cell.source = setup_source[chapter]
+        edition = colab_notebook(nb, chapter, index, values)
+        target = out_dir / "book" / f"{chapter}.ipynb"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_notebook(edition, target)
+        written.append(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: write the Colab edition."""
+    parser = argparse.ArgumentParser(prog="python -m lessons_lib.tooling.colab_edition",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("out_dir", type=Path, help="folder to write (chapters go to OUT/book/)")
+    parser.add_argument("--book", type=Path, default=Path("book"))
+    parser.add_argument("--config", type=Path, default=Path("_config.yml"))
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="the book's cache of executed chapters (default: the build's)")
+    args = parser.parse_args(argv)
+    try:
+        written = write_edition(args.out_dir, args.book, args.config, args.cache)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    problems = [f"{path.name}: {p}" for path in written
+                for p in myst_left(nbformat.read(path, as_version=4))]
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    print(f"wrote {len(written)} chapters to {args.out_dir / 'book'}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
