@@ -43,7 +43,8 @@ def colab_edition_button(app: Any, pagename: str, templatename: str, context: di
         for button in group.get("buttons", []) if isinstance(group, dict) else []:
             if button.get("text") == "Colab":
                 # .../github/ORG/REPO/blob/BRANCH/PATH: only the branch changes.
-                button["url"] = re.sub(r"/blob/[^/]+/", f"/blob/{edition}/", button["url"], 1)
+                button["url"] = re.sub(r"/blob/[^/]+/", f"/blob/{edition}/", button["url"],
+                                       count=1)
                 button["tooltip"] = "Open this chapter's Colab edition in Google Colab"
 
 

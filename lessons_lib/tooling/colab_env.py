@@ -14,11 +14,13 @@
 4. runs the setup cell once with an address that does not exist, and checks that it stops
    with its one clear sentence;
 5. opens each chapter alone in an empty folder and runs it top to bottom in a fresh kernel
-   of that environment, so that the setup cell installs ``lessons_lib`` from the local
-   repository (the course's model cache may be warm; models trained with other library
-   versions are trained again);
-6. reports each chapter's time, peak kernel memory and errors, as a table and in
-   ``report.json``, and exits 1 when any chapter failed.
+   of that environment; the first chapter's setup cell installs ``lessons_lib`` from the
+   local repository, and the others find it installed (the course's model cache may be warm;
+   models trained with other library versions are trained again);
+6. reports each chapter's time, peak kernel memory, errors, and the claims of the text that
+   this run's numbers do not bear out (the Colab edition reports those instead of stopping:
+   ``colab_edition.soft_claims``), as a table and in ``report.json``; exits 1 when any
+   chapter failed.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class ChapterRun:
     peak_mb: float = 0.0
     execution: str = ""
     errors: list[str] = field(default_factory=list)
+    # Claims of the text that this run's numbers do not bear out (colab_edition.soft_claims).
+    differs: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -102,16 +106,19 @@ def find_python(version: str) -> str | None:
 def environment(env_dir: Path, python: str, runtime: Path = RUNTIME) -> Path:
     """A virtual environment at ``env_dir`` holding the packages of ``runtime``; its Python.
 
-    An environment made before from the same file and interpreter is reused.
+    An environment made before from the same file and interpreter is reused, less the
+    ``lessons_lib`` that an earlier run's setup cell installed: Colab starts without it.
     """
     stamp = hashlib.sha256(runtime.read_bytes() + python.encode()).hexdigest()
     marker = env_dir / ".colab-runtime"
     env_python = env_dir / "bin" / "python"
     if marker.is_file() and marker.read_text() == stamp and env_python.exists():
+        subprocess.run([str(env_python), "-I", "-m", "pip", "uninstall", "--quiet", "--yes",
+                        "lessons_lib"], check=True, capture_output=True)
         return env_python
     shutil.rmtree(env_dir, ignore_errors=True)
     subprocess.run([python, "-m", "venv", str(env_dir)], check=True)
-    subprocess.run([str(env_python), "-m", "pip", "install", "--quiet",
+    subprocess.run([str(env_python), "-I", "-m", "pip", "install", "--quiet",
                     "--disable-pip-version-check", "-r", str(runtime)], check=True)
     marker.write_text(stamp)
     return env_python
@@ -144,7 +151,7 @@ def environment_modules(env_python: Path) -> tuple[set[str], dict[str, list[str]
     """The environment's standard-library module names and its module -> distributions map."""
     script = ("import importlib.metadata, json, sys; print(json.dumps([sorted("
               "sys.stdlib_module_names), importlib.metadata.packages_distributions()]))")
-    out = subprocess.run([str(env_python), "-c", script], capture_output=True, text=True,
+    out = subprocess.run([str(env_python), "-I", "-c", script], capture_output=True, text=True,
                          check=True)
     stdlib, owners = json.loads(out.stdout)
     return set(stdlib), owners
@@ -212,11 +219,25 @@ def run_chapter(path: Path, env_python: str, folder: Path) -> ChapterRun:
         run.errors.append(detail)
     for number, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
+            text = output.get("text", "") if output.get("output_type") == "stream" else ""
+            run.differs += [
+                f"cell {number}: " + line.removeprefix(colab_edition.CLAIM_DIFFERS)
+                .split(" is false in this run")[0].strip()
+                for line in text.splitlines() if line.startswith(colab_edition.CLAIM_DIFFERS)]
             if output.get("output_type") == "error":
                 run.errors.append(f"cell {number}: {output.get('ename')}: "
                                   f"{output.get('evalue')}")
     write_notebook(nb, folder / path.name)  # the executed chapter, for reading after a failure
     return run
+
+
+def installed_from(env_python: str) -> str | None:
+    """Where the environment's ``lessons_lib`` was installed from (pip's record), if it is."""
+    script = ("import importlib.metadata as m\ntry:\n    print(m.distribution('lessons_lib')"
+              ".read_text('direct_url.json') or '')\nexcept m.PackageNotFoundError:\n    pass")
+    out = subprocess.run([env_python, "-I", "-c", script], capture_output=True, text=True,
+                         check=True)
+    return out.stdout.strip() or None
 
 
 def failed_install_message(env_python: str, folder: Path) -> str | None:
@@ -236,12 +257,20 @@ def _run_in_worker(args: tuple[Path, str, Path]) -> ChapterRun:
 
 
 def run_edition(edition: list[Path], env_python: str, work: Path, jobs: int) -> list[ChapterRun]:
-    """Run every chapter, ``jobs`` at a time, each in a process and kernel of its own."""
+    """Run every chapter, each in a kernel of its own: the first alone, then ``jobs`` at a time.
+
+    The first chapter's setup cell installs ``lessons_lib`` from the local repository, as it
+    would in a fresh Colab session; the later chapters' setup cells find it installed (two
+    pip installs into one environment at once could collide).
+    """
     tasks = [(path, env_python, work / path.stem) for path in edition]
+    if not tasks:
+        return []
+    runs = [run_chapter(*tasks[0])]
     if jobs <= 1:
-        return [run_chapter(*task) for task in tasks]
+        return runs + [run_chapter(*task) for task in tasks[1:]]
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(_run_in_worker, tasks))
+        return runs + list(pool.map(_run_in_worker, tasks[1:]))
 
 
 def format_table(runs: list[ChapterRun]) -> str:
@@ -249,6 +278,8 @@ def format_table(runs: list[ChapterRun]) -> str:
     lines = [f"{'chapter':<28}{'seconds':>9}{'peak MB':>9}  result"]
     for run in runs:
         result = "passed" if run.passed else "FAILED: " + "; ".join(run.errors)[:300]
+        if run.differs:
+            result += f"; the text's claims differ here: {'; '.join(run.differs)}"[:400]
         lines.append(f"{run.chapter:<28}{run.seconds:>9.0f}{run.peak_mb:>9.0f}  {result}")
     return "\n".join(lines)
 
@@ -308,6 +339,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"setup cell with a wrong address: {message}", flush=True)
 
     runs = run_edition(edition, env_python, work / "chapters", args.jobs)
+    source = installed_from(env_python)
+    if not source or url.removeprefix("file://") not in source:
+        problems.append(f"lessons_lib was not installed by the setup cell from {url} "
+                        f"(pip recorded {source!r})")
     print(format_table(runs))
     report = {"python": got, "colab_python": wanted, "problems": problems,
               "chapters": [asdict(run) | {"passed": run.passed} for run in runs]}

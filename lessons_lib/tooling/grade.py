@@ -57,7 +57,7 @@ from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
-from traitlets import Unicode
+from traitlets import Unicode, default
 
 from lessons_lib import exercises
 from lessons_lib.exercises import Status
@@ -220,10 +220,18 @@ class _PythonSpecs(KernelSpecManager):
                           name=kernel_name)
 
 
-def kernel_manager(python: str = sys.executable) -> AsyncKernelManager:
-    """A kernel manager whose kernels run on ``python`` (which must have ipykernel)."""
-    return AsyncKernelManager(kernel_name="python3",
-                              kernel_spec_manager=_PythonSpecs(python=python))
+def kernel_manager_class(python: str = sys.executable) -> type[AsyncKernelManager]:
+    """A kernel manager class whose kernels run on ``python`` (which must have ipykernel).
+
+    A class, not an instance: nbclient shuts down only the kernels of managers it made.
+    """
+
+    class PythonKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _default_specs(self) -> KernelSpecManager:
+            return _PythonSpecs(data_dir=self.data_dir, python=python)
+
+    return PythonKernelManager
 
 
 def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: int,
@@ -235,7 +243,8 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: int,
     ``timeout`` seconds in all the kernel is killed and the outputs so far are kept.
     """
     client = NotebookClient(
-        nb, timeout=cell_timeout, km=kernel_manager(python), allow_errors=True,
+        nb, timeout=cell_timeout, kernel_name="python3",
+        kernel_manager_class=kernel_manager_class(python), allow_errors=True,
         interrupt_on_timeout=True, shutdown_kernel="immediate", record_timing=False,
         error_on_timeout={"ename": "CellTimeoutError",
                           "evalue": f"cell interrupted after {cell_timeout} s",

@@ -9,6 +9,7 @@ under ``test-artifacts/screenshots/``.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import checker
@@ -50,3 +51,9 @@ def test_internal_links_and_anchors_resolve(html: Path) -> None:
 def test_launch_buttons_open_notebooks_that_exist(html: Path) -> None:
     problems = checker.check_launch_links(html, REPO)
     assert not problems, f"{len(problems)} launch buttons to nowhere:\n{_listing(problems)}"
+
+
+def test_colab_buttons_open_the_colab_edition(html: Path) -> None:
+    page = (html / "book" / "07_bptt.html").read_text(encoding="utf-8")
+    colab = re.findall(r'https://colab\.research\.google\.com/github/[^"]+', page)
+    assert colab and all("/blob/colab/book/07_bptt.ipynb" in link for link in colab), colab

@@ -73,8 +73,11 @@ def test_the_local_repository_holds_the_package_on_the_branch(tmp_path: Path) ->
 def test_the_report_says_which_chapter_failed_and_why() -> None:
     runs = [colab_env.ChapterRun("01_a", 12.3, 456.0, "completed"),
             colab_env.ChapterRun("02_b", 3.0, 100.0, "completed",
-                                 ["cell 4: NameError: name 'glue' is not defined"])]
+                                 ["cell 4: NameError: name 'glue' is not defined"]),
+            colab_env.ChapterRun("03_c", 5.0, 100.0, "completed", [],
+                                 ["cell 7: gap > 0.05"])]
     table = colab_env.format_table(runs)
     assert runs[0].passed and not runs[1].passed
     assert "01_a" in table and "passed" in table.splitlines()[1]
     assert "FAILED: cell 4: NameError" in table.splitlines()[2]
+    assert runs[2].passed and "claims differ here: cell 7: gap > 0.05" in table

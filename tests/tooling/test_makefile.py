@@ -44,3 +44,10 @@ def test_the_book_cache_is_where_the_build_reads_it() -> None:
     makefile = (ROOT / "Makefile").read_text()
     line = next(x for x in makefile.splitlines() if x.startswith("BOOK_CACHE :="))
     assert ROOT / line.split(":=")[1].strip() == cache_path(ROOT / "_config.yml")
+
+
+def test_the_editions_come_after_the_chapters_they_quote() -> None:
+    """The Colab and student editions read the values of the executed chapters."""
+    makefile = (ROOT / "Makefile").read_text()
+    stages = next(line for line in makefile.splitlines() if line.startswith("test:")).split()[1:]
+    assert stages.index("notebooks") < stages.index("editions") < stages.index("colab")
