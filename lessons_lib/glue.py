@@ -2,13 +2,24 @@
 
 Used by chapters 1, 3, 4, 9 and 10, whose text quotes computed numbers with MyST's
 ``{glue:text}`` role. In the book's build ``glue`` is myst-nb's, which records the value for
-the role; where myst-nb is not installed (Colab, plain Jupyter) the role cannot be rendered, so
-the value is printed instead and the reader still sees what the text refers to.
+the role; where myst-nb is not installed (Colab, plain Jupyter) the role cannot be rendered,
+so the value is printed instead, briefly, and the reader still sees what the text refers to
+(the Colab edition writes the book's value into the text, marked with a dagger).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+
+def shown(value: Any) -> str:
+    """``value`` as a reader wants to see it: floats to 4 significant digits, a display
+    object (``IPython.display.Markdown``) by its text."""
+    if hasattr(value, "data") and isinstance(value.data, str):
+        return value.data
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
 
 
 def glue(name: str, value: Any, display: bool = True) -> None:
@@ -17,6 +28,6 @@ def glue(name: str, value: Any, display: bool = True) -> None:
     try:
         from myst_nb import glue as record
     except ImportError:  # outside the book's build: show the value in the cell's output
-        print(f"{name}: {value}")
+        print(f"(quoted in the text) {name} = {shown(value)}")
         return
     record(name, value, display=display)

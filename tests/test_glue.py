@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
+from IPython.display import Markdown
 
 from lessons_lib.glue import glue
 
@@ -13,7 +14,11 @@ def test_without_myst_nb_the_value_is_printed(monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture) -> None:
     monkeypatch.setitem(sys.modules, "myst_nb", None)  # as on Colab: no myst-nb
     glue("best_epoch", 3, display=False)
-    assert capsys.readouterr().out == "best_epoch: 3\n"
+    glue("best_val", 87.84000277519226, display=False)
+    glue("best_kind", Markdown("`gru`"), display=False)
+    assert capsys.readouterr().out == ("(quoted in the text) best_epoch = 3\n"
+                                       "(quoted in the text) best_val = 87.84\n"
+                                       "(quoted in the text) best_kind = `gru`\n")
 
 
 def test_with_myst_nb_it_is_myst_nbs_glue(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,7 +17,11 @@ button's address only changes its branch) with:
   ``cellView: form``; JupyterLab's ``source_hidden`` too) instead of shown; their ``assert``
   statements, which hold the text to the book's own run, report instead of stopping the
   reader's run when other library versions give other numbers (``soft_claims``);
-- exercise directives turned into plain headings, and each solution's code in a collapsed cell.
+- exercise directives turned into plain headings; each exercise's check cell moved before its
+  solution, so a reader's own answer is checked, not ours; the solution's text in a
+  ``<details>`` block and its code in a folded cell;
+- cells tagged ``book-only`` (text about the website: its Live Code, its launch menu) left
+  out, and the title numbered ("Chapter 9. ...") as the figures are.
 
 The values come from the book's cache of executed chapters (``make notebooks`` or ``make book``
 fills it); a chapter whose executed copy is missing or stale is an error that says so. The
@@ -67,12 +71,16 @@ HIDDEN_TAGS = frozenset({"remove-cell", "remove-input", "hide-input", "hide-cell
 # What a folded check prints when the reader's run does not bear out a claim of the text.
 CLAIM_DIFFERS = "Not as in the book:"
 
+BOOK_ONLY_TAG = "book-only"
 EDITION_NOTE = (
-    "> **Colab edition.** Run the cells from the top: the first one installs the course's "
-    "helpers where they are missing. A number marked {mark} in the text is the one computed "
-    "when the book was built; when you run the chapter, the cells compute your own, which may "
-    "differ in the last digits. Collapsed cells (the checks the book runs on its own text, and "
-    "the solutions to the exercises) open with a double-click."
+    "> **Colab edition** of the course book. Run the cells from the top (Runtime > Run all): "
+    "the first installs the course's helpers, and the run stops at the first exercise, for "
+    "you to solve. A value marked {mark} in the text is the one the book's own run computed; "
+    "your run prints its own, which can differ, above all for trained models and timings. "
+    "Folded cells hold what the book hides: the checks it runs on its own text (which print "
+    "a line starting *Not as in the book* where your numbers tell a different story) and the "
+    "solutions to the exercises. Open one with a double-click in Colab, or a click on its "
+    "\u2026 in JupyterLab."
 )
 
 
@@ -306,8 +314,9 @@ def soft_claims(source: str) -> str:
         first = lines[node.lineno - 1]
         indent = first[: len(first) - len(first.lstrip())]
         condition = ast.unparse(node.test)
-        note = (f"{CLAIM_DIFFERS} {condition} is false in this run; the text describes the "
-                "book's run (other library versions compute slightly different numbers)")
+        note = (f"{CLAIM_DIFFERS} {condition} is false in this run, while the text says it "
+                "holds for the book's run (other library versions, or a change of yours, "
+                "can give other numbers)")
         lines[node.lineno - 1: node.end_lineno] = [
             f"{indent}if not ({condition}):", f"{indent}    print({note!r})"]
     return "\n".join(lines)
@@ -324,11 +333,51 @@ def hidden_title(source: str) -> str:
                    ast.comprehension)
     computes = any(not all(isinstance(node, only_checks) for node in ast.walk(s))
                    or isinstance(s, ast.Expr) for s in statements)
+    glues = any(isinstance(n, ast.Call) and getattr(n.func, "id", "") == "glue"
+                for s in statements for n in ast.walk(s))
     if checks and not computes:
-        return "Check that the text's claims hold for this run (hidden in the book)"
-    if checks:
-        return "Compute and check what the text says (hidden in the book)"
-    return "Compute values the text quotes (hidden in the book)"
+        what = "Check that the text's claims hold for this run"
+    elif checks:
+        what = "Compute and check what the text says"
+    elif glues:
+        what = "Compute values the text quotes"
+    elif statements and all(isinstance(s, (ast.Import, ast.ImportFrom)) for s in statements):
+        what = "Imports"
+    else:
+        what = "Code the book runs out of sight"
+    return f"{what} (hidden in the book)"
+
+
+def _details(text: str, summary: str) -> str:
+    """Markdown ``text`` folded under ``summary`` (Colab and JupyterLab render the tag)."""
+    return f"<details>\n<summary>{summary}</summary>\n\n{text}\n\n</details>"
+
+
+def numbered_title(cell: nbformat.NotebookNode, chapter: str) -> None:
+    """Number the chapter's ``# Title`` as its figures are: ``# Chapter 9. Title``."""
+    cell.source = re.sub(r"^#\s+(?!Chapter \d)(.+)$",
+                         lambda m: f"# Chapter {chapter_number(chapter)}. {m.group(1)}",
+                         cell.source, count=1, flags=re.MULTILINE)
+
+
+def _solution_cells(cells: list[nbformat.NotebookNode], chapter: str, index: BookIndex,
+                    values: dict[str, dict[str, str]]) -> list[nbformat.NotebookNode]:
+    """One solution's cells for the edition: a heading, text folded, code folded."""
+    out = []
+    for number, cell in enumerate(cells):
+        if cell.cell_type == "markdown":
+            text = plain_roles(plain_directives(cell.source), chapter, index, values)
+            text = text.removeprefix("##### Solution").strip()
+            if number == 0:
+                out.append(nbformat.v4.new_markdown_cell("##### Solution"))
+            if text:
+                out.append(nbformat.v4.new_markdown_cell(
+                    _details(text, "The solution, explained (click to show)")))
+        else:
+            collapse(cell, "Our solution: double-click to see the code; run it to replace "
+                           "your answer with ours")
+            out.append(cell)
+    return out
 
 
 def colab_notebook(nb: nbformat.NotebookNode, chapter: str, index: BookIndex,
@@ -339,19 +388,32 @@ def colab_notebook(nb: nbformat.NotebookNode, chapter: str, index: BookIndex,
     ``values`` are the chapter's glued values (``glued_values`` of its executed copy); ``note``
     is written under the title (default ``EDITION_NOTE``).
     """
+    from lessons_lib.tooling.grade import checked_labels
+
     nb = nbformat.from_dict(nb)  # a deep copy: the book's chapter stays untouched
     strip_notebook(nb)
     cells: list[nbformat.NotebookNode] = []
-    in_solution = False
+    solution: list[nbformat.NotebookNode] = []  # the open solution's cells, in book order
+    waiting: list[nbformat.NotebookNode] = []  # a closed solution, waiting for its check
     for cell in nb.cells:
+        if BOOK_ONLY_TAG in cell.metadata.get("tags", []):
+            continue
+        if cell.cell_type == "markdown" and _SOLUTION_START_BLOCK.search(cell.source):
+            solution = [cell]
+        elif solution:
+            solution.append(cell)
+        if solution:
+            if cell.cell_type == "markdown" and _SOLUTION_END_BLOCK.search(cell.source):
+                waiting, solution = _solution_cells(solution, chapter, index, values), []
+            continue
         if cell.cell_type == "markdown":
-            starts = bool(_SOLUTION_START_BLOCK.search(cell.source))
-            ends = bool(_SOLUTION_END_BLOCK.search(cell.source))
-            in_solution = (in_solution or starts) and not ends
             cell.source = plain_roles(plain_directives(cell.source), chapter, index, values)
             if cell.source:
                 cells.append(cell)
             continue
+        if waiting and not checked_labels(cell.source):  # no check follows: keep book order
+            cells += waiting
+            waiting = []
         figure = cell.metadata.pop("mystnb", {}).get("figure")
         tags = set(cell.metadata.get("tags", []))
         if is_setup_cell(cell):
@@ -360,14 +422,18 @@ def colab_notebook(nb: nbformat.NotebookNode, chapter: str, index: BookIndex,
             title = hidden_title(cell.source)
             cell.source = soft_claims(cell.source)
             collapse(cell, title)
-        elif in_solution:
-            collapse(cell, "Solution (double-click to show the code)")
         cells.append(cell)
+        if waiting:  # this cell checks the exercise: the solution comes after it
+            cells += waiting
+            waiting = []
         if figure and figure.get("name") in index.figures:
             found = index.figures[figure["name"]]
             caption = plain_roles(found.caption, chapter, index, values)
             cells.append(nbformat.v4.new_markdown_cell(f"**Figure {found.number}.** {caption}"))
+    cells += waiting + solution
     title = next((i for i, c in enumerate(cells) if c.cell_type == "markdown"), -1)
+    if title >= 0:
+        numbered_title(cells[title], chapter)
     text = note if note is not None else EDITION_NOTE.format(mark=BOOK_VALUE_MARK)
     if text:
         cells.insert(title + 1, nbformat.v4.new_markdown_cell(text))

@@ -205,18 +205,36 @@ def setup_installs(nb: nbformat.NotebookNode) -> set[str]:
 
 
 def run_chapter(path: Path, env_python: str, folder: Path) -> ChapterRun:
-    """Run the Colab-edition chapter at ``path`` alone in the empty ``folder``."""
+    """Run the Colab-edition chapter at ``path`` alone in the empty ``folder``.
+
+    As a reader's "Run all" would, through the grader: every cell runs, and each exercise's
+    check, which comes before its solution, must find the stub ("not attempted"). Any other
+    error fails the chapter.
+    """
+    from lessons_lib import exercises
+
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     nb = nbformat.read(path, as_version=4)
     run = ChapterRun(path.stem)
     start = time.perf_counter()
     with PeakRSS() as memory:
-        run.execution, detail = grade.execute(nb, folder, CELL_TIMEOUT, CHAPTER_TIMEOUT,
-                                              python=env_python)
+        if exercises.exercises_for(path.stem):
+            report = grade.grade(nb, path.name, path.stem, CELL_TIMEOUT, CHAPTER_TIMEOUT,
+                                 folder, python=env_python)
+            run.execution, detail = report.execution, report.detail
+            run.errors += report.cell_errors
+            run.errors += [f"{r.exercise}: {r.status} ({r.feedback[:120]})"
+                           for r in report.results if r.status != exercises.Status.NOT_ATTEMPTED]
+        else:  # nothing to grade: every cell must simply run
+            run.execution, detail = grade.execute(nb, folder, CELL_TIMEOUT, CHAPTER_TIMEOUT,
+                                                  python=env_python)
+            run.errors += [f"cell {n}: {o.get('ename')}: {o.get('evalue')}"
+                           for n, c in enumerate(nb.cells) for o in c.get("outputs", [])
+                           if o.get("output_type") == "error"]
     run.seconds, run.peak_mb = time.perf_counter() - start, memory.peak / 2**20
     if detail:
-        run.errors.append(detail)
+        run.errors.insert(0, detail)
     for number, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             text = output.get("text", "") if output.get("output_type") == "stream" else ""
@@ -224,9 +242,6 @@ def run_chapter(path: Path, env_python: str, folder: Path) -> ChapterRun:
                 f"cell {number}: " + line.removeprefix(colab_edition.CLAIM_DIFFERS)
                 .split(" is false in this run")[0].strip()
                 for line in text.splitlines() if line.startswith(colab_edition.CLAIM_DIFFERS)]
-            if output.get("output_type") == "error":
-                run.errors.append(f"cell {number}: {output.get('ename')}: "
-                                  f"{output.get('evalue')}")
     write_notebook(nb, folder / path.name)  # the executed chapter, for reading after a failure
     return run
 

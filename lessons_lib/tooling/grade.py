@@ -276,8 +276,8 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: int,
 
 def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None,
           cell_timeout: int = CELL_TIMEOUT, timeout: float = NOTEBOOK_TIMEOUT,
-          workdir: Path = Path(".")) -> Report:
-    """Execute a notebook and grade every exercise of ``chapter``."""
+          workdir: Path = Path("."), python: str = sys.executable) -> Report:
+    """Execute a notebook (in a kernel on ``python``) and grade every exercise of ``chapter``."""
     report = Report(notebook=name, chapter=chapter)
     if chapter is None:
         known = ", ".join(exercises.chapters()) or "none"
@@ -291,7 +291,7 @@ def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None,
         report.detail = f"no exercises are registered for {chapter!r}"
         return report
     strip_notebook(nb)
-    report.execution, report.detail = execute(nb, workdir, cell_timeout, timeout)
+    report.execution, report.detail = execute(nb, workdir, cell_timeout, timeout, python)
     verdicts: dict[str, dict[str, str]] = {}
     cell_errors: dict[str, str] = {}
     present: set[str] = set()

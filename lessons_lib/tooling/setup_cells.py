@@ -118,7 +118,8 @@ def setup_source(url: str, branch: str, extras: Sequence[tuple[str, str]] = ()) 
     """
     lines = [
         "# Colab setup: installs the course's helpers (lessons_lib) when they are missing.",
-        "# Elsewhere (Binder, your machine, the book's build) it installs nothing.",
+        "# Where they are installed already (Binder, the book's build, a machine set up with",
+        "# requirements.txt) it installs nothing.",
         "# Written by `python -m lessons_lib.tooling.setup_cells` from _config.yml: do not edit.",
         "import importlib",
         "import importlib.util",

@@ -69,6 +69,7 @@ def fake_book() -> dict[str, nbformat.NotebookNode]:
         code("def square(x):\n    return x * x"),
         md("```{solution-end}\n```"),
         code('check("ex-square", square)'),
+        md("On this page, use the rocket menu.", metadata={"tags": ["book-only"]}),
     ])
     return {"01_a": first, "02_b": second}
 
@@ -116,6 +117,35 @@ def test_hidden_cells_setup_and_solutions_are_folded_and_checks_stay_open() -> N
     stub = next(c for c in convert().cells if "YOUR CODE HERE" in c.source)
     check = next(c for c in convert().cells if c.source.startswith("check("))
     assert "cellView" not in stub.metadata and "cellView" not in check.metadata
+
+
+def test_the_check_comes_before_the_solution_so_the_readers_answer_is_checked() -> None:
+    cells = convert().cells
+    order = [i for i, c in enumerate(cells) if "YOUR CODE HERE" in c.source
+             or c.source.startswith("check(") or c.source == "##### Solution"
+             or "Multiply:" in c.source or "return x * x" in c.source]
+    kinds = [cells[i].source.splitlines()[0][:20] for i in order]
+    assert kinds == ["def square(x):", 'check("ex-square", s', "##### Solution",
+                     "<details>", "#@title Our solution"], kinds
+    assert order == list(range(order[0], order[0] + 5)), "the five cells are adjacent"
+    assert "Multiply:" in cells[order[3]].source and "</details>" in cells[order[3]].source
+
+
+def test_book_only_text_is_left_out_and_the_title_is_numbered() -> None:
+    edition = convert()
+    assert not any("rocket menu" in c.source for c in edition.cells)
+    assert edition.cells[0].source.startswith("# Chapter 2. The second\n")
+
+
+@pytest.mark.parametrize(("source", "title"), [
+    ("assert a\nfor t in x:\n    assert t > 0 and not t.bad", "Check that the text's claims"),
+    ("y = f(x)\nassert y", "Compute and check"),
+    ('glue("a", 1, display=False)', "Compute values the text quotes"),
+    ("import tensorflow as tf", "Imports"),
+    ('print(f"computed in {s:.0f} s")', "Code the book runs out of sight"),
+])
+def test_a_folded_cell_is_titled_by_what_it_does(source: str, title: str) -> None:
+    assert colab_edition.hidden_title(source).startswith(title)
 
 
 def test_the_book_is_untouched_and_the_edition_is_marked() -> None:
