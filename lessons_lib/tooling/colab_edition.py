@@ -264,10 +264,10 @@ def plain_roles(text: str, chapter: str, index: BookIndex,
 
 
 def _exercise_heading(match: re.Match[str]) -> str:
-    """``#### Exercise: <title> (`<label>`)`` for one ``{exercise-start}`` block."""
+    """``### Exercise: <title> (`<label>`)`` for one ``{exercise-start}`` block."""
     label = re.search(r"^\s*:label:\s*(\S+)", match.group("options") or "", re.MULTILINE)
     title = match.group("title").strip()
-    heading = f"#### Exercise: {title}" if title else "#### Exercise"
+    heading = f"### Exercise: {title}" if title else "### Exercise"
     return f"{heading} (`{label.group(1)}`)" if label else heading
 
 
@@ -275,7 +275,7 @@ def plain_directives(text: str) -> str:
     """Exercise and solution fences as plain Markdown headings (or nothing)."""
     text = _EXERCISE_START_BLOCK.sub(_exercise_heading, text)
     text = _EXERCISE_END_BLOCK.sub("", text)
-    text = _SOLUTION_START_BLOCK.sub("##### Solution\n\n", text)
+    text = _SOLUTION_START_BLOCK.sub("#### Solution\n\n", text)
     text = _SOLUTION_END_BLOCK.sub("", text)
     return text.strip()
 
@@ -367,9 +367,9 @@ def _solution_cells(cells: list[nbformat.NotebookNode], chapter: str, index: Boo
     for number, cell in enumerate(cells):
         if cell.cell_type == "markdown":
             text = plain_roles(plain_directives(cell.source), chapter, index, values)
-            text = text.removeprefix("##### Solution").strip()
+            text = text.removeprefix("#### Solution").strip()
             if number == 0:
-                out.append(nbformat.v4.new_markdown_cell("##### Solution"))
+                out.append(nbformat.v4.new_markdown_cell("#### Solution"))
             if text:
                 out.append(nbformat.v4.new_markdown_cell(
                     _details(text, "The solution, explained (click to show)")))

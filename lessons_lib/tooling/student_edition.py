@@ -5,7 +5,7 @@
 and all outputs stripped, ready to hand out. It is the Colab edition (``colab_edition``) less
 the solutions: MyST roles become plain Markdown, with the values the book computed; hidden
 cells are collapsed; exercise directives become plain headings
-(``#### Exercise: title (`ex-...`)``). Like the Colab edition it reads those values from the
+(``### Exercise: title (`ex-...`)``). Like the Colab edition it reads those values from the
 book's cache of executed chapters, so build the book (or ``make notebooks``) first.
 
 It also writes what a student needs beside the notebooks: the files the chapters read from

@@ -100,7 +100,7 @@ def test_roles_become_plain_markdown_with_the_books_values() -> None:
     assert f"[Figure 1.1]({link})" in text  # another chapter's figure: a link there
     assert f"[the first chapter]({link})" in text
     assert f"**Figure 2.1.** A line; see [The first]({link})." in text
-    assert "#### Exercise: Square it (`ex-square`)" in text and "##### Solution" in text
+    assert "### Exercise: Square it (`ex-square`)" in text and "#### Solution" in text
     assert "Multiply:" in text and "{" not in text.replace("{glue", "")
 
 
@@ -122,10 +122,10 @@ def test_hidden_cells_setup_and_solutions_are_folded_and_checks_stay_open() -> N
 def test_the_check_comes_before_the_solution_so_the_readers_answer_is_checked() -> None:
     cells = convert().cells
     order = [i for i, c in enumerate(cells) if "YOUR CODE HERE" in c.source
-             or c.source.startswith("check(") or c.source == "##### Solution"
+             or c.source.startswith("check(") or c.source == "#### Solution"
              or "Multiply:" in c.source or "return x * x" in c.source]
     kinds = [cells[i].source.splitlines()[0][:20] for i in order]
-    assert kinds == ["def square(x):", 'check("ex-square", s', "##### Solution",
+    assert kinds == ["def square(x):", 'check("ex-square", s', "#### Solution",
                      "<details>", "#@title Our solution"], kinds
     assert order == list(range(order[0], order[0] + 5)), "the five cells are adjacent"
     assert "Multiply:" in cells[order[3]].source and "</details>" in cells[order[3]].source

@@ -100,8 +100,8 @@ def test_solutions_go_stubs_and_checks_stay(book: Path) -> None:
     assert "Because it is so." not in text
     assert "raise NotImplementedError" in text and "word = None" in text
     assert "{exercise" not in text  # directives Colab cannot show become plain headings
-    assert "#### Exercise: Square it (`ex-student-square`)" in text
-    assert "#### Exercise (`ex-student-word`)" in text
+    assert "### Exercise: Square it (`ex-student-square`)" in text
+    assert "### Exercise (`ex-student-word`)" in text
     assert 'check("ex-student-square", square)' in text
     assert "if not (taught == 4):" in text  # the hidden check, folded, reports in Colab
     assert all(not c.get("outputs") and c.get("execution_count") is None
