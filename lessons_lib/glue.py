@@ -28,6 +28,6 @@ def glue(name: str, value: Any, display: bool = True) -> None:
     try:
         from myst_nb import glue as record
     except ImportError:  # outside the book's build: show the value in the cell's output
-        print(f"(quoted in the text) {name} = {shown(value)}")
+        print(f"{name} = {shown(value)}")
         return
     record(name, value, display=display)

@@ -16,9 +16,7 @@ def test_without_myst_nb_the_value_is_printed(monkeypatch: pytest.MonkeyPatch,
     glue("best_epoch", 3, display=False)
     glue("best_val", 87.84000277519226, display=False)
     glue("best_kind", Markdown("`gru`"), display=False)
-    assert capsys.readouterr().out == ("(quoted in the text) best_epoch = 3\n"
-                                       "(quoted in the text) best_val = 87.84\n"
-                                       "(quoted in the text) best_kind = `gru`\n")
+    assert capsys.readouterr().out == "best_epoch = 3\nbest_val = 87.84\nbest_kind = `gru`\n"
 
 
 def test_with_myst_nb_it_is_myst_nbs_glue(monkeypatch: pytest.MonkeyPatch) -> None:

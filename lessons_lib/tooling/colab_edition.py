@@ -45,7 +45,7 @@ import nbformat
 import yaml
 
 from lessons_lib.tooling.notebooks import chapter_notebooks, parse_cell, write_notebook
-from lessons_lib.tooling.setup_cells import is_setup_cell, repository
+from lessons_lib.tooling.setup_cells import WRITTEN_BY, is_setup_cell, repository
 from lessons_lib.tooling.strip_outputs import strip_notebook
 
 BOOK_VALUE_MARK = "†"
@@ -102,9 +102,14 @@ class BookIndex:
     colab_url: str = DEFAULT_COLAB_URL
     repository_url: str = "https://github.com/rnn-course/rnn-book"
     branch: str = DEFAULT_COLAB_BRANCH
+    # Link chapters to each other by file name (the student edition, handed out as a folder)
+    # instead of to the published Colab edition, which holds the solutions.
+    relative_links: bool = False
 
     def notebook_url(self, chapter: str) -> str:
-        """The address that opens ``chapter`` of this edition in Colab."""
+        """The address that opens ``chapter`` of this edition in Colab (or its file name)."""
+        if self.relative_links:
+            return f"{chapter}.ipynb"
         org_repo = self.repository_url.split("github.com/", 1)[-1]
         return f"{self.colab_url}/github/{org_repo}/blob/{self.branch}/book/{chapter}.ipynb"
 
@@ -417,6 +422,8 @@ def colab_notebook(nb: nbformat.NotebookNode, chapter: str, index: BookIndex,
         figure = cell.metadata.pop("mystnb", {}).get("figure")
         tags = set(cell.metadata.get("tags", []))
         if is_setup_cell(cell):
+            cell.source = "\n".join(line for line in cell.source.splitlines()
+                                    if not line.startswith(WRITTEN_BY))
             collapse(cell, "Setup: install the course's helpers where they are missing")
         elif tags & HIDDEN_TAGS:
             title = hidden_title(cell.source)

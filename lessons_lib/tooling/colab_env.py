@@ -14,9 +14,10 @@
 4. runs the setup cell once with an address that does not exist, and checks that it stops
    with its one clear sentence;
 5. opens each chapter alone in an empty folder and runs it top to bottom in a fresh kernel
-   of that environment; the first chapter's setup cell installs ``lessons_lib`` from the
-   local repository, and the others find it installed (the course's model cache may be warm;
-   models trained with other library versions are trained again);
+   of that environment, as a reader's session (progress bars, widgets, TensorFlow's logs:
+   not the compact output of a book build); the first chapter's setup cell installs
+   ``lessons_lib`` from the local repository, and the others find it installed (the course's
+   model cache may be warm; models trained with other library versions are trained again);
 6. reports each chapter's time, peak kernel memory, errors, and the claims of the text that
    this run's numbers do not bear out (the Colab edition reports those instead of stopping:
    ``colab_edition.soft_claims``), as a table and in ``report.json``; exits 1 when any
@@ -221,14 +222,14 @@ def run_chapter(path: Path, env_python: str, folder: Path) -> ChapterRun:
     with PeakRSS() as memory:
         if exercises.exercises_for(path.stem):
             report = grade.grade(nb, path.name, path.stem, CELL_TIMEOUT, CHAPTER_TIMEOUT,
-                                 folder, python=env_python)
+                                 folder, python=env_python, live=True)
             run.execution, detail = report.execution, report.detail
             run.errors += report.cell_errors
             run.errors += [f"{r.exercise}: {r.status} ({r.feedback[:120]})"
                            for r in report.results if r.status != exercises.Status.NOT_ATTEMPTED]
         else:  # nothing to grade: every cell must simply run
             run.execution, detail = grade.execute(nb, folder, CELL_TIMEOUT, CHAPTER_TIMEOUT,
-                                                  python=env_python)
+                                                  python=env_python, live=True)
             run.errors += [f"cell {n}: {o.get('ename')}: {o.get('evalue')}"
                            for n, c in enumerate(nb.cells) for o in c.get("outputs", [])
                            if o.get("output_type") == "error"]

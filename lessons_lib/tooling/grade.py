@@ -235,12 +235,15 @@ def kernel_manager_class(python: str = sys.executable) -> type[AsyncKernelManage
 
 
 def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: int,
-            timeout: float, python: str = sys.executable) -> tuple[Execution, str]:
+            timeout: float, python: str = sys.executable,
+            live: bool = False) -> tuple[Execution, str]:
     """Run ``nb`` in place in a fresh kernel on ``python``; return how the run ended, and that
     in words.
 
     Errors do not stop the run; a cell past ``cell_timeout`` seconds is interrupted; past
-    ``timeout`` seconds in all the kernel is killed and the outputs so far are kept.
+    ``timeout`` seconds in all the kernel is killed and the outputs so far are kept. The
+    chapters run as in a book build (compact output, no widgets) unless ``live``, which runs
+    them as a reader's session would (no ``LESSONS_BOOK_BUILD``, TensorFlow's logs unfiltered).
     """
     client = NotebookClient(
         nb, timeout=cell_timeout, kernel_name="python3",
@@ -252,6 +255,9 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: int,
         resources={"metadata": {"path": str(workdir)}},
     )
     env = {**os.environ, "LESSONS_BOOK_BUILD": "1"}
+    if live:
+        for name in ("LESSONS_BOOK_BUILD", "TF_CPP_MIN_LOG_LEVEL"):
+            env.pop(name, None)
 
     async def run() -> bool:
         """Run the notebook; past the limit, cancel it (which kills the kernel)."""
@@ -276,8 +282,11 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: int,
 
 def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None,
           cell_timeout: int = CELL_TIMEOUT, timeout: float = NOTEBOOK_TIMEOUT,
-          workdir: Path = Path("."), python: str = sys.executable) -> Report:
-    """Execute a notebook (in a kernel on ``python``) and grade every exercise of ``chapter``."""
+          workdir: Path = Path("."), python: str = sys.executable,
+          live: bool = False) -> Report:
+    """Execute a notebook (in a kernel on ``python``) and grade every exercise of ``chapter``.
+
+    ``live`` runs it as a reader's session would (see :func:`execute`)."""
     report = Report(notebook=name, chapter=chapter)
     if chapter is None:
         known = ", ".join(exercises.chapters()) or "none"
@@ -291,7 +300,7 @@ def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None,
         report.detail = f"no exercises are registered for {chapter!r}"
         return report
     strip_notebook(nb)
-    report.execution, report.detail = execute(nb, workdir, cell_timeout, timeout, python)
+    report.execution, report.detail = execute(nb, workdir, cell_timeout, timeout, python, live)
     verdicts: dict[str, dict[str, str]] = {}
     cell_errors: dict[str, str] = {}
     present: set[str] = set()

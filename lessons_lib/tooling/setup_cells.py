@@ -43,6 +43,8 @@ SETUP_CELL_ID = "colab-setup"
 COLAB_RUNTIME = Path(__file__).with_name("colab_runtime.txt")
 # How much memory (GB) Binder gives a session, for the setup cell's reminder.
 BINDER_MEMORY_GB = 2
+# The setup cell's line for maintainers (the Colab edition leaves it out).
+WRITTEN_BY = "# Written by `python -m lessons_lib.tooling.setup_cells` from _config.yml"
 
 
 def colab_runtime(path: Path = COLAB_RUNTIME) -> dict[str, str]:
@@ -111,33 +113,41 @@ def colab_extras(nb: nbformat.NotebookNode, pins: dict[str, str],
 def setup_source(url: str, branch: str, extras: Sequence[tuple[str, str]] = ()) -> str:
     """The source of the setup cell for a chapter needing ``extras`` beyond Colab's packages.
 
-    After installing, the cell imports nothing but checks that ``lessons_lib`` can now be
-    found, and stops with one sentence naming the address when it cannot (a mistyped fork, a
-    private repository, no network), instead of leaving a ``ModuleNotFoundError`` to the
-    next cell. On Binder it reminds the reader that open kernels share the session's memory.
+    pip runs as a subprocess of the kernel's own Python (what ``%pip`` does, without its
+    advice to restart the kernel, which is not needed here). After installing, the cell checks
+    that ``lessons_lib`` can now be found, and stops with one sentence naming the address when
+    it cannot (a mistyped fork, a private repository, no network), followed by pip's last
+    word, instead of leaving a ``ModuleNotFoundError`` to the next cell. On Binder it reminds
+    the reader that open kernels share the session's memory.
     """
     lines = [
         "# Colab setup: installs the course's helpers (lessons_lib) when they are missing.",
         "# Where they are installed already (Binder, the book's build, a machine set up with",
         "# requirements.txt) it installs nothing.",
-        "# Written by `python -m lessons_lib.tooling.setup_cells` from _config.yml: do not edit.",
+        f"{WRITTEN_BY}: do not edit.",
         "import importlib",
         "import importlib.util",
         "import os",
+        "import subprocess",
+        "import sys",
         "",
         'if importlib.util.find_spec("lessons_lib") is None:',
-        f'    %pip install --quiet --no-deps "{install_spec(url, branch)}"',
+        '    pip = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",',
+        f'                          "{install_spec(url, branch)}"],',
+        "                         capture_output=True, text=True)",
         "    importlib.invalidate_caches()",
         '    if importlib.util.find_spec("lessons_lib") is None:',
+        '        said = (pip.stderr.strip().splitlines() or ["nothing"])[-1]',
         "        raise ModuleNotFoundError(",
         '            "Could not install the course\'s helpers (lessons_lib) from "',
         f'            "{url} (branch {branch}): check that this address and "',
         '            "branch exist and are public and that this session can reach the "',
-        '            "internet, then run this cell again.")',
+        '            f"internet, then run this cell again. (pip said: {said})")',
     ]
     for module, requirement in extras:
         lines += [f'if importlib.util.find_spec("{module}") is None:',
-                  f'    %pip install --quiet "{requirement}"']
+                  '    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",',
+                  f'                    "{requirement}"], check=True)']
     lines += [
         'if os.environ.get("BINDER_LAUNCH_HOST"):',
         f'    print("On Binder, the kernels of all open chapters share {BINDER_MEMORY_GB} GB of "',

@@ -107,14 +107,27 @@ def student_notebook(nb: nbformat.NotebookNode, chapter: str, index: BookIndex,
     return nb
 
 
+# What only the book's build needs, left out of the students' requirements; and the notebook
+# front end they need instead (Binder brings its own; the book's build needs none).
+BUILD_ONLY = frozenset({"jupyter_book", "sphinx_exercise"})
+FRONT_END = "jupyterlab==4.6.6"
+
+
 def student_requirements(requirements: Path, url: str, branch: str) -> str:
-    """``requirements.txt`` for students: ``lessons_lib`` comes from the repository, not ``.``."""
-    lines = []
+    """``requirements.txt`` for students: the chapters' pins, ``lessons_lib`` from the
+    repository instead of ``.``, JupyterLab instead of the book's build tools."""
+    lines = ["# What the chapters of the student edition need, with JupyterLab to open them:",
+             "#   python -m venv .venv && .venv/bin/pip install -r requirements.txt"]
     for line in requirements.read_text(encoding="utf-8").splitlines():
+        name = re.split(r"[=<>!~ \[@]", line.strip(), maxsplit=1)[0]
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if re.sub(r"[-_.]+", "_", name).lower() in BUILD_ONLY:
+            continue
         if line.strip() in {"-e .", ".", "-e./", "./"}:
             line = install_spec(url, branch)
         lines.append(line)
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, FRONT_END]) + "\n"
 
 
 def _readme(url: str, chapters: list[str]) -> str:
@@ -170,6 +183,7 @@ def write_edition(out_dir: Path, book_dir: Path = Path("book"), config: Path = P
     url, branch = repository(config)
     notebooks = read_book(book_dir)
     index = book_index(notebooks, config)
+    index.relative_links = True  # the published Colab edition would show the solutions
     cache_dir = cache_dir or cache_path(config)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

@@ -13,6 +13,7 @@ cells on the page).
 from __future__ import annotations
 
 import ast
+import dataclasses
 import functools
 import importlib.metadata
 import importlib.util
@@ -196,9 +197,11 @@ def test_every_exercise_has_a_check_and_every_check_an_exercise(path: Path) -> N
 @parametrize
 def test_student_edition_keeps_stubs_and_checks(path: Path, book_index) -> None:
     nb = read(path)
-    student = student_edition.student_notebook(nb, path.stem, book_index, AnyGluedValue())
+    index = dataclasses.replace(book_index, relative_links=True)  # as write_edition sets it
+    student = student_edition.student_notebook(nb, path.stem, index, AnyGluedValue())
     text = "\n".join(c.source for c in student.cells)
     assert "{solution" not in text, f"{path.name}: a solution survived the student edition"
+    assert "colab.research.google.com" not in text, "links lead to the edition with solutions"
     for label in exercise_labels(nb):
         assert f"(`{label}`)" in text, f"{path.name}: the heading of {label} is missing"
     for label in exercises.exercises_for(path.stem):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 
 import nbformat
@@ -34,21 +33,26 @@ def chapter(*code: str) -> nbformat.NotebookNode:
 
 
 def run_cell(source: str, lessons_lib_missing: bool, monkeypatch: pytest.MonkeyPatch,
-             install_works: bool = True) -> list:
-    """Execute the cell as IPython would, recording the magics it runs instead of running them.
+             install_works: bool = True) -> list[list[str]]:
+    """Execute the cell, recording the pip commands it runs instead of running them.
 
-    A recorded ``%pip install`` of ``lessons_lib`` makes it findable when ``install_works``.
+    A recorded install of ``lessons_lib`` makes it findable when ``install_works``; a failed
+    one says so on stderr, as pip does.
     """
-    calls: list[tuple[str, str]] = []
+    import importlib.util
+    import subprocess
+
+    calls: list[list[str]] = []
     installed = not lessons_lib_missing
 
-    class FakeShell:
-        def run_line_magic(self, name: str, line: str) -> None:
-            nonlocal installed
-            calls.append((name, line))
-            installed = installed or (install_works and "lessons_lib @" in line)
+    def fake_run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess:
+        nonlocal installed
+        calls.append(command[1:])
+        works = install_works or not any("lessons_lib @" in part for part in command)
+        installed = installed or (works and any("lessons_lib @" in part for part in command))
+        return subprocess.CompletedProcess(command, 0 if works else 1, "",
+                                           "" if works else "ERROR: repository not found")
 
-    import importlib.util
     real_find_spec = importlib.util.find_spec
 
     def find_spec(name: str, *args: object) -> object:
@@ -57,8 +61,8 @@ def run_cell(source: str, lessons_lib_missing: bool, monkeypatch: pytest.MonkeyP
         return real_find_spec(name)
 
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
-    python = TransformerManager().transform_cell(source)
-    exec(python, {"get_ipython": FakeShell})  # noqa: S102 - the cell under test
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    exec(TransformerManager().transform_cell(source), {})  # noqa: S102 - the cell under test
     return calls
 
 
@@ -83,9 +87,9 @@ def test_the_cell_installs_only_when_lessons_lib_is_missing(
     source = setup_cells.setup_source("https://github.com/someone/fork", "spring")
     assert run_cell(source, lessons_lib_missing=False, monkeypatch=monkeypatch) == []
     calls = run_cell(source, lessons_lib_missing=True, monkeypatch=monkeypatch)
-    assert calls == [("pip", 'install --quiet --no-deps '
-                             '"lessons_lib @ git+https://github.com/someone/fork.git@spring"')]
-    assert "tensorflow" not in source.lower()
+    assert calls == [["-m", "pip", "install", "--quiet", "--no-deps",
+                      "lessons_lib @ git+https://github.com/someone/fork.git@spring"]]
+    assert "tensorflow" not in source.lower() and "%pip" not in source
 
 
 def test_a_failed_install_stops_with_one_clear_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -93,33 +97,25 @@ def test_a_failed_install_stops_with_one_clear_sentence(monkeypatch: pytest.Monk
     with pytest.raises(ModuleNotFoundError) as caught:
         run_cell(source, lessons_lib_missing=True, monkeypatch=monkeypatch, install_works=False)
     message = str(caught.value)
-    assert "https://github.com/someone/private-fork (branch spring)" in message
-    assert "check that this address and branch exist" in message and message.count(". ") == 0
+    sentence, said = message.split(" (pip said: ")
+    assert "https://github.com/someone/private-fork (branch spring)" in sentence
+    assert "check that this address and branch exist" in sentence
+    assert sentence.count(". ") == 0 and said == "ERROR: repository not found)"
 
 
 def test_a_failed_install_with_real_pip_stops_the_cell(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """pip itself, asked for an address that does not exist, fails; the cell says so."""
-    import subprocess
-    import sys
+    import importlib.util
 
     address = (tmp_path / "no-such-course").as_uri()
     source = setup_cells.setup_source(address, "main")
-    results = []
-
-    class PipShell:
-        def run_line_magic(self, name: str, line: str) -> None:
-            command = [sys.executable, "-m", "pip", *shlex.split(line), "--no-index"]
-            results.append(subprocess.run(command, capture_output=True, text=True))
-
-    import importlib.util
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: (
         None if name == "lessons_lib" else real_find_spec(name)))
-    python = TransformerManager().transform_cell(source)
-    with pytest.raises(ModuleNotFoundError, match=re.escape(f"from {address} (branch main)")):
-        exec(python, {"get_ipython": PipShell})  # noqa: S102 - the cell under test
-    assert results and results[0].returncode != 0, "expected pip to fail on a missing address"
+    with pytest.raises(ModuleNotFoundError,
+                       match=re.escape(f"from {address} (branch main)") + r".*pip said: \S"):
+        exec(TransformerManager().transform_cell(source), {})  # noqa: S102 - the cell
 
 
 def test_on_binder_the_cell_says_to_shut_kernels_down(monkeypatch: pytest.MonkeyPatch,

@@ -70,7 +70,9 @@ def book(tmp_path: Path) -> Iterator[Path]:
     """A fake repository: config, requirements, a chapter, a page and a picture."""
     (tmp_path / "_config.yml").write_text(
         "repository:\n  url: https://github.com/teacher/rnn-fork\n  branch: fall\n")
-    (tmp_path / "requirements.txt").write_text("numpy==2.4.6\n-e .\n")
+    (tmp_path / "requirements.txt").write_text(
+        "# For Binder and the build.\nnumpy==2.4.6\njupyter-book==1.0.4.post1\n"
+        "sphinx_exercise==1.2.1\n-e .\n")
     book = tmp_path / "book"
     (book / "images").mkdir(parents=True)
     (book / "images" / "pic.png").write_bytes(b"\x89PNG fake")
@@ -120,9 +122,11 @@ def test_what_a_student_needs_comes_along(book: Path) -> None:
     out = write(book)
     assert (out / "images" / "pic.png").read_bytes() == b"\x89PNG fake"
     assert not (out / "intro.md").exists()
-    requirements = (out / "requirements.txt").read_text().splitlines()
+    requirements = [line for line in (out / "requirements.txt").read_text().splitlines()
+                    if not line.startswith("#")]
     assert requirements == ["numpy==2.4.6",
-                            "lessons_lib @ git+https://github.com/teacher/rnn-fork.git@fall"]
+                            "lessons_lib @ git+https://github.com/teacher/rnn-fork.git@fall",
+                            student_edition.FRONT_END]
     assert "https://github.com/teacher/rnn-fork" in (out / "README.md").read_text()
 
 
