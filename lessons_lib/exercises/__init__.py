@@ -58,6 +58,12 @@ class Status(StrEnum):
 class ExerciseFailed(AssertionError):
     """The answer is wrong; the message says what was expected and what came back."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows when a check cell raises this, instead of a stack trace into the
+        checking code: the verdict (printed just above it too) and why the run stopped."""
+        return [f"{type(self).__name__}: {self}",
+                "(A run of the whole notebook stops at an exercise that has not passed yet.)"]
+
 
 class NotAttempted(ExerciseFailed):
     """The answer is still the stub that the exercise started with."""

@@ -63,3 +63,20 @@ def test_expect_equal_accepts_numbers_written_either_way_and_names_mistakes():
         expect_equal([1], (1,), "a tuple", {(2,): "x"})  # an unhashable wrong answer
     with pytest.raises(NotAttempted):
         expect_equal(None, 3, "n")
+
+
+def test_a_failed_check_shows_its_verdict_not_a_stack_trace_in_ipython() -> None:
+    """IPython renders ``_render_traceback_`` in place of the traceback into the checks."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shown: list[list[str]] = []
+    shell._showtraceback = lambda etype, evalue, stb: shown.append(stb)
+    try:
+        shell.run_cell("from lessons_lib.exercises import NotAttempted\n"
+                       "raise NotAttempted('the function still raises NotImplementedError')")
+    finally:
+        InteractiveShell.clear_instance()
+    assert shown == [["NotAttempted: the function still raises NotImplementedError",
+                      "(A run of the whole notebook stops at an exercise that has not passed "
+                      "yet.)"]]
