@@ -9,26 +9,50 @@ import numpy as np
 from lessons_lib.exercises import ExerciseFailed, call_student, exercise
 
 
+def _first_rise(val_loss: list[float]) -> int:
+    """The 1-based epoch just before the validation loss first goes up (a common slip)."""
+    for epoch in range(1, len(val_loss)):
+        if val_loss[epoch] > val_loss[epoch - 1]:
+            return epoch
+    return len(val_loss)
+
+
 @exercise("ex-best-epoch")
 def check_best_epoch(func: Callable[[dict], int]) -> str:
-    """The student's ``best_epoch(history)``: the 1-based epoch of lowest validation loss."""
+    """The student's ``best_epoch(history)``: the 1-based epoch of lowest validation loss.
+
+    The histories include one whose loss falls again after a first rise, and one with a tie,
+    where early stopping keeps the first of the equal epochs.
+    """
     cases = [
-        {"val_loss": [0.5, 0.4, 0.45, 0.6], "loss": [0.6, 0.4, 0.3, 0.2]},
+        {"val_loss": [0.5, 0.4, 0.45, 0.6], "loss": [0.6, 0.4, 0.3, 0.31]},
         {"val_loss": [0.3, 0.35, 0.4], "loss": [0.5, 0.4, 0.3]},
         {"val_loss": [0.7, 0.6, 0.5, 0.4, 0.39], "loss": [0.7, 0.6, 0.5, 0.4, 0.1]},
+        {"val_loss": [0.6, 0.5, 0.55, 0.45, 0.5, 0.52], "loss": [0.7, 0.5, 0.4, 0.3, 0.2, 0.1]},
+        {"val_loss": [0.5, 0.4, 0.45, 0.4, 0.6], "loss": [0.6, 0.5, 0.4, 0.3, 0.2]},
     ]
     for history in cases:
         got = call_student(func, history)
-        expected = int(np.argmin(history["val_loss"])) + 1
+        val_loss = history["val_loss"]
+        expected = int(np.argmin(val_loss)) + 1
+        if got == expected:
+            continue
         if got == expected - 1:
-            raise ExerciseFailed(f"for val_loss {history['val_loss']} you returned {got}: "
-                                 f"epochs count from 1, not 0")
-        if got == int(np.argmin(history["loss"])) + 1 and got != expected:
+            raise ExerciseFailed(f"for val_loss {val_loss} you returned {got}: epochs count "
+                                 "from 1, not 0")
+        if got == int(np.argmin(history["loss"])) + 1:
             raise ExerciseFailed(f"you returned {got}, the epoch of lowest *training* loss; "
                                  f"use the validation loss (expected {expected})")
-        if got != expected:
-            raise ExerciseFailed(f"for val_loss {history['val_loss']}: expected epoch "
-                                 f"{expected}, got {got}")
+        if got == _first_rise(val_loss):
+            raise ExerciseFailed(f"for val_loss {val_loss} you returned {got}, the epoch "
+                                 "before the loss first rises; it can fall lower later, so "
+                                 f"take the lowest over all epochs (expected {expected})")
+        if val_loss[got - 1 if isinstance(got, int) and 0 < got <= len(val_loss) else 0] \
+                == min(val_loss):
+            raise ExerciseFailed(f"for val_loss {val_loss} you returned {got}, a later epoch "
+                                 f"with the same lowest loss; early stopping keeps the first "
+                                 f"(expected {expected})")
+        raise ExerciseFailed(f"for val_loss {val_loss}: expected epoch {expected}, got {got}")
     return "right: the validation loss, not the training loss, tells when overfitting starts"
 
 

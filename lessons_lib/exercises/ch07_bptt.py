@@ -11,25 +11,50 @@ from lessons_lib.exercises import ExerciseFailed, call_student, exercise, expect
 
 @exercise("ex-bptt-clip")
 def check_bptt_clip(clip_by_global_norm: Any) -> str:
-    """``clip_by_global_norm(grads, max_norm)``: global norm capped at ``max_norm``."""
+    """``clip_by_global_norm(grads, max_norm)``: global norm capped at ``max_norm``, tried with
+    two limits; names the usual slips (scaling to norm 1, clipping each array by its own norm,
+    clipping entries one by one, scaling gradients that were already small enough)."""
     rng = np.random.default_rng(7)
     large = {"W": rng.normal(size=(3, 2)) * 10, "U": rng.normal(size=(3, 3)) * 10,
              "b": rng.normal(size=3)}
     norm = float(np.sqrt(sum(np.sum(g**2) for g in large.values())))
     originals = {k: v.copy() for k, v in large.items()}
-    clipped = call_student(clip_by_global_norm, large, 1.0)
-    if not isinstance(clipped, dict) or set(clipped) != set(large):
-        raise ExerciseFailed(f"expected a dict with the keys {sorted(large)}, got {clipped!r:.80}")
-    if any(not np.array_equal(large[k], originals[k]) for k in large):
-        raise ExerciseFailed("your function changed the input arrays; return new ones instead")
-    for name in large:
-        expect_close(clipped[name], originals[name] / norm, f"the clipped {name!r}")
+
+    def same(got: dict, want: dict) -> bool:
+        return all(np.shape(got[k]) == np.shape(want[k]) and np.allclose(got[k], want[k])
+                   for k in want)
+
+    for max_norm in (1.0, 2.5):
+        clipped = call_student(clip_by_global_norm, large, max_norm)
+        if not isinstance(clipped, dict) or set(clipped) != set(large):
+            raise ExerciseFailed(f"expected a dict with the keys {sorted(large)}, got "
+                                 f"{clipped!r:.80}")
+        if any(not np.array_equal(large[k], originals[k]) for k in large):
+            raise ExerciseFailed("your function changed the input arrays; return new ones "
+                                 "instead")
+        if max_norm != 1 and same(clipped, {k: v / norm for k, v in originals.items()}):
+            raise ExerciseFailed(f"with max_norm={max_norm} the global norm should become "
+                                 f"{max_norm}, but yours became 1: scale by max_norm / norm, "
+                                 "not by 1 / norm")
+        if same(clipped, {k: v * min(1.0, max_norm / float(np.linalg.norm(v)))
+                          for k, v in originals.items()}):
+            raise ExerciseFailed("each array was clipped by its own norm; the global norm is "
+                                 "one number for all the arrays together, and every array is "
+                                 "scaled by the same factor")
+        if same(clipped, {k: np.clip(v, -max_norm, max_norm) for k, v in originals.items()}):
+            raise ExerciseFailed("each entry was clipped to [-max_norm, max_norm]; scale all "
+                                 "the arrays by max_norm / global norm instead, which keeps "
+                                 "the gradient's direction")
+        for name in large:
+            expect_close(clipped[name], originals[name] * max_norm / norm,
+                         f"the clipped {name!r} with max_norm={max_norm}")
     small = {k: v / (10 * norm) for k, v in originals.items()}
     kept = call_student(clip_by_global_norm, small, 1.0)
     for name in small:
         expect_close(kept[name], small[name],
                      f"{name!r} of gradients whose global norm is already below max_norm")
-    return f"a global norm of {norm:.1f} was scaled down to 1, a small one left alone"
+    return (f"a global norm of {norm:.1f} was scaled down to 1 and to 2.5, a small one left "
+            "alone")
 
 
 @exercise("ex-bptt-step")

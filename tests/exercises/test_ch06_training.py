@@ -6,10 +6,26 @@ import numpy as np
 
 
 def test_best_epoch(verdicts):
+    def first_rise(h):
+        v = h["val_loss"]
+        return next((i for i in range(1, len(v)) if v[i] > v[i - 1]), len(v))
+
+    def last_of_ties(h):
+        v = list(h["val_loss"])
+        return len(v) - v[::-1].index(min(v))
+
+    def as_list_index(h):  # right, written without numpy
+        return h["val_loss"].index(min(h["val_loss"])) + 1
+
     verdicts("ex-best-epoch", lambda h: int(np.argmin(h["val_loss"])) + 1, [
         (lambda h: int(np.argmin(h["val_loss"])), "count from 1"),
         (lambda h: int(np.argmin(h["loss"])) + 1, "training"),
+        (first_rise, "first rises"),
+        (last_of_ties, "keeps the first"),
+        (lambda h: len(h["val_loss"]), "expected epoch"),
+        (lambda h: int(np.argmax(h["val_loss"])) + 1, "expected epoch"),
     ])
+    verdicts("ex-best-epoch", as_list_index, [])
 
 
 def test_discordant(verdicts):

@@ -20,10 +20,29 @@ def _in_place(grads, max_norm):
 
 
 def test_clip(verdicts):
+    def unit_norm(grads, max_norm):  # forgets max_norm in the scale: fits max_norm = 1 only
+        norm = bptt.global_norm(grads)
+        return {k: g / norm if norm > max_norm else g for k, g in grads.items()}
+
+    def per_array(grads, max_norm):
+        return {k: g * min(1.0, max_norm / np.linalg.norm(g)) for k, g in grads.items()}
+
+    def always(grads, max_norm):
+        return {k: v * max_norm / bptt.global_norm(grads) for k, v in grads.items()}
+
+    def as_list(grads, max_norm):  # right, written differently: a list comprehension of pairs
+        norm = float(np.linalg.norm(np.concatenate([g.ravel() for g in grads.values()])))
+        return dict([(k, g * min(1, max_norm / norm)) for k, g in grads.items()])
+
     verdicts("ex-bptt-clip", _clip, [
-        (lambda g, m: {k: v * m / bptt.global_norm(g) for k, v in g.items()}, "below max_norm"),
+        (always, "below max_norm"),
         (_in_place, "changed the input"),
+        (unit_norm, "not by 1 / norm"),
+        (per_array, "its own norm"),
+        (lambda g, m: {k: np.clip(v, -m, m) for k, v in g.items()}, "each entry"),
+        (lambda g, m: [g[k] for k in g], "expected a dict"),
     ])
+    verdicts("ex-bptt-clip", as_list, [])
 
 
 def _step(x_t, y_prev, y_t, g_t, W, U):
