@@ -44,19 +44,37 @@ def check_output_shape(output_shape: Callable[..., Any]) -> str:
 
 @exercise("ex-fresh-forward")
 def check_fresh_forward(fresh_forward: Callable[..., Any]) -> str:
-    """``fresh_forward(rnn, inputs)`` returns what a brand-new layer would, call after call."""
+    """``fresh_forward(rnn, inputs)`` returns what a brand-new layer would, call after call.
+
+    The layer's weights are changed after it was made, so that no freshly made layer (of any
+    seed) has them; the usual slips (the earlier call's state kept, a new layer, the state
+    cleared after the call instead of before) are named.
+    """
     from lessons_lib.numpy_rnn import SimpleRNN
 
-    rnn = SimpleRNN(3, 4, seed=0)
+    rnn, reference = SimpleRNN(3, 4, seed=0), SimpleRNN(3, 4, seed=0)
     rng = np.random.default_rng(1)
+    rnn.W, rnn.U, rnn.b = rnn.W * 1.5, rnn.U[::-1].copy(), rng.normal(size=4) * 0.1
+    reference.W, reference.U, reference.b = rnn.W.copy(), rnn.U.copy(), rnn.b.copy()
     xs = rng.normal(size=(6, 3))
-    reference = SimpleRNN(3, 4, seed=0).forward(xs)
+    expected = reference.forward(xs)
     rnn.forward(rng.normal(size=(6, 3)))  # leave some state behind, as an earlier call would
     weights = [rnn.W.copy(), rnn.U.copy(), rnn.b.copy()]
     for call in ("first", "second"):
+        left = None if rnn.state is None else np.array(rnn.state, copy=True)
         got = call_student(fresh_forward, rnn, xs)
-        expect_close(got, reference, f"the {call} call's outputs", atol=1e-10)
-    if not all(np.array_equal(a, b) for a, b in zip(weights, [rnn.W, rnn.U, rnn.b],
-                                                    strict=True)):
-        raise ExerciseFailed("fresh_forward changed the layer's weights: only the state may go")
+        if not all(np.array_equal(a, b) for a, b in zip(weights, [rnn.W, rnn.U, rnn.b],
+                                                        strict=True)):
+            raise ExerciseFailed("fresh_forward changed the layer's weights: only the state "
+                                 "may go")
+        if np.shape(got) == np.shape(expected) and not np.allclose(got, expected, atol=1e-10):
+            if np.allclose(got, SimpleRNN(3, 4, seed=0).forward(xs), atol=1e-10):
+                raise ExerciseFailed("your outputs come from a new layer, whose weights are "
+                                     "not rnn's: keep rnn and clear only its state")
+            reference.state = left  # where a call that keeps the state starts from
+            if left is not None and np.allclose(got, reference.forward(xs), atol=1e-10):
+                raise ExerciseFailed(f"the {call} call started from the state an earlier call "
+                                     "left behind: clear the state before running the layer "
+                                     "(Pitfall 2)")
+        expect_close(got, expected, f"the {call} call's outputs", atol=1e-10)
     return "every call starts from y_0 = 0, whatever ran before"
