@@ -66,17 +66,27 @@ def check_which_outputs_move(steps: Any) -> str:
     """Which of y_1..y_5 change when only x_3 changes? Exactly steps 3, 4 and 5."""
     answer = expect_answer(steps)
     try:
-        got = sorted(int(s) for s in answer)
+        values = list(answer)
+        got = sorted(int(s) for s in values)
     except (TypeError, ValueError) as exc:
         raise ExerciseFailed(f"expected a list of step numbers such as [1, 2], got {answer!r}"
                              ) from exc
+    if len(values) == 5 and all(isinstance(v, (bool, np.bool_)) for v in values):
+        raise ExerciseFailed("you gave True/False for each step; list the numbers of the steps "
+                             "that moved instead, such as [1, 2]")
+    if got == [2, 3, 4]:
+        raise ExerciseFailed("you listed rows 2, 3 and 4 of the output array, counted from 0; "
+                             "the steps are counted from 1 (row 2 is y_3)")
+    if got and got[0] > 3:
+        raise ExerciseFailed(f"you listed {got}, but y_3 itself reads x_3: it moves too")
     if any(s < 1 or s > 5 for s in got):
         raise ExerciseFailed(f"steps are numbered 1 to 5 (as in y_1 ... y_5), got {got}")
     if any(s < 3 for s in got):
         raise ExerciseFailed(f"you listed {got}, but y_1 and y_2 are computed before x_3 is read, "
                              "so they cannot move")
-    if got == [3]:
-        raise ExerciseFailed("y_3 moves, but so do the outputs after it: y_4 reads y_3 through U")
+    if got and got[0] == 3 and got != [3, 4, 5]:
+        raise ExerciseFailed(f"you listed {got}: y_3 moves, but so do all the outputs after it, "
+                             "since y_4 reads y_3 through U, y_5 reads y_4, and so on")
     if got != [3, 4, 5]:
         raise ExerciseFailed(f"expected every step from the change onwards, got {got}")
     return "a change to x_3 reaches y_3 and, through the state, every later output"

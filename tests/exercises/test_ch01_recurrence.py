@@ -30,10 +30,14 @@ def right_run_sequence(xs, W, U, b):
          "not the right values"),
     ]),
     ("ex-which-outputs-move", [5, 3, 4], [
-        ([3], "so do the outputs after it"),
+        ([3], "so do all the outputs after it"),
         ([1, 2, 3, 4, 5], "computed before x_3 is read"),
         ([0, 3], "numbered 1 to 5"),
         ("three", "expected a list of step numbers"),
+        ([2, 3, 4], "counted from 0"),
+        ([4, 5], "y_3 itself reads x_3"),
+        ([False, False, True, True, True], "True/False"),
+        ([3, 4], "so do all the outputs after it"),
     ]),
 ])
 def test_exercise_checks(label, right, wrongs, verdicts):
