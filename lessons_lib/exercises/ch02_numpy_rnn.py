@@ -19,7 +19,9 @@ def check_count_parameters(count: Callable[[int, int], Any]) -> str:
                      "input features", {
                          units * inputs + units * units: "You left out the bias b.",
                          units * inputs + units: "You left out the recurrent matrix U.",
-                         units * inputs: "You counted only W."})
+                         units * inputs: "You counted only W.",
+                         inputs * (inputs + units + 1): "You swapped the numbers of units and "
+                         "of input features: W has one row per unit, one column per input."})
     return "W, U and b: units * (input_features + units + 1) parameters"
 
 

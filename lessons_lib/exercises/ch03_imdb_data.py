@@ -41,6 +41,8 @@ def check_oov_share(oov_share: Callable[..., Any]) -> str:
             hint = ""
             if np.isclose(got, (x == 2).mean()):
                 hint = " It looks as if you divided by every position, padding and start too."
+            elif np.isclose(got, (x[x >= 1] == 2).mean()):
+                hint = " The start marker (1) is not a word either: count ids of 2 and above."
             elif np.isclose(got, expected * 100):
                 hint = " Give a share between 0 and 1, not a percentage."
             raise ExerciseFailed(f"for {shown} expected {expected:.4f}, got {got:.4f}.{hint}")

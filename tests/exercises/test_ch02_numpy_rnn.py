@@ -27,10 +27,15 @@ def state_to_none(rnn, inputs):  # right, written differently: clear the attribu
     ("ex-count-parameters", lambda i, u: u * (i + u + 1), [
         (lambda i, u: u * (i + u), "left out the bias"),
         (lambda i, u: u * i + u, "left out the recurrent matrix U"),
+        (lambda i, u: u * i, "counted only W"),
+        (lambda i, u: i * (i + u + 1), "swapped the numbers of units"),
+        (lambda i, u: u * (i + u + 1) + 1, "expected 6208"),
     ]),
     ("ex-output-shape", lambda s, u, c: (*s[:-2], s[-2] * u) if c else (*s[:-1], u), [
         (lambda s, u, c: (s[-2] * u,) if c else (s[-2], u), "expected (8, 50, 20)"),
         (lambda s, u, c: None, "expected a tuple of ints"),
+        (lambda s, u, c: (*s[:-2], s[-2] * u) if c else s, "expected (100, 64)"),  # units kept
+        (lambda s, u, c: (*s[:-2], s[-2] + u) if c else (*s[:-1], u), "expected (6400,)"),
     ]),
     ("ex-fresh-forward", right_fresh_forward, [
         (lambda rnn, xs: rnn.forward(xs), "state an earlier call left behind"),

@@ -27,11 +27,15 @@ def test_the_chapter_registers_its_exercises():
         (lambda x: float((np.asarray(x) == 2).mean()), "padding and start too"),
         (lambda x: 100 * right_oov_share(x), "not a percentage"),
         (lambda x: "a lot", "one number"),
+        (lambda x: float((np.asarray(x)[np.asarray(x) >= 1] == 2).mean()), "start marker"),
+        (lambda x: float((np.asarray(x) == 2).sum()), "expected"),
     ]),
     ("ex-pad-front", right_pad_front, [
         (lambda ids, n: np.array((list(ids) + [0] * n)[:n]), "zeros go in front"),
         (lambda ids, n: np.array(([0] * n + list(ids[:n]))[-n:]), "not the first"),
         (lambda ids, n: np.zeros(n + 1), "shape"),
+        (lambda ids, n: np.array([0] * (n - len(ids)) + list(ids)), "shape"),  # never cuts
+        (lambda ids, n: np.array(([0] * n + list(ids))[-n:][::-1]), "should be"),  # reversed
     ]),
 ])
 def test_exercise_checks(label, right, wrongs, verdicts):

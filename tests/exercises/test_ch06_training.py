@@ -35,4 +35,8 @@ def test_discordant(verdicts):
     verdicts("ex-discordant", right, [
         (lambda a, b: right(b, a), "wrong way round"),
         (lambda a, b: (int(np.sum(a)), int(np.sum(b))), "exactly one model is right"),
+        (lambda a, b: (int(np.sum(a & b)), int(np.sum(~a & ~b))), "exactly one model is right"),
+        (lambda a, b: (int(np.sum(a != b)), 0), "exactly one model is right"),
+        (lambda a, b: int(np.sum(a != b)), "a pair of ints"),
     ])
+    verdicts("ex-discordant", lambda a, b: (int((a & ~b).sum()), int((b & ~a).sum())), [])
