@@ -191,10 +191,10 @@ def executed_chapter(path: Path, cache_dir: Path) -> nbformat.NotebookNode:
     from lessons_lib.tooling.book_cache import is_current
 
     nb = nbformat.read(path, as_version=4)
-    if not cache_dir.is_dir() or not is_current(get_cache(cache_dir), nb, path):
+    cache = get_cache(cache_dir) if cache_dir.is_dir() else None
+    if cache is None or not is_current(cache, nb, path):
         raise ValueError(f"{path.name}: no current executed copy in the book's cache "
                          f"{cache_dir}; run `make notebooks` or `make book` first")
-    cache = get_cache(cache_dir)
     return cache.get_cache_bundle(cache.match_cache_notebook(nb).pk).nb
 
 

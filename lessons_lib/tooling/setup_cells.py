@@ -2,10 +2,12 @@
 
 A chapter opened alone in Colab cannot import ``lessons_lib``: Colab has TensorFlow, Keras,
 numpy and matplotlib, but not the course's own helpers. So every chapter's first code cell
-installs them, and only when they are missing. On Binder, on a reader's machine and in the
-book's build they are installed already and the cell does nothing. It never touches
+installs them, and only when they are missing; when the install fails it stops with one
+sentence naming the address to check. On Binder, on a reader's machine and in the book's
+build they are installed already and the cell installs nothing (on Binder it reminds the
+reader to shut down a chapter's kernel before opening the next). It never touches
 TensorFlow: ``lessons_lib`` is installed without dependencies (its one dependency, numpy,
-ships with Colab), and so is nothing else that Colab already has.
+ships with Colab), and nothing in Colab's package list (``colab_runtime.txt``) is installed.
 
 The address the cell installs from is read from ``_config.yml`` (``repository.url`` and
 ``repository.branch``), the one place a fork sets it. Run
