@@ -13,6 +13,10 @@ then reports, for every exercise registered for the notebook's chapter in
 - ``missing``: no verdict at all, because the check cell was deleted or never ran (the
   notebook died or ran out of time before it).
 
+Some exercises also have a written part (a question the student answers in words, in a
+markdown cell tagged ``written-answer``): no check reads it, so the report quotes what was
+written under each such exercise, for the instructor to read (``written`` in ``--json``).
+
 The score is the number of exercises passed out of the number registered. ``--json`` prints
 the reports as JSON; the exit status is 0 only when every exercise of every notebook passed
 (``--expect STATUS``: only when every exercise has that status and no other cell raised;
@@ -61,7 +65,8 @@ from traitlets import Unicode, default
 
 from lessons_lib import exercises
 from lessons_lib.exercises import Status
-from lessons_lib.tooling.notebooks import declared_chapter, parse_cell, write_notebook
+from lessons_lib.tooling.notebooks import (declared_chapter, parse_cell, write_notebook,
+                                           written_answers)
 from lessons_lib.tooling.strip_outputs import strip_notebook
 
 # The book's build gives a cell 1200 s (_config.yml), enough to train a model on a cold cache.
@@ -103,6 +108,8 @@ class Report:
     results: list[ExerciseResult] = field(default_factory=list)
     cell_errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # The written parts, for the instructor to read: label to what the student wrote ("": nothing).
+    written: dict[str, str] = field(default_factory=dict)
 
     @property
     def passed(self) -> int:
@@ -299,6 +306,8 @@ def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None,
         report.execution = Execution.NOTHING_TO_GRADE
         report.detail = f"no exercises are registered for {chapter!r}"
         return report
+    report.written = {label: text for label, text in written_answers(nb).items()
+                      if label in labels}
     strip_notebook(nb)
     report.execution, report.detail = execute(nb, workdir, cell_timeout, timeout, python, live)
     verdicts: dict[str, dict[str, str]] = {}
@@ -395,6 +404,8 @@ def format_report(report: Report) -> str:
     for r in report.results:
         feedback = " ".join(r.feedback.split())
         lines.append(f"  {r.exercise:<{width}}  {r.status:<13}  {feedback}")
+    lines += [f"  {label:<{width}}  written part:  {text or '(nothing written)'}"
+              for label, text in report.written.items()]
     lines += [f"  ! {e}" for e in report.cell_errors]
     lines += [f"  ? suspicious: {w}" for w in report.warnings]
     lines.append(f"  score: {report.passed}/{len(report.results)}")

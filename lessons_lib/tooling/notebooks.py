@@ -8,17 +8,28 @@ cache) finds chapters, writes notebooks and parses code cells through these func
 - :func:`write_notebook` writes a notebook atomically, through ``lessons_lib.cache``;
 - :func:`python_source` and :func:`parse_cell` read a code cell as Python (IPython magics and
   shell lines become ``pass``); :func:`source_imports` lists the modules a piece of code
-  imports, anywhere in it, functions included.
+  imports, anywhere in it, functions included;
+- :func:`written_answers` reads what a student wrote in the written parts of the exercises
+  (markdown cells tagged ``written-answer``), for the grader's report.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import nbformat
 
 from lessons_lib.cache import atomic_write
+
+# The written part of an exercise: a markdown cell inside it, tagged so, whose text after the
+# answer mark is the student's (CONTRIBUTING.md, "An exercise"). No check reads it.
+WRITTEN_ANSWER_TAG = "written-answer"
+WRITTEN_ANSWER_HEADING = "**For your instructor**"
+ANSWER_MARK = "*Your answer:*"
+_EXERCISE_LABEL = re.compile(r"\{exercise-start\}[^\n]*\n(?:[ \t]*:[^\n]*\n)*?[ \t]*:label:"
+                             r"[ \t]*(\S+)")
 
 
 def chapter_notebooks(book_dir: Path | str = "book") -> list[Path]:
@@ -98,3 +109,38 @@ def source_imports(source: str, package: str | None = None) -> set[str]:
                 names.add(module)
                 names |= {f"{module}.{alias.name}" for alias in node.names}
     return names
+
+
+def exercise_label(source: str) -> str | None:
+    """The label of the exercise a markdown cell opens (``{exercise-start}``), if it opens one."""
+    match = _EXERCISE_LABEL.search(source)
+    return match.group(1) if match else None
+
+
+def is_written_answer(cell: nbformat.NotebookNode) -> bool:
+    """Whether a cell is the written part of an exercise: tagged so, or (if a front end lost
+    the tag) starting with the heading the book gives it."""
+    if cell.cell_type != "markdown":
+        return False
+    return (WRITTEN_ANSWER_TAG in cell.metadata.get("tags", [])
+            or cell.source.lstrip().startswith(WRITTEN_ANSWER_HEADING))
+
+
+def written_answers(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """What was written in each exercise's written part: label to text, ``""`` if nothing.
+
+    The answer is the text after the answer mark (the whole cell if the mark was deleted);
+    a written part outside any exercise is skipped. Several written parts of one exercise
+    are joined.
+    """
+    answers: dict[str, str] = {}
+    label = None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and exercise_label(cell.source):
+            label = exercise_label(cell.source)
+        if label is None or not is_written_answer(cell):
+            continue
+        _, mark, after = cell.source.partition(ANSWER_MARK)
+        text = " ".join((after if mark else cell.source).split())
+        answers[label] = " ".join(filter(None, [answers.get(label, ""), text]))
+    return answers

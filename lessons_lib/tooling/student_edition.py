@@ -49,7 +49,9 @@ _SKIP_DIRS = {"_build", ".ipynb_checkpoints", "__pycache__"}
 STUDENT_NOTE = (
     "> **Student edition.** The exercises at the end of this chapter come without solutions. "
     "Fill in each cell marked `# YOUR CODE HERE`, then run the check cell below it: it says "
-    "whether your answer is right and, if not, what was expected. Run the cells from the top: "
+    "whether your answer is right and, if not, what was expected. Some exercises also ask a "
+    "question *For your instructor*: write your answer after *Your answer:* in that text cell "
+    "(double-click it); no check reads it, your instructor does. Run the cells from the top: "
     "the first one installs the course's helpers where they are missing. A number marked "
     f"{BOOK_VALUE_MARK} in the text is the one computed when the book was built; your run "
     "computes its own. Collapsed cells hold the checks the book runs on its own text."
@@ -146,8 +148,10 @@ Python 3.11:
     .venv/bin/jupyter lab
 
 An exercise is a cell marked `# YOUR CODE HERE` followed by a check cell that says whether the
-answer is right and, if not, what was expected. Hand in the notebook with your answers; keep
-its file name (or at least the chapter's number and name in it).
+answer is right and, if not, what was expected. Some exercises end with a question "For your
+instructor": write your answer in that text cell, after "Your answer:"; your instructor reads
+it (no check does). Hand in the notebook with your answers; keep its file name (or at least
+the chapter's number and name in it).
 """
 
 

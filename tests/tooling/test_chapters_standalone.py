@@ -7,7 +7,8 @@ chapter's files or a sibling folder, no import of a local module or of a package
 installed by requirements.txt); every exercise label with a registered check and every
 registered check with an exercise and a check cell; solutions that the student edition can cut
 out cleanly; and no cell on the page that needs a cell hidden from it (Live Code runs only the
-cells on the page).
+cells on the page), and at least one exercise with a written part, an experiment to
+interpret, whose solution answers it.
 """
 
 from __future__ import annotations
@@ -207,6 +208,8 @@ def test_student_edition_keeps_stubs_and_checks(path: Path, book_index) -> None:
     for label in exercises.exercises_for(path.stem):
         assert any(label in grade.checked_labels(c.source) for c in code_cells(student)), (
             f"{path.name}: the check cell of {label} is inside a solution")
+    assert notebooks.written_answers(student) == notebooks.written_answers(nb), (
+        f"{path.name}: a written part for the student to answer went missing")
 
 
 def _stored(tree: ast.AST) -> set[str]:
@@ -254,6 +257,56 @@ def hidden_dependencies(nb: nbformat.NotebookNode) -> list[str]:
     return problems
 
 
+_DIRECTIVE_LINE = re.compile(r"^\s*(`{3,}|:{3,}).*$|^\s*:[a-z]+:.*$", re.M)
+
+
+def written_part_problems(nb: nbformat.NotebookNode) -> list[str]:
+    """What is wrong with the chapter's written parts (CONTRIBUTING.md, "An exercise").
+
+    Each is a markdown cell tagged ``written-answer`` inside an exercise, opening with the
+    heading and ending with the answer mark (nothing written after it in the book); the
+    exercise's solution answers the question in prose. A chapter has at least one.
+    """
+    problems, label, inside, solution_of, in_solution = [], None, False, None, False
+    written: list[str] = []
+    prose: dict[str, int] = {}
+    for index, cell in enumerate(nb.cells):
+        text = cell.source if cell.cell_type == "markdown" else ""
+        if notebooks.exercise_label(text):
+            label, inside = notebooks.exercise_label(text), True
+        if "{exercise-end}" in text:
+            inside = False
+        if "{solution-start}" in text:
+            solution_of, in_solution = text.split("{solution-start}")[1].split()[0], True
+        if in_solution and cell.cell_type == "markdown":
+            words = len(_DIRECTIVE_LINE.sub("", text).split())
+            prose[solution_of] = prose.get(solution_of, 0) + words
+        if "{solution-end}" in text:
+            in_solution = False
+        if notebooks.WRITTEN_ANSWER_TAG not in cell.metadata.get("tags", []):
+            continue
+        where = f"cell {index} (written part of {label})"
+        if not inside:
+            problems.append(f"{where} is not inside an exercise")
+            continue
+        written.append(label)
+        if not text.startswith(notebooks.WRITTEN_ANSWER_HEADING):
+            problems.append(f"{where} does not open with {notebooks.WRITTEN_ANSWER_HEADING}")
+        if not text.rstrip().endswith(notebooks.ANSWER_MARK):
+            problems.append(f"{where} does not end with {notebooks.ANSWER_MARK}, left blank")
+    if not written:
+        problems.append("no exercise has a written part (an experiment to interpret)")
+    problems += [f"the solution of {label} answers its written part in {prose.get(label, 0)} "
+                 "words of prose: say what an instructor should accept"
+                 for label in written if prose.get(label, 0) < 25]
+    return problems
+
+
+@parametrize
+def test_an_experiment_to_interpret_with_a_written_part(path: Path) -> None:
+    assert written_part_problems(read(path)) == []
+
+
 @parametrize
 def test_visible_cells_do_not_need_hidden_ones(path: Path) -> None:
     assert hidden_dependencies(read(path)) == []
@@ -286,6 +339,18 @@ def test_the_rules_catch_a_bad_chapter() -> None:
     assert "'nbval', which only the development tools install" in imports
     assert "numpy" not in imports
     assert "registered" in " ".join(exercise_problems(nb, "99_bad"))
+    assert written_part_problems(nb) == [
+        "no exercise has a written part (an experiment to interpret)"]
+    md = nbformat.v4.new_markdown_cell
+    nb.cells += [md("```{exercise-start}\n:label: ex-think\n```"),
+                 md("**For your instructor**: why?\n\n*Your answer:* because",
+                    metadata={"tags": ["written-answer"]}),
+                 md("```{exercise-end}\n```"),
+                 md("```{solution-start} ex-think\n:class: dropdown\n```\nBecause.")]
+    assert written_part_problems(nb) == [
+        "cell 8 (written part of ex-think) does not end with *Your answer:*, left blank",
+        "the solution of ex-think answers its written part in 1 words of prose: say what an "
+        "instructor should accept"]
     assert hidden_dependencies(nb) == [
         "code cell 4, on the page, uses ['secret'], defined only in cells hidden from the "
         "page (remove-cell/remove-input)"]

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from lessons_lib import exercises
-from lessons_lib.tooling import grade
+from lessons_lib.tooling import grade, notebooks
 
 CHAPTER = "99_fake"
 CHECKS = '''
@@ -45,9 +45,13 @@ SOLUTION = {"ex-fake-add": "def add(a, b):\n    return a + b", "ex-fake-value": 
 ANSWER = {"ex-fake-add": "add", "ex-fake-value": "value"}
 
 
+WRITTEN_PART = "**For your instructor** (no check reads this): why 42?\n\n*Your answer:*"
+
+
 def fake_chapter(solutions: dict[str, str] | None = None, between: str | None = None,
-                 drop_check: str | None = None) -> nbformat.NotebookNode:
-    """The fake chapter in the layout of CONTRIBUTING.md (``solutions`` replace the book's)."""
+                 drop_check: str | None = None, written: str = "") -> nbformat.NotebookNode:
+    """The fake chapter in the layout of CONTRIBUTING.md (``solutions`` replace the book's);
+    ex-fake-value has a written part, answered with ``written``."""
     solutions = {**SOLUTION, **(solutions or {})}
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     cells = [md("# A fake chapter\n\nWhat you will learn: nothing."),
@@ -58,6 +62,7 @@ def fake_chapter(solutions: dict[str, str] | None = None, between: str | None = 
         cells += [
             md(f"```{{exercise-start}}\n:label: {label}\n```\nDo {label}."),
             code(STUB[label]),
+            *([md(f"{WRITTEN_PART} {written}".rstrip())] if label == "ex-fake-value" else []),
             md("```{exercise-end}\n```"),
             md(f"```{{solution-start}} {label}\n:class: dropdown\n```"),
             code(solutions[label]),
@@ -106,6 +111,28 @@ def test_stubs_are_not_attempted(workdir: Path) -> None:
     report = run(workdir, fake_chapter(solutions=STUB), "stubs")
     assert statuses(report) == {"ex-fake-add": "not attempted", "ex-fake-value": "not attempted"}
     assert not report.all_passed and not report.cell_errors
+
+
+def test_written_parts_are_quoted_for_the_instructor(workdir: Path) -> None:
+    answer = "It is the answer to\nthe ultimate question."
+    report = run(workdir, fake_chapter(written=answer), "written")
+    assert report.written == {"ex-fake-value": "It is the answer to the ultimate question."}
+    assert "written part:  It is the answer" in grade.format_report(report)
+    assert report.to_dict()["written"] == report.written
+    blank = run(workdir, fake_chapter(), "blank")
+    assert blank.written == {"ex-fake-value": ""}
+    assert "(nothing written)" in grade.format_report(blank)
+
+
+def test_a_written_part_is_found_by_its_tag_or_heading() -> None:
+    nb = fake_chapter(written="Because.")
+    part = next(c for c in nb.cells if c.source.startswith("**For your instructor**"))
+    assert notebooks.written_answers(nb) == {"ex-fake-value": "Because."}
+    part.metadata["tags"] = [notebooks.WRITTEN_ANSWER_TAG]
+    part.source = "I deleted the heading and the mark, and wrote this."
+    assert notebooks.written_answers(nb) == {"ex-fake-value": part.source}
+    part.metadata["tags"] = []
+    assert notebooks.written_answers(nb) == {}  # an ordinary cell of the student's
 
 
 def test_wrong_answer_fails_with_feedback_and_errors_are_reported(workdir: Path) -> None:
