@@ -65,8 +65,12 @@ from traitlets import Unicode, default
 
 from lessons_lib import exercises
 from lessons_lib.exercises import Status
-from lessons_lib.tooling.notebooks import (declared_chapter, parse_cell, write_notebook,
-                                           written_answers)
+from lessons_lib.tooling.notebooks import (
+    declared_chapter,
+    parse_cell,
+    write_notebook,
+    written_answers,
+)
 from lessons_lib.tooling.strip_outputs import strip_notebook
 
 # The book's build gives a cell 1200 s (_config.yml), enough to train a model on a cold cache.
