@@ -11,10 +11,17 @@ statistics of the training part only, and ``make_windows`` turns one part into s
 pairs: the previous ``input_len`` hours as input, the temperature ``horizon`` hours after the
 last of them as target. Windows are cut inside one part at a time, so no window mixes hours
 of two parts. ``persistence_forecast`` is the naive baseline every model must beat.
+
+Consecutive windows share all but one hour, so their errors are strongly correlated: a test set
+of 1,200 windows holds far fewer independent pieces of evidence. ``block_bootstrap_mean``,
+``mae_interval`` and ``mae_difference_interval`` measure how uncertain a test MAE, or the
+difference between two forecasters' MAEs on the same windows, is by resampling whole blocks of
+consecutive windows (a moving block bootstrap) instead of single windows.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -183,6 +190,85 @@ def drift_forecast(X: np.ndarray, period: int = 24) -> np.ndarray:
     return np.asarray(X, dtype=np.float64)[:, -1] + change[:, -1]
 
 
+@dataclass(frozen=True)
+class BootstrapInterval:
+    """A mean measured on the test windows and its block-bootstrap percentile interval."""
+
+    estimate: float
+    low: float
+    high: float
+    level: float
+    block_len: int
+
+    @property
+    def excludes_zero(self) -> bool:
+        """Whether the whole interval lies on one side of 0 (a difference it resolves)."""
+        return self.low > 0 or self.high < 0
+
+
+def block_bootstrap_mean(values: np.ndarray, block_len: int, n_resamples: int = 2000,
+                         level: float = 0.95, seed: int = 0) -> BootstrapInterval:
+    """The mean of ``values`` and a moving-block-bootstrap percentile interval for it.
+
+    ``values`` holds one number per window, in time order (an absolute error, or the difference
+    of two forecasters' absolute errors). Neighbouring windows are alike, so a resample does not
+    draw single windows: it draws blocks of ``block_len`` consecutive windows, each starting at a
+    uniformly random position, strings ``ceil(n / block_len)`` of them together and cuts the
+    result to ``n`` values. What happens inside a block, correlation included, is kept. The
+    series must hold at least two blocks. The same ``seed`` and length give the same blocks, so
+    two calls on the same windows resample the same hours.
+    """
+    block_len = _check_positive_int("block_len", block_len)
+    n_resamples = _check_positive_int("n_resamples", n_resamples)
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level!r}")
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1:
+        raise ValueError(f"values must be 1-D, one number per window, got shape {values.shape}")
+    if not np.isfinite(values).all():
+        raise ValueError("values must be finite numbers, got NaN or infinity")
+    n = len(values)
+    if n < 2 * block_len:
+        raise ValueError(f"{n} values are too few for blocks of {block_len}: the bootstrap needs "
+                         f"at least two blocks, {2 * block_len} values")
+    n_blocks = -(-n // block_len)
+    starts = np.random.default_rng(seed).integers(0, n - block_len + 1,
+                                                  size=(n_resamples, n_blocks))
+    rows = (starts[:, :, None] + np.arange(block_len)).reshape(n_resamples, -1)[:, :n]
+    means = values[rows].mean(axis=1)
+    tail = (1 - level) / 2
+    low, high = np.quantile(means, [tail, 1 - tail])
+    return BootstrapInterval(float(values.mean()), float(low), float(high), float(level),
+                             block_len)
+
+
+def mae_interval(y_true: np.ndarray, y_pred: np.ndarray, block_len: int,
+                 **bootstrap: float) -> BootstrapInterval:
+    """A forecaster's MAE on the windows and its block-bootstrap interval
+    (``bootstrap``: ``n_resamples``, ``level``, ``seed`` of :func:`block_bootstrap_mean`)."""
+    _same_shape(y_true, y_pred)
+    errors = np.abs(np.asarray(y_true, dtype=np.float64) - np.asarray(y_pred, dtype=np.float64))
+    return block_bootstrap_mean(errors, block_len, **bootstrap)
+
+
+def mae_difference_interval(y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray,
+                            block_len: int, **bootstrap: float) -> BootstrapInterval:
+    """MAE(a) - MAE(b) on the same windows and its block-bootstrap interval (paired: each
+    resample draws the same windows for both forecasters). Below 0 means ``a`` is better."""
+    _same_shape(y_true, pred_a)
+    _same_shape(y_true, pred_b)
+    y_true = np.asarray(y_true, dtype=np.float64)
+    difference = (np.abs(y_true - np.asarray(pred_a, dtype=np.float64))
+                  - np.abs(y_true - np.asarray(pred_b, dtype=np.float64)))
+    return block_bootstrap_mean(difference, block_len, **bootstrap)
+
+
+def _same_shape(y_true: np.ndarray, y_pred: np.ndarray) -> None:
+    if np.shape(y_true) != np.shape(y_pred):
+        raise ValueError(f"targets and forecasts must have the same shape, got "
+                         f"{np.shape(y_true)} and {np.shape(y_pred)}")
+
+
 FORECASTERS = ("dense", "simple_rnn", "lstm", "gru")
 # Memory a forecaster's training adds to the kernel (16 units, 48-hour windows): small.
 FORECASTER_MEMORY_MB = 250
@@ -214,13 +300,39 @@ def build_forecaster(kind: str, steps: int, units: int = 16, learning_rate: floa
     return model
 
 
+def _book_build() -> bool:
+    """True while the book is built or tested (``LESSONS_BOOK_BUILD=1``), as in
+    ``lessons_lib.training``, read here so that this module does not import that one."""
+    return os.environ.get("LESSONS_BOOK_BUILD", "") not in ("", "0")
+
+
+def _progress_line(kind: str, epochs: int):
+    """A Keras callback that keeps one line up to date while ``kind`` trains (live sessions)."""
+    import keras
+
+    class ProgressLine(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            loss = (logs or {}).get("val_loss", float("nan"))
+            print(f"\r{kind}: epoch {epoch + 1}/{epochs}, validation loss {loss:.4f}", end="",
+                  flush=True)
+
+        def on_train_end(self, logs: dict | None = None) -> None:
+            print("\r", end="", flush=True)
+
+    return ProgressLine()
+
+
 def fit_forecaster(kind: str, train: tuple[np.ndarray, np.ndarray],
                    validation: tuple[np.ndarray, np.ndarray], *, seed: int = 0,
-                   epochs: int = 15, patience: int = 3, batch_size: int = 128):
+                   epochs: int = 15, patience: int = 3, batch_size: int = 128,
+                   progress: bool | None = None):
     """Build and train a forecaster with a fixed seed, stopping early on the validation loss.
 
     ``train`` and ``validation`` are ``(X, y)`` pairs with ``X`` of shape ``(n, steps)``. The
-    weights of the best validation epoch are kept. Returns the model and its Keras history.
+    weights of the best validation epoch are kept. Returns the model and its Keras history
+    (``history.history`` holds the loss and MAE of every epoch, for a learning-curve figure).
+    ``progress`` shows the epoch being trained on one line that updates; by default it does in
+    a live session and not in the book's build, whose pages show the curves instead.
     """
     import keras
 
@@ -232,7 +344,9 @@ def fit_forecaster(kind: str, train: tuple[np.ndarray, np.ndarray],
                              f"shapes {np.shape(x)} and {np.shape(y)}")
     keras.utils.set_random_seed(seed)
     model = build_forecaster(kind, x_tr.shape[1])
-    stop = keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True)
+    callbacks = [keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True)]
+    if progress if progress is not None else not _book_build():
+        callbacks.append(_progress_line(kind, epochs))
     history = model.fit(x_tr[..., None], y_tr, validation_data=(x_va[..., None], y_va),
-                        epochs=epochs, batch_size=batch_size, callbacks=[stop], verbose=0)
+                        epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=0)
     return model, history

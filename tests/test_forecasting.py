@@ -165,4 +165,90 @@ def test_build_forecaster_rejects_unknown_kind():
         fc.build_forecaster("transformer", 24)
 
 
+# --- uncertainty: the block bootstrap -------------------------------------------------------
+
+
+def test_block_bootstrap_brackets_the_mean_and_is_repeatable():
+    values = np.random.default_rng(1).normal(size=300)
+    interval = fc.block_bootstrap_mean(values, block_len=10, n_resamples=500, seed=3)
+    assert interval.estimate == pytest.approx(values.mean())
+    assert interval.low < interval.estimate < interval.high
+    assert (interval.level, interval.block_len) == (0.95, 10)
+    assert fc.block_bootstrap_mean(values, 10, n_resamples=500, seed=3) == interval
+    assert fc.block_bootstrap_mean(values, 10, n_resamples=500, seed=4) != interval
+
+
+def test_block_bootstrap_of_a_constant_is_that_constant():
+    interval = fc.block_bootstrap_mean(np.full(50, 0.25), block_len=5, n_resamples=100)
+    assert interval.low == pytest.approx(0.25) and interval.high == pytest.approx(0.25)
+    assert interval.excludes_zero
+
+
+def test_blocks_of_one_match_the_textbook_interval_on_independent_values():
+    values = np.random.default_rng(2).normal(size=2000)
+    interval = fc.block_bootstrap_mean(values, block_len=1, n_resamples=4000)
+    half_width = 1.96 * values.std() / np.sqrt(values.size)
+    assert (interval.high - interval.low) / 2 == pytest.approx(half_width, rel=0.1)
+
+
+def test_blocks_widen_the_interval_of_correlated_values():
+    """Each value repeated 24 times: 24 neighbours carry the evidence of one."""
+    values = np.repeat(np.random.default_rng(5).normal(size=60), 24)
+    single = fc.block_bootstrap_mean(values, block_len=1, n_resamples=1000)
+    blocks = fc.block_bootstrap_mean(values, block_len=48, n_resamples=1000)
+    assert (blocks.high - blocks.low) > 3 * (single.high - single.low)
+
+
+def test_mae_interval_and_paired_difference():
+    rng = np.random.default_rng(6)
+    y = rng.normal(size=400)
+    a, b = y + rng.normal(scale=0.1, size=400), y + rng.normal(scale=0.3, size=400)
+    one = fc.mae_interval(y, a, block_len=20, n_resamples=300)
+    assert one.estimate == pytest.approx(fc.mean_absolute_error(y, a))
+    diff = fc.mae_difference_interval(y, a, b, block_len=20, n_resamples=300)
+    assert diff.estimate == pytest.approx(fc.mean_absolute_error(y, a)
+                                          - fc.mean_absolute_error(y, b))
+    assert diff.high < 0 and diff.excludes_zero  # a is clearly the better forecaster
+    same = fc.mae_difference_interval(y, a, a, block_len=20, n_resamples=300)
+    assert (same.estimate, same.low, same.high) == (0.0, 0.0, 0.0) and not same.excludes_zero
+    # A forecaster better by exactly 0.5 on every window: no uncertainty about the difference.
+    exact = fc.mae_difference_interval(y, y + 0.5, y + 1.0, block_len=20, n_resamples=300)
+    assert exact.low == pytest.approx(-0.5) and exact.high == pytest.approx(-0.5)
+
+
+@pytest.mark.parametrize("args, kwargs, message", [
+    ((np.zeros(100), 0), {}, "block_len must be a positive integer"),
+    ((np.zeros(100), 2.5), {}, "block_len must be a positive integer"),
+    ((np.zeros(100), 10), {"n_resamples": 0}, "n_resamples must be a positive integer"),
+    ((np.zeros(100), 10), {"level": 95}, "level must be between 0 and 1"),
+    ((np.zeros((10, 10)), 2), {}, r"1-D, one number per window, got shape \(10, 10\)"),
+    ((np.array([1.0, np.nan] * 10), 2), {}, "finite"),
+    ((np.zeros(30), 20), {}, "too few for blocks of 20.*at least two blocks, 40 values"),
+])
+def test_block_bootstrap_rejects_bad_input(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        fc.block_bootstrap_mean(*args, **kwargs)
+
+
+def test_mae_intervals_need_forecasts_of_the_targets_shape():
+    with pytest.raises(ValueError, match=r"same shape, got \(40,\) and \(39,\)"):
+        fc.mae_interval(np.zeros(40), np.zeros(39), block_len=4)
+    with pytest.raises(ValueError, match="same shape"):
+        fc.mae_difference_interval(np.zeros(40), np.zeros(40), np.zeros(41), block_len=4)
+
+
+# --- training output -------------------------------------------------------------------------
+
+
+def test_progress_shows_in_live_sessions_only(monkeypatch, capsys):
+    monkeypatch.setenv("LESSONS_BOOK_BUILD", "1")
+    assert fc._book_build()
+    monkeypatch.setenv("LESSONS_BOOK_BUILD", "0")
+    assert not fc._book_build()
+    line = fc._progress_line("gru", 15)
+    line.on_epoch_end(2, {"val_loss": 0.125})
+    line.on_train_end()
+    assert capsys.readouterr().out == "\rgru: epoch 3/15, validation loss 0.1250\r"
+
+
 # --- the chapter's exercise checks ---------------------------------------------------------
