@@ -8,8 +8,8 @@ backwards to the gradients with respect to ``W``, ``U``, ``b`` and the inputs.
 ``loss_and_gradients`` wraps both for a squared-error loss on the last output or on every
 output. ``numerical_gradients`` (central finite differences) and ``tensorflow_gradients``
 (``tf.GradientTape``) compute the same gradients two other ways, so they can be checked.
-``state_gradient_norms`` and ``clip_by_global_norm`` are the tools of the vanishing- and
-exploding-gradient part of the chapter.
+``state_gradient_norms``, ``with_spectral_norm`` and ``clip_by_global_norm`` are the tools of
+the vanishing- and exploding-gradient part of the chapter.
 
 Shapes follow ``SimpleRNN``: one sequence is ``(time_steps, input_features)``, a batch is
 ``(batch, time_steps, input_features)``; ``W`` is ``(output_features, input_features)``.
@@ -259,6 +259,21 @@ def with_spectral_radius(U: np.ndarray, radius: float) -> np.ndarray:
     if current == 0:
         raise ValueError("U has spectral radius 0 and cannot be rescaled")
     return U * (radius / current)
+
+
+def with_spectral_norm(U: np.ndarray, norm: float) -> np.ndarray:
+    """``U`` rescaled so that its largest singular value (spectral norm ``||U||_2``) is ``norm``.
+
+    The spectral norm is what bounds the gradient's walk back through time: each step
+    multiplies it by ``U^T`` and by tanh derivatives of at most 1, so after ``k`` steps its norm
+    is at most ``||U||_2 ** k`` times what it was. (The spectral radius is at most the spectral
+    norm; for an orthogonal ``U`` rescaled by a number the two are equal.)
+    """
+    U = np.asarray(U, dtype=np.float64)
+    current = float(np.linalg.norm(U, 2))
+    if current == 0:
+        raise ValueError("U is zero and cannot be rescaled to a spectral norm")
+    return U * (norm / current)
 
 
 def global_norm(grads: dict[str, np.ndarray]) -> float:

@@ -98,6 +98,25 @@ def test_state_gradients_vanish_below_and_explode_above_radius_one() -> None:
     assert np.max(np.abs(np.linalg.eigvals(rnn.U))) == pytest.approx(3.0)
 
 
+def test_spectral_norm_bounds_the_gradient_and_the_radius_does_not() -> None:
+    x, _ = memory_task.recall_task(1, gap=30, seed=1)
+    rnn = SimpleRNN(2, 8, seed=1)
+    rnn.U = bptt.with_spectral_norm(np.random.default_rng(2).normal(size=(8, 8)), 0.9)
+    assert np.linalg.norm(rnn.U, 2) == pytest.approx(0.9)
+    norms = bptt.state_gradient_norms(rnn, x[0])
+    steps_back = np.arange(len(norms))[::-1]
+    assert np.all(norms <= 0.9 ** steps_back * (1 + 1e-12))
+    # A non-normal U with spectral radius 0.5 but a large norm: the gradient grows first.
+    rnn = SimpleRNN(2, 2, seed=0)
+    rnn.W = np.zeros((2, 2))
+    rnn.U = np.array([[0.5, 4.0], [0.0, 0.5]])
+    assert np.max(np.abs(np.linalg.eigvals(rnn.U))) == pytest.approx(0.5)
+    norms = bptt.state_gradient_norms(rnn, x[0], direction=np.array([1.0, 0.0]))
+    assert norms[-2] > 1.5 and norms[0] < 1e-3
+    with pytest.raises(ValueError, match="zero"):
+        bptt.with_spectral_norm(np.zeros((2, 2)), 1.0)
+
+
 def test_clip_by_global_norm_scales_only_large_gradients() -> None:
     grads = {"W": np.full((2, 2), 3.0), "b": np.full(2, 4.0)}
     norm = bptt.global_norm(grads)
