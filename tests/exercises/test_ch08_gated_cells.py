@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lessons_lib import gated_cells
+from lessons_lib import gated_cells, memory_task
 
 
 def _count(cell, m, u):
@@ -12,24 +12,106 @@ def _count(cell, m, u):
             "GRU": 3 * (u * m + u * u + 2 * u)}[cell]
 
 
+def _blocks(cell):
+    return {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}[cell]
+
+
 def test_count(verdicts):
+    def only(cell, wrong):  # right for every cell but ``cell``
+        return lambda c, m, u: wrong(c, m, u) if c == cell else _count(c, m, u)
+
     verdicts("ex-gates-count", _count, [
-        (lambda c, m, u: 3 * (u * m + u * u + u) if c == "GRU" else _count(c, m, u),
-         "two bias rows"),
-        (lambda c, m, u: u * m + u * u + u, "four gates"),
+        (only("GRU", lambda c, m, u: 3 * (u * m + u * u + u)), "two bias rows"),
+        (only("GRU", lambda c, m, u: 4 * (u * m + u * u + 2 * u)), "three blocks"),
+        (only("LSTM", lambda c, m, u: u * m + u * u + u), "four blocks"),
+        (only("LSTM", lambda c, m, u: 3 * (u * m + u * u + u)), "three gates and the candidate"),
+        (lambda c, m, u: _blocks(c) * (u * m + u * u), "bias is missing"),
+        (lambda c, m, u: _count(c, m, u) - _blocks(c) * u * u, "recurrent kernel is missing"),
+        (lambda c, m, u: _count(c, u, m), "swapped"),
+        (lambda c, m, u: 6272, "expected 1568"),
+        (lambda c, m, u: str(_count(c, m, u)), "expected a number"),
     ])
+    verdicts("ex-gates-count", lambda c, m, u: float(_count(c, m, u)), [])
+    verdicts("ex-gates-count", lambda c, m, u: np.int64(_count(c, m, u)), [])
 
 
-def _gru_step(x_t, h_prev, W, U, b, b_rec, swap=False):
+def _gru_step(x_t, h_prev, W, U, b, b_rec, slip=""):
     s = gated_cells.sigmoid
-    z = s(W["z"] @ x_t + b["z"] + U["z"] @ h_prev + b_rec["z"])
-    r = s(W["r"] @ x_t + b["r"] + U["r"] @ h_prev + b_rec["r"])
-    n = np.tanh(W["h"] @ x_t + b["h"] + r * (U["h"] @ h_prev + b_rec["h"]))
-    return (1 - z) * h_prev + z * n if swap else z * h_prev + (1 - z) * n
+    rec = {g: 0 * b_rec[g] if slip == "none" or (slip == "gates" and g != "h") else b_rec[g]
+           for g in "zrh"}
+    z = s(W["z"] @ x_t + b["z"] + U["z"] @ h_prev + rec["z"])
+    r = s(W["r"] @ x_t + b["r"] + U["r"] @ h_prev + rec["r"])
+    if slip == "zr":
+        z, r = r, z
+    if slip == "before":
+        n = np.tanh(W["h"] @ x_t + b["h"] + U["h"] @ (r * h_prev) + rec["h"])
+    elif slip == "outside":
+        n = np.tanh(W["h"] @ x_t + b["h"] + r * (U["h"] @ h_prev) + rec["h"])
+    else:
+        n = np.tanh(W["h"] @ x_t + b["h"] + r * (U["h"] @ h_prev + rec["h"]))
+    return (1 - z) * h_prev + z * n if slip == "swap" else z * h_prev + (1 - z) * n
 
 
 def test_gru_step(verdicts):
+    def row_vectors(x_t, h_prev, W, U, b, b_rec):  # right, written with row vectors, as a list
+        layer = gated_cells.GRU(len(x_t), len(h_prev))
+        layer.W, layer.U, layer.b, layer.b_rec = W, U, b, b_rec
+        return list(layer.step(x_t[None], h_prev[None])[0][0])
+
+    def fresh_layer(x_t, h_prev, W, U, b, b_rec):  # ignores the weights it was given
+        layer = gated_cells.GRU(len(x_t), len(h_prev), seed=11)
+        return layer.step(x_t[None], h_prev[None])[0][0]
+
     verdicts("ex-gates-gru-step", _gru_step, [
-        (lambda *a: _gru_step(*a, swap=True), "swapped"),
+        (lambda *a: _gru_step(*a, slip="swap"), "swapped"),
+        (lambda *a: _gru_step(*a, slip="none"), "recurrent bias b_rec is missing"),
+        (lambda *a: _gru_step(*a, slip="gates"), "missing from the gates"),
+        (lambda *a: _gru_step(*a, slip="outside"), "scale the recurrent bias too"),
+        (lambda *a: _gru_step(*a, slip="before"), "reset_after=False"),
+        (lambda *a: _gru_step(*a, slip="zr"), "update and reset gates are swapped"),
+        (fresh_layer, "not the right values"),
         (lambda *a: np.zeros(3), "shape"),
     ])
+    verdicts("ex-gates-gru-step", row_vectors, [])
+
+
+def _runs(bias, gate="z", scale=3.0, rec=False):
+    x, _ = memory_task.recall_task(1, gap=20, seed=0, distractor_scale=scale)
+    flipped = x[0].copy()
+    flipped[0, 0] = -flipped[0, 0]
+    gru = gated_cells.GRU(input_features=2, units=16, seed=0)
+    (gru.b_rec if rec else gru.b)[gate] = np.full(16, bias)
+    return gru.forward(x[0], return_sequences=True), gru.forward(flipped, return_sequences=True)
+
+
+def _survival(measure, **settings):
+    return {b: measure(*_runs(b, **settings), b) for b in (-2, 0, 2, 4)}
+
+
+def _share(a, b, bias, first=0):
+    d = np.linalg.norm(a - b, axis=1)
+    return d[-1] / d[first]
+
+
+def test_update_bias(verdicts):
+    right = _survival(_share)
+
+    def sigmoid(b):
+        return 1 / (1 + np.exp(-b))
+
+    verdicts("ex-gates-update-bias", right, [
+        (_survival(lambda a, b, bias: 1 / _share(a, b, bias)), "upside down"),
+        (_survival(lambda a, b, bias: _share(a, b, bias, first=1)), "off by one"),
+        (_survival(lambda a, b, bias: np.linalg.norm(a[-1] - b[-1])), "alone"),
+        ({b: sigmoid(b) ** 20 for b in right}, "estimate"),
+        (_survival(_share, gate="r"), "reset gate"),
+        (_survival(_share, scale=1.0), "distractor_scale"),
+        (_survival(lambda a, b, bias: np.linalg.norm(a[-1]) / np.linalg.norm(a[0])),
+         "difference between the two runs"),
+        ({b: v for b, v in right.items() if b != 4}, "expected the keys"),
+        ({**right, 2: right[2] * 1.01}, "b_z = 2"),
+        ([right[b] for b in right], "expected a dict"),
+    ])
+    # Right, written differently: the recurrent bias of z (added to the same sum), float keys
+    verdicts("ex-gates-update-bias", {float(b): np.float32(v) if b else v
+                                      for b, v in _survival(_share, rec=True).items()}, [])
