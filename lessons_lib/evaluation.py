@@ -210,3 +210,37 @@ def plot_validation_curves(histories: Mapping[str, Mapping[str, Sequence[float]]
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     axes[1].legend(loc="upper left")
     return fig
+
+
+def plot_seed_spread(accuracies: Mapping[str, Sequence[float]],
+                     reference: Mapping[str, float] | None = None,
+                     reference_label: str = "reference") -> Any:
+    """Test accuracy of each training run (one dot per seed) per model, with each model's mean.
+
+    ``accuracies`` maps a model name to its runs' accuracies, in seed order. ``reference``, when
+    given, maps a model name to one other accuracy (e.g. a published run), drawn as a star and
+    labelled ``reference_label`` in the legend. Returns the matplotlib figure.
+    """
+    import matplotlib.pyplot as plt
+
+    if not accuracies or any(len(runs) == 0 for runs in accuracies.values()):
+        raise ValueError("plot_seed_spread needs at least one run for each model, received "
+                         f"{ {name: len(runs) for name, runs in accuracies.items()} }")
+    fig, ax = plt.subplots(figsize=(7.0, 3.2))
+    for x, (name, runs) in enumerate(accuracies.items()):
+        runs = np.asarray(runs, dtype=float)
+        offsets = np.linspace(-0.15, 0.15, runs.size) if runs.size > 1 else np.zeros(1)
+        ax.scatter(x + offsets, runs, color=_color(name), s=28, zorder=3,
+                   label="one run (seed)" if x == 0 else None)
+        ax.hlines(runs.mean(), x - 0.25, x + 0.25, color=_color(name), lw=2,
+                  label="mean of the runs" if x == 0 else None)
+        if reference is not None and name in reference:
+            labelled = reference_label in ax.get_legend_handles_labels()[1]
+            ax.scatter([x + 0.32], [reference[name]], marker="*", s=140, color="black",
+                       zorder=4, label=None if labelled else reference_label)
+    ax.set_xticks(range(len(accuracies)), [_title(name) for name in accuracies])
+    ax.set_xlim(-0.6, len(accuracies) - 0.4)
+    ax.set_xlabel("model")
+    ax.set_ylabel("test accuracy (fraction right)")
+    ax.legend(loc="best")
+    return fig

@@ -94,3 +94,22 @@ def test_learning_curves_reject_incomplete_histories():
     bad["loss"] = bad["loss"][:2]
     with pytest.raises(ValueError, match="one value per epoch"):
         evaluation.plot_learning_curves({"x": bad})
+
+
+def test_seed_spread_draws_every_run_the_means_and_the_reference():
+    import matplotlib.pyplot as plt
+
+    runs = {"feed_forward": [0.80, 0.81, 0.79], "simple_rnn": [0.76, 0.75]}
+    fig = evaluation.plot_seed_spread(runs, reference={"simple_rnn": 0.79},
+                                      reference_label="article")
+    ax = fig.axes[0]
+    dots = [tuple(p[1] for p in c.get_offsets()) for c in ax.collections
+            if c.get_offsets().shape[0] > 1]
+    assert sorted(dots) == sorted([(0.80, 0.81, 0.79), (0.76, 0.75)])
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["one run (seed)", "mean of the runs", "article"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Feed-forward", "SimpleRNN"]
+    assert ax.get_ylabel().startswith("test accuracy")
+    plt.close(fig)
+    with pytest.raises(ValueError, match="at least one run"):
+        evaluation.plot_seed_spread({"feed_forward": []})
