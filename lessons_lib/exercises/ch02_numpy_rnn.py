@@ -7,7 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from lessons_lib.exercises import ExerciseFailed, call_student, exercise, expect_close, expect_equal
+from lessons_lib.exercises import (
+    ExerciseFailed,
+    call_student,
+    exercise,
+    expect_answer,
+    expect_close,
+    expect_equal,
+)
 
 
 @exercise("ex-count-parameters")
@@ -25,22 +32,52 @@ def check_count_parameters(count: Callable[[int, int], Any]) -> str:
     return "W, U and b: units * (input_features + units + 1) parameters"
 
 
+def _shape_slips(input_shape: tuple[int, ...], units: int, concatenate: bool) -> dict:
+    """Wrong shapes students predict, each with the mistake it reveals."""
+    *batch, steps, features = input_shape
+    batch = tuple(batch)
+    slips = {
+        (*batch, steps, features): "the last number is the number of units, not of input "
+                                   "features: every step gives one value per unit",
+        (*batch, steps * features): "the steps are joined as outputs of the layer: multiply "
+                                    "by the number of units, not of input features",
+        (*batch, steps + units): "joining the steps multiplies: steps * units numbers, one "
+                                 "block of units per step",
+        (*batch, units): "the layer returns one output per step, not only the last one",
+    }
+    if concatenate:
+        slips[(*batch, steps, units)] = ("with concatenate=True the steps are joined end to "
+                                         "end: the last two numbers merge into steps * units")
+    else:
+        slips[(*batch, steps * units)] = ("with concatenate=False the steps stay separate: "
+                                          "only concatenate=True merges them")
+    if batch:
+        slips[(steps * units,) if concatenate else (steps, units)] = (
+            "you dropped the batch axis: a leading batch number passes through unchanged")
+        slips[(int(np.prod(batch)) * steps * units,)] = (
+            "concatenate joins the steps of each sequence, not the sequences of the batch: "
+            "the batch axis stays")
+    return slips
+
+
 @exercise("ex-output-shape")
 def check_output_shape(output_shape: Callable[..., Any]) -> str:
     """``output_shape(input_shape, units, concatenate)`` predicts what ``forward`` returns."""
     cases = [((100, 32), 64, False, (100, 64)), ((100, 32), 64, True, (6400,)),
              ((8, 50, 10), 20, False, (8, 50, 20)), ((8, 50, 10), 20, True, (8, 1000)),
-             ((3, 1), 5, True, (15,))]
+             ((3, 1), 5, True, (15,)), ((2, 7, 4), 3, False, (2, 7, 3))]
     for input_shape, units, concatenate, expected in cases:
         got = call_student(output_shape, input_shape, units, concatenate)
         try:
             got = tuple(int(n) for n in got)
-        except TypeError as exc:
+        except (TypeError, ValueError) as exc:
             raise ExerciseFailed(f"expected a tuple of ints such as {expected}, got {got!r}"
                                  ) from exc
         if got != expected:
+            slip = _shape_slips(input_shape, units, concatenate).get(got, "")
             raise ExerciseFailed(f"for inputs of shape {input_shape}, {units} units and "
-                                 f"concatenate={concatenate} expected {expected}, got {got}")
+                                 f"concatenate={concatenate} expected {expected}, got {got}."
+                                 + (f" {slip[0].upper()}{slip[1:]}." if slip else ""))
     return "you can predict the output shape of forward, batched or not"
 
 
@@ -80,3 +117,65 @@ def check_fresh_forward(fresh_forward: Callable[..., Any]) -> str:
                                      "(Pitfall 2)")
         expect_close(got, expected, f"the {call} call's outputs", atol=1e-10)
     return "every call starts from y_0 = 0, whatever ran before"
+
+
+def _share(outputs: np.ndarray) -> float:
+    return float((np.abs(outputs) > 0.99).mean())
+
+
+@exercise("ex-saturated-share")
+def check_saturated_share(saturated_share: Callable[..., Any]) -> str:
+    """``saturated_share(rnn, inputs)``: the share of rnn's outputs on inputs, from a zero
+    state, with ``|y| > 0.99``.
+
+    The layer's weights are the check's own (no freshly made layer has them) and an earlier
+    call leaves a state behind; inputs with and without a batch axis, of several sizes.
+    """
+    from lessons_lib.numpy_rnn import SimpleRNN
+
+    rng = np.random.default_rng(21)
+    rnn = SimpleRNN(5, 6, seed=3)
+    rnn.W, rnn.U, rnn.b = 3 * rnn.W, 2.5 * rnn.U, rng.normal(0, 0.5, 6)
+    weights = [rnn.W.copy(), rnn.U.copy(), rnn.b.copy()]
+    cases = [rng.normal(size=(4, 30, 5)), rng.random((12, 5)), 0.3 * rng.normal(size=(2, 9, 5))]
+    for inputs in cases:
+        rnn.reset_state()  # the last case's state has another shape
+        rnn.forward(rng.normal(size=inputs.shape))  # an earlier call leaves its state behind
+        left = np.array(rnn.state, copy=True)
+        reference = SimpleRNN(5, 6)
+        reference.W, reference.U, reference.b = (w.copy() for w in weights)
+        outputs = reference.forward(inputs)
+        expected = _share(outputs)
+        got = call_student(saturated_share, rnn, inputs.copy())
+        if not all(np.array_equal(a, b) for a, b in zip(weights, [rnn.W, rnn.U, rnn.b],
+                                                        strict=True)):
+            raise ExerciseFailed("saturated_share changed the layer's weights: measure the "
+                                 "layer as it is (scale the weights outside the function)")
+        try:
+            got = float(expect_answer(got))
+        except (TypeError, ValueError) as exc:
+            raise ExerciseFailed(f"expected the share as one number, got {got!r}") from exc
+        if np.isclose(got, expected, atol=1e-12):
+            continue
+        reference.state = left
+        leaked = reference.forward(inputs)
+        slips = [
+            (_share(leaked), "the earlier call's state leaked into yours: call "
+                             "rnn.reset_state() first (Pitfall 2)"),
+            (float((outputs > 0.99).mean()), "count the outputs near -1 too: compare "
+                                             "np.abs(y) with 0.99"),
+            (float((np.abs(outputs) > 0.99).sum()), "give the share of the outputs (between "
+                                                    "0 and 1), not their count"),
+            (100 * expected, "give a share between 0 and 1, not a percentage"),
+            (1 - expected, "that is the share of the outputs that are not saturated"),
+            (_share(outputs[..., -1, :]), "count the outputs of every step, not only the "
+                                          "last one"),
+            (float((np.abs(np.arctanh(np.clip(outputs, -1 + 1e-15, 1 - 1e-15))) > 0.99).mean()),
+             "compare the outputs y themselves with 0.99, not their pre-activations"),
+        ]
+        named = [text for value, text in slips if np.isclose(got, value, atol=1e-12)
+                 and not np.isclose(value, expected, atol=1e-12)]
+        raise ExerciseFailed(f"for inputs of shape {inputs.shape} expected a share of "
+                             f"{expected:.4f}, got {got:.4f}."
+                             + (f" {named[0][0].upper()}{named[0][1:]}." if named else ""))
+    return "you can measure how much of a layer's output is stuck at ±1"
