@@ -7,51 +7,185 @@ from typing import Any
 
 import numpy as np
 
-from lessons_lib.exercises import ExerciseFailed, call_student, exercise, expect_close, expect_shape
+from lessons_lib.exercises import ExerciseFailed, call_student, exercise, expect_close
+
+
+def _as_matrix(value: Any, what: str) -> np.ndarray:
+    """The student's answer as a numeric array (a list of lists is fine)."""
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ExerciseFailed(f"expected {what} as a numpy array, got {value!r}") from exc
+
+
+def _one_hot_mistake(got: np.ndarray, ids: np.ndarray, size: int) -> str:
+    """Name the slip behind a wrong one-hot matrix of the right shape, or say what is wrong."""
+    n = len(ids)
+    rows = np.arange(n)
+    if np.all(got == 1):
+        return "Every entry is 1: a row needs a single 1, in the column of its id, zeros elsewhere."
+    for shift in (1, -1):
+        shifted = np.zeros((n, size))
+        shifted[rows, (ids + shift) % size] = 1
+        if np.array_equal(got, shifted):
+            return (f"Off by one: your 1s sit in column id {'+' if shift > 0 else '-'} 1. "
+                    "Ids count from 0, like the columns: id 0 is column 0.")
+    if np.array_equal(got, (np.arange(size) <= ids[:, None]).astype(float)):
+        return ("Your rows hold 1s in every column up to the id: a row needs a single 1, in "
+                "the column of its id.")
+    if not np.all(got.sum(axis=1) == 1):
+        row = int(np.flatnonzero(got.sum(axis=1) != 1)[0])
+        return (f"Row {row} sums to {got[row].sum():g}: each row must hold exactly one 1 "
+                "and zeros elsewhere.")
+    row = int(np.flatnonzero((got != np.eye(size)[ids]).any(axis=1))[0])
+    return (f"Row {row} (id {ids[row]}) should have its 1 in column {ids[row]}; yours is in "
+            f"column {int(np.argmax(got[row]))}.")
 
 
 @exercise("ex-one-hot")
 def check_one_hot(one_hot: Callable[..., Any]) -> str:
-    """``one_hot(ids, vocab_size)``: an ``(len(ids), vocab_size)`` matrix of 0/1, one 1 a row."""
+    """``one_hot(ids, vocab_size)``: an ``(len(ids), vocab_size)`` matrix of 0/1, one 1 a row.
+
+    Tried on several sizes (not only the chapter's 1,000), with repeated ids, id 0 and, after
+    a first case that leaves it out, the last id ``vocab_size - 1``.
+    """
     rng = np.random.default_rng(5)
-    for ids, vocab_size in [([3, 0, 9, 3], 10), (rng.integers(0, 1000, 50).tolist(), 1000)]:
-        got = expect_shape(call_student(one_hot, np.array(ids), vocab_size),
-                           (len(ids), vocab_size), f"one_hot of {len(ids)} ids")
-        expected = np.eye(vocab_size)[ids]
+    cases = [([3, 0, 7, 3, 5], 10), ([6, 2, 6], 8), ([0, 12, 12, 1, 12], 13),
+             (rng.integers(0, 1000, 50).tolist() + [999], 1000),
+             (rng.integers(0, 37, 20).tolist(), 37)]
+    for ids, size in cases:
+        ids = np.array(ids)
+        got = _as_matrix(call_student(one_hot, ids.copy(), size), f"one_hot of {len(ids)} ids")
+        expected = np.eye(size)[ids]
+        if got.shape == (size, len(ids)) and size != len(ids):
+            raise ExerciseFailed(f"one_hot(ids, {size}) of {len(ids)} ids has shape "
+                                 f"{got.shape}: rows and columns are swapped. Expected "
+                                 f"{expected.shape}: one row per id, one column per word.")
+        if got.ndim == 2 and got.shape[0] == len(ids) and got.shape[1] != size:
+            hint = (" It looks as if you used 1000, the chapter's vocab_size, instead of the "
+                    "argument size." if got.shape[1] == 1000 else
+                    " It looks as if you used the largest id + 1 instead of the argument size."
+                    if got.shape[1] == ids.max() + 1 else "")
+            raise ExerciseFailed(f"one_hot(ids, {size}) should have {size} columns, got "
+                                 f"{got.shape[1]}.{hint}")
+        if got.shape != expected.shape:
+            raise ExerciseFailed(f"one_hot of {len(ids)} ids with size {size} should have shape "
+                                 f"{expected.shape}, got {got.shape}")
         if not np.array_equal(got, expected):
-            row = int(np.flatnonzero((got != expected).any(axis=1))[0])
-            ones = np.flatnonzero(got[row]).tolist()
-            raise ExerciseFailed(f"row {row} (id {ids[row]}) should have a single 1 in column "
-                                 f"{ids[row]}; yours has non-zeros in columns {ones[:5]}")
+            raise ExerciseFailed(f"one_hot({ids.tolist()[:8]}{'...' if len(ids) > 8 else ''}, "
+                                 f"{size}) is wrong. {_one_hot_mistake(got, ids, size)}")
     weights = rng.normal(size=(10, 3))
-    product = np.asarray(call_student(one_hot, np.array([3, 0, 9]), 10)) @ weights
+    product = _as_matrix(call_student(one_hot, np.array([3, 0, 9]), 10), "one_hot") @ weights
     expect_close(product, weights[[3, 0, 9]], "one_hot(ids) @ W")
     return "one_hot(ids) @ W picks the rows W[ids]: an embedding is a lookup"
 
 
+def _ranking(scores: np.ndarray, i: int) -> list[int]:
+    """Row indices from the highest score to the lowest, row ``i`` left out."""
+    return [int(j) for j in np.argsort(-scores, kind="stable") if j != i]
+
+
+def _nearest_mistake(got: list[int], vectors: np.ndarray, i: int, k: int,
+                     expected: list[int]) -> str:
+    """Name the slip behind a wrong list of neighbours, or return ""."""
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    cosine = _ranking(unit @ unit[i], i)
+    if i in got:
+        return " Leave the row itself out: it is always its own nearest neighbour."
+    if len(got) != k:
+        return (f" You returned {len(got)} indices; k = {k} asks for exactly {k}"
+                + (" (off by one)." if abs(len(got) - k) == 1 else "."))
+    columns = vectors / np.linalg.norm(vectors, axis=0, keepdims=True)
+    wrong_rankings = [
+        (_ranking(vectors @ vectors[i], i),
+         " You ranked by the dot product: divide every row by its length first, so that "
+         "long vectors do not win whatever their direction."),
+        (_ranking(-np.linalg.norm(vectors - vectors[i], axis=1), i),
+         " You ranked by Euclidean distance between the raw vectors, which depends on their "
+         "lengths: cosine similarity compares directions only."),
+        (_ranking(columns @ columns[i], i),
+         " You normalised the columns (axis=0): divide each row by its own length "
+         "(axis=1, keepdims=True)."),
+        (cosine[::-1][:k],
+         " You took the least similar rows: sort from the largest similarity down."),
+    ]
+    for ranking, hint in wrong_rankings:
+        if got == ranking[:k]:
+            return hint
+    if sorted(got) == sorted(expected):
+        return " The right rows, in the wrong order: most similar first."
+    return ""
+
+
 @exercise("ex-nearest")
 def check_nearest(nearest: Callable[..., Any]) -> str:
-    """``nearest(vectors, i, k)``: the ``k`` rows most cosine-similar to row ``i``, not ``i``."""
+    """``nearest(vectors, i, k)``: the ``k`` rows most cosine-similar to row ``i``, not ``i``.
+
+    The rows have lengths from 0.1 to 10, so the dot product, the Euclidean distance and a
+    cosine ranking all differ; several rows ``i`` (the last one too) and sizes ``k``.
+    """
     rng = np.random.default_rng(6)
     vectors = rng.normal(size=(60, 8)) * rng.uniform(0.1, 10, size=(60, 1))
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    for i, k in [(0, 5), (17, 1), (42, 10)]:
-        order = [int(j) for j in np.argsort(-(unit @ unit[i])) if j != i]
-        expected = order[:k]
+    for i, k in [(0, 5), (17, 1), (42, 10), (59, 3), (8, 7)]:
+        expected = _ranking(unit @ unit[i], i)[:k]
         got = call_student(nearest, vectors.copy(), i, k)
         try:
-            got = [int(j) for j in np.asarray(got).ravel()]
+            values = np.asarray(got, dtype=float).ravel()
         except (TypeError, ValueError) as exc:
             raise ExerciseFailed(f"expected a list of {k} row indices, got {got!r}") from exc
+        if not np.all(values == np.round(values)):
+            raise ExerciseFailed(f"expected a list of {k} row indices (whole numbers), got "
+                                 f"{values[:5].round(3).tolist()}: return the rows' "
+                                 "positions, not their similarities")
+        got = [int(j) for j in values]
         if got != expected:
-            dots = [int(j) for j in np.argsort(-(vectors @ vectors[i])) if j != i][:k]
-            hint = ""
-            if i in got:
-                hint = " Leave the row itself out: it is always its own nearest neighbour."
-            elif got == dots:
-                hint = " You ranked by dot product; divide by the vectors' lengths first."
-            elif sorted(got) == sorted(expected):
-                hint = " The right rows, in the wrong order: most similar first."
+            hint = _nearest_mistake(got, vectors, i, k, expected)
             raise ExerciseFailed(f"nearest(vectors, {i}, {k}) should be {expected}, "
                                  f"got {got}.{hint}")
     return "cosine similarity ignores the vectors' lengths and compares their directions"
+
+
+@exercise("ex-masked-average")
+def check_masked_average(masked_average: Callable[..., Any]) -> str:
+    """``masked_average(ids, table)``: the mean of ``table[ids]`` over the positions whose id
+    is not 0 (padding, in front); the start marker 1 and every other id count.
+
+    The table's padding row is not zero, so counting the padding changes the result.
+    """
+    rng = np.random.default_rng(14)
+    table = rng.normal(size=(12, 7)) + 0.5  # 7: no case has 7 words
+    cases = [np.array([0, 0, 0, 1, 5, 7, 7, 3]), np.array([1, 4, 9, 9, 2, 11]),
+             np.array([0] * 17 + [1, 6, 3]), np.array([0, 1, 8, 10, 2, 2, 6, 4, 4, 4])]
+    for ids in cases:
+        words = ids[ids != 0]
+        expected = table[words].mean(axis=0)
+        got = _as_matrix(call_student(masked_average, ids.copy(), table.copy()),
+                         "the average vector")
+        if got.shape != expected.shape:
+            hint = (" You averaged over the wrong axis: average the positions (axis=0), "
+                    "keeping one number per coordinate of the embedding."
+                    if got.shape in ((len(ids),), (len(words),)) else "")
+            raise ExerciseFailed(f"expected a vector of shape {expected.shape} (one number per "
+                                 f"coordinate of the embedding), got {got.shape}.{hint}")
+        if np.allclose(got, expected, atol=1e-6):
+            continue
+        mistakes = [
+            (table[ids].mean(axis=0), "That is the plain average: the padding positions "
+                                      "(id 0) are counted too."),
+            (table[words].sum(axis=0) / len(ids), "You summed the words' vectors but divided "
+                                                  "by all the positions, padding included: "
+                                                  "divide by the number of words."),
+            (table[ids[ids > 1]].mean(axis=0), "You left out the start marker (id 1) too: "
+                                               "only id 0 is padding."),
+            (table[ids[:len(words)]].mean(axis=0), "You averaged the first positions, as if "
+                                                   "the padding came at the end: it comes in "
+                                                   "front, so pick the positions whose id is "
+                                                   "not 0."),
+            (table[words].sum(axis=0), "That is the sum of the vectors: divide by the number "
+                                       "of words."),
+        ]
+        hint = next((why for wrong, why in mistakes if np.allclose(got, wrong, atol=1e-6)), "")
+        raise ExerciseFailed(f"for ids {ids.tolist()} expected {expected.round(4).tolist()}, "
+                             f"got {got.round(4).tolist()}. {hint}".rstrip())
+    return "the padding no longer counts: a short review's words carry their full weight"
