@@ -222,25 +222,31 @@ def plot_seed_spread(accuracies: Mapping[str, Sequence[float]],
     labelled ``reference_label`` in the legend. Returns the matplotlib figure.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     if not accuracies or any(len(runs) == 0 for runs in accuracies.values()):
         raise ValueError("plot_seed_spread needs at least one run for each model, received "
                          f"{ {name: len(runs) for name, runs in accuracies.items()} }")
     fig, ax = plt.subplots(figsize=(7.0, 3.2))
+    drew_reference = False
     for x, (name, runs) in enumerate(accuracies.items()):
         runs = np.asarray(runs, dtype=float)
         offsets = np.linspace(-0.15, 0.15, runs.size) if runs.size > 1 else np.zeros(1)
-        ax.scatter(x + offsets, runs, color=_color(name), s=28, zorder=3,
-                   label="one run (seed)" if x == 0 else None)
-        ax.hlines(runs.mean(), x - 0.25, x + 0.25, color=_color(name), lw=2,
-                  label="mean of the runs" if x == 0 else None)
+        ax.scatter(x + offsets, runs, color=_color(name), s=28, zorder=3)
+        ax.hlines(runs.mean(), x - 0.25, x + 0.25, color=_color(name), lw=2)
         if reference is not None and name in reference:
-            labelled = reference_label in ax.get_legend_handles_labels()[1]
             ax.scatter([x + 0.32], [reference[name]], marker="*", s=140, color="black",
-                       zorder=4, label=None if labelled else reference_label)
+                       zorder=4)
+            drew_reference = True
     ax.set_xticks(range(len(accuracies)), [_title(name) for name in accuracies])
     ax.set_xlim(-0.6, len(accuracies) - 0.4)
     ax.set_xlabel("model")
     ax.set_ylabel("test accuracy (fraction right)")
-    ax.legend(loc="best")
+    # The legend explains the marks in grey: the colours only tell the models apart.
+    handles = [Line2D([], [], color="#555555", marker="o", ls="none", label="one run (seed)"),
+               Line2D([], [], color="#555555", lw=2, label="mean of the runs")]
+    if drew_reference:
+        handles.append(Line2D([], [], color="black", marker="*", ms=11, ls="none",
+                              label=reference_label))
+    ax.legend(handles=handles, loc="best")
     return fig
