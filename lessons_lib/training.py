@@ -45,9 +45,11 @@ scheduled changes:
 * Validation and prediction in batches of ``EVAL_BATCH_SIZE`` (they do not learn, so the batch
   size changes nothing but speed).
 
-Floating-point sums are then taken in another order, so ``fast=True`` and ``fast=False`` agree
-in distribution, not bit for bit: their weights differ in the last bits after the first step,
-and training amplifies such differences. Each is repeatable run to run on a CPU.
+Floating-point sums are then taken in another order, so ``fast=True`` and ``fast=False`` do not
+give the same weights bit for bit: they differ in the last bits after the first step, and
+training can amplify such differences. Chapter 6 measures the gap for the feed-forward net
+against the gap between two seeds; for the other models, treat a fast and a plain run of one
+seed as two runs of the same training, not as copies. Each is repeatable run to run on a CPU.
 
 Output. With ``LESSONS_BOOK_BUILD=1`` (book builds and tests) training prints one line per
 epoch; otherwise Keras's progress bar. ``verbose=0`` silences both.
