@@ -9,9 +9,16 @@ stops early on the validation accuracy (keeping the best epoch's weights) and st
 weights, the history and the training time in the course's model cache
 (``lessons_lib.cache``: one ``.npz`` file, written atomically, under a lock). The file name
 holds a hash of the settings, a fingerprint of the data and the library versions, so a changed
-setting trains again and an unchanged one loads in a second. ``tfidf_baseline`` is the
-non-neural yardstick: TF-IDF features of words and word pairs with a logistic regression
-(scikit-learn).
+setting trains again and an unchanged one loads in a second. In a book build training prints
+one short line per epoch; in a live session Keras's progress bar shows how far it got.
+
+The non-neural yardstick is TF-IDF features of words and word pairs with a logistic
+regression (scikit-learn). ``bag_of_words`` fits it on the same footing as a network: on
+:class:`IdReviews`, the word ids a network reads (``IdReviews.from_padded`` keeps exactly the
+ids of the padded rows, so the same vocabulary and the same cut; ``IdReviews.from_split``
+keeps whole reviews over the full vocabulary), with the regularization ``C`` chosen from a
+grid on validation reviews only, and the test reviews scored once. ``tfidf_baseline`` is the
+older shortcut on the raw texts (hashed features, ``C`` fixed), kept for the benchmarks.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from lessons_lib import training
+from lessons_lib import data, training
 from lessons_lib.cache import (
     exclusive_lock,
     fingerprint,
@@ -135,22 +142,42 @@ def train_classifier(x_train: np.ndarray, y_train: np.ndarray, *, vocab_size: in
     return trained
 
 
+class EpochLine(training.EpochTimer):
+    """Time every epoch (wall and CPU) and, when ``show``, print one short line per epoch:
+    training and validation accuracy and the seconds it took, to fit a book's page."""
+
+    def __init__(self, epochs: int, show: bool) -> None:
+        super().__init__(None, epochs)
+        self.show = show
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        super().on_epoch_end(epoch, logs)
+        if self.show:
+            logs = logs or {}
+            print(f"epoch {epoch + 1}/{self.total}: accuracy {logs.get('accuracy', np.nan):.3f}, "
+                  f"validation {logs.get('val_accuracy', np.nan):.3f} "
+                  f"({self.seconds[-1]:.0f} s, {self.cpu_seconds[-1]:.0f} CPU-s)", flush=True)
+
+
 def _fit(x_train: np.ndarray, y_train: np.ndarray, settings: dict[str, Any],
          verbose: bool | None, path: Path | None) -> TrainedClassifier:
-    """Build the classifier from the seed and fit it with early stopping."""
+    """Build the classifier from the seed and fit it with early stopping.
+
+    ``verbose=None``: one short line per epoch in a book build, Keras's progress bar in a
+    live session; ``True``: the short lines; ``False``: nothing.
+    """
     require_memory(STRONGER_MEMORY_MB, "Training the bidirectional GRU")
     keras.utils.set_random_seed(settings["seed"])
     model = build_classifier(**_arch(settings))
-    quiet = not training.book_build() if verbose is None else not verbose
-    timer = training.EpochTimer(None if quiet else model.name, settings["epochs"],
-                                show_cpu=True)
+    live = verbose is None and not training.book_build()
+    timer = EpochLine(settings["epochs"], show=bool(verbose) or (verbose is None and not live))
     stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=settings["patience"],
                                          restore_best_weights=True)
     start, cpu_start = time.perf_counter(), time.process_time()
     result = model.fit(x_train, y_train, batch_size=settings["batch_size"],
                        epochs=settings["epochs"], validation_split=settings["validation_split"],
                        validation_batch_size=training.EVAL_BATCH_SIZE, callbacks=[timer, stop],
-                       verbose=0)
+                       verbose=1 if live else 0)
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     history = {k: [float(v) for v in vals] for k, vals in result.history.items()}
     history["epoch_seconds"], history["epoch_cpu_seconds"] = timer.seconds, timer.cpu_seconds
@@ -183,3 +210,144 @@ def tfidf_baseline(train_texts: list[str], y_train: np.ndarray, test_texts: list
     seconds = time.perf_counter() - start
     predicted = classifier.predict(weighting.transform(hasher.transform(test_texts)))
     return {"accuracy": float(np.mean(predicted == np.asarray(y_test))), "fit_seconds": seconds}
+
+
+# --- the bag-of-words yardstick, on the ids a network reads ----------------------------------
+
+_PAIR_SHIFT = 31  # a pair (a, b) of ids is coded (a + 1) * 2**31 + b, above every single id
+
+
+@dataclass(frozen=True)
+class IdReviews:
+    """Reviews as word ids back to back: review ``i`` is ``tokens[offsets[i]:offsets[i + 1]]``."""
+
+    tokens: np.ndarray  # int64 word ids, no padding
+    offsets: np.ndarray  # int64, one more than there are reviews
+
+    def __post_init__(self) -> None:
+        if self.offsets.ndim != 1 or len(self.offsets) < 1 or self.offsets[0] != 0 \
+                or self.offsets[-1] != len(self.tokens) or np.any(np.diff(self.offsets) < 0):
+            raise ValueError(f"offsets must rise from 0 to len(tokens) = {len(self.tokens)}, "
+                             f"got {len(self.offsets)} offsets ending at {self.offsets[-1:]}")
+        if len(self.tokens) and (self.tokens.min() < 0 or self.tokens.max() >= 2**_PAIR_SHIFT):
+            raise ValueError(f"word ids must lie in [0, 2**{_PAIR_SHIFT}), got ids from "
+                             f"{self.tokens.min()} to {self.tokens.max()}")
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @classmethod
+    def from_padded(cls, x: np.ndarray) -> IdReviews:
+        """The ids of padded rows (``data.load_imdb``), padding left out: exactly what a
+        masked network reads, start marker, unknown-word ids and cut included."""
+        x = np.asarray(x)
+        if x.ndim != 2 or not np.issubdtype(x.dtype, np.integer):
+            raise ValueError(f"expected an integer array (n_reviews, max_len), got "
+                             f"{x.dtype} of shape {x.shape}")
+        kept = x != data.PAD
+        offsets = np.concatenate([[0], np.cumsum(kept.sum(axis=1))]).astype(np.int64)
+        return cls(x[kept].astype(np.int64), offsets)  # row by row, in reading order
+
+    @classmethod
+    def from_split(cls, split: data.Split) -> IdReviews:
+        """Whole reviews over the full vocabulary (a ``data.load_corpus()`` split)."""
+        return cls(split.tokens.astype(np.int64), split.offsets.astype(np.int64))
+
+    def rows(self, start: int, stop: int) -> IdReviews:
+        """Reviews ``start`` to ``stop - 1``."""
+        if not 0 <= start <= stop <= len(self):
+            raise ValueError(f"expected 0 <= start <= stop <= {len(self)}, got {start}, {stop}")
+        first, last = self.offsets[start], self.offsets[stop]
+        return IdReviews(self.tokens[first:last], self.offsets[start:stop + 1] - first)
+
+
+def _terms(reviews: IdReviews) -> tuple[np.ndarray, np.ndarray]:
+    """Every word and every pair of neighbouring words as (review index, term code)."""
+    row = np.repeat(np.arange(len(reviews)), np.diff(reviews.offsets))
+    same = row[1:] == row[:-1]  # neighbours within one review, not across two
+    pairs = ((reviews.tokens[:-1][same] + 1) << _PAIR_SHIFT) | reviews.tokens[1:][same]
+    return np.concatenate([row, row[1:][same]]), np.concatenate([reviews.tokens, pairs])
+
+
+def _counts(rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int]) -> Any:
+    from scipy import sparse
+
+    counts = sparse.csr_matrix((np.ones(len(rows), np.float32), (rows, columns)), shape=shape)
+    counts.sum_duplicates()
+    return counts
+
+
+class TermCounter:
+    """Counts of words and word pairs per review, over the terms of the training reviews that
+    occur in at least ``min_reviews`` of them (the vocabulary); other terms are dropped."""
+
+    def __init__(self, min_reviews: int = 2) -> None:
+        self.min_reviews = min_reviews
+        self.vocabulary = np.zeros(0, np.int64)
+
+    def fit_transform(self, reviews: IdReviews) -> Any:
+        """Learn the vocabulary from ``reviews`` and count its terms in them."""
+        rows, codes = _terms(reviews)
+        vocabulary, columns = np.unique(codes, return_inverse=True)
+        counts = _counts(rows, columns, (len(reviews), len(vocabulary)))
+        in_reviews = np.bincount(counts.indices, minlength=len(vocabulary))
+        keep = in_reviews >= self.min_reviews
+        self.vocabulary = vocabulary[keep]
+        return counts[:, keep]
+
+    def transform(self, reviews: IdReviews) -> Any:
+        """Count the vocabulary's terms in ``reviews`` (a sparse matrix, one row per review)."""
+        rows, codes = _terms(reviews)
+        where = np.minimum(np.searchsorted(self.vocabulary, codes), len(self.vocabulary) - 1)
+        known = self.vocabulary[where] == codes if len(self.vocabulary) else codes < 0
+        return _counts(rows[known], where[known], (len(reviews), len(self.vocabulary)))
+
+
+@dataclass(frozen=True)
+class BagOfWords:
+    """A TF-IDF + logistic regression fitted on training reviews, ``C`` chosen on validation."""
+
+    c_grid: tuple[float, ...]
+    validation_accuracy: tuple[float, ...]  # one per value of the grid
+    best_c: float
+    test_probabilities: np.ndarray  # P(positive) of each test review, from the chosen C
+    n_features: int
+    seconds: float  # features, every fit of the grid and the predictions
+
+
+def bag_of_words(train: IdReviews, y_train: Any, validation: IdReviews, y_validation: Any,
+                 test: IdReviews, c_grid: tuple[float, ...] = (1.0, 4.0, 16.0, 64.0, 256.0),
+                 min_reviews: int = 2) -> BagOfWords:
+    """TF-IDF of words and word pairs with a logistic regression, selected like a network.
+
+    The vocabulary and the TF-IDF weights come from the training reviews; one model is fitted
+    per ``C`` in ``c_grid`` (larger ``C``: weaker regularization) and scored on the validation
+    reviews; the most accurate (the smallest such ``C`` on a tie) alone predicts the test
+    reviews. The test labels are not an argument: nothing here can look at them.
+    """
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.linear_model import LogisticRegression
+
+    y_train, y_validation = np.asarray(y_train).reshape(-1), np.asarray(y_validation).reshape(-1)
+    for what, reviews, y in (("training", train, y_train), ("validation", validation,
+                                                             y_validation)):
+        if len(reviews) != len(y):
+            raise ValueError(f"expected one label per {what} review ({len(reviews)}), "
+                             f"got {len(y)}")
+    if not c_grid or min(c_grid) <= 0:
+        raise ValueError(f"c_grid must hold positive values, got {c_grid!r}")
+    start = time.perf_counter()
+    counter = TermCounter(min_reviews)
+    weighting = TfidfTransformer(sublinear_tf=True)
+    features = weighting.fit_transform(counter.fit_transform(train))
+    held_out = weighting.transform(counter.transform(validation))
+    fitted, scores = [], []
+    for c in c_grid:
+        model = LogisticRegression(C=c, solver="liblinear").fit(features, y_train)
+        fitted.append(model)
+        scores.append(float(np.mean(model.predict(held_out) == y_validation)))
+    best = int(np.argmax(scores))  # the first maximum: the smallest C among ties
+    probabilities = fitted[best].predict_proba(weighting.transform(counter.transform(test)))
+    return BagOfWords(tuple(float(c) for c in c_grid), tuple(scores), float(c_grid[best]),
+                      probabilities[:, 1].astype(np.float32), features.shape[1],
+                      time.perf_counter() - start)

@@ -34,3 +34,65 @@ def test_train_classifier_caches(tmp_path, monkeypatch):
         np.testing.assert_array_equal(a, b)
     assert 0.0 <= stronger.accuracy(second, x, y) <= 1.0
     assert len(list(tmp_path.rglob("stronger-*.npz"))) == 1  # one file, written atomically
+
+
+def test_id_reviews_keep_what_the_network_reads():
+    x = np.array([[0, 0, 1, 5, 6], [7, 2, 9, 9, 4]], dtype=np.int32)  # padded, then cut
+    reviews = stronger.IdReviews.from_padded(x)
+    assert len(reviews) == 2
+    assert reviews.tokens.tolist() == [1, 5, 6, 7, 2, 9, 9, 4]
+    assert reviews.offsets.tolist() == [0, 3, 8]
+    second = reviews.rows(1, 2)
+    assert second.tokens.tolist() == [7, 2, 9, 9, 4] and second.offsets.tolist() == [0, 5]
+    with pytest.raises(ValueError, match="offsets must rise"):
+        stronger.IdReviews(np.array([1, 2]), np.array([0, 3]))
+    with pytest.raises(ValueError, match="integer array"):
+        stronger.IdReviews.from_padded(np.zeros(5, np.int32))
+
+
+def test_term_counter_counts_words_and_pairs_within_reviews():
+    train = stronger.IdReviews(np.array([4, 5, 4, 5, 6, 4, 5]), np.array([0, 3, 5, 7]))
+    counter = stronger.TermCounter(min_reviews=2)
+    counts = counter.fit_transform(train).toarray()
+    # the vocabulary: words 4 and 5 and the pair (4, 5), each in at least two reviews; the
+    # word 6 and the pairs (5, 4) and (5, 6) occur in one review only
+    assert counts.shape == (3, 3)
+    assert counts.tolist() == [[2, 1, 1], [0, 1, 0], [1, 1, 1]]
+    # no pair across the border of two reviews: 4 ends the first, 5 starts the second
+    other = stronger.IdReviews(np.array([4, 5, 9]), np.array([0, 1, 3]))
+    assert counter.transform(other).toarray().tolist() == [[1, 0, 0], [0, 1, 0]]
+
+
+def test_bag_of_words_chooses_c_on_validation():
+    rng = np.random.default_rng(0)
+
+    def reviews(n):
+        labels = rng.integers(0, 2, n)
+        words = [rng.integers(10, 40, 12) + 100 * label for label in labels]  # 1 word signals
+        tokens = np.concatenate(words)
+        offsets = np.arange(n + 1) * 12
+        return stronger.IdReviews(tokens, offsets), labels
+
+    (train, y_train), (val, y_val), (test, y_test) = reviews(60), reviews(30), reviews(40)
+    result = stronger.bag_of_words(train, y_train, val, y_val, test, c_grid=(0.01, 1.0, 100.0))
+    assert len(result.validation_accuracy) == 3
+    assert result.best_c == result.c_grid[int(np.argmax(result.validation_accuracy))]
+    assert result.test_probabilities.shape == (40,)
+    assert np.mean((result.test_probabilities > 0.5) == y_test) > 0.9
+    with pytest.raises(ValueError, match="one label per training review"):
+        stronger.bag_of_words(train, y_train[:5], val, y_val, test)
+    with pytest.raises(ValueError, match="c_grid must hold positive"):
+        stronger.bag_of_words(train, y_train, val, y_val, test, c_grid=(0.0,))
+
+
+def test_epoch_line_is_short(capsys):
+    line = stronger.EpochLine(4, show=True)
+    line.on_epoch_begin(0)
+    line.on_epoch_end(0, {"accuracy": 0.75, "val_accuracy": 0.8, "loss": 0.5})
+    printed = capsys.readouterr().out.strip()
+    assert printed.startswith("epoch 1/4: accuracy 0.750, validation 0.800")
+    assert len(printed) < 70 and len(line.seconds) == 1
+    quiet = stronger.EpochLine(4, show=False)
+    quiet.on_epoch_begin(0)
+    quiet.on_epoch_end(0, {"accuracy": 0.75, "val_accuracy": 0.8})
+    assert capsys.readouterr().out == ""
