@@ -12,7 +12,6 @@ from lessons_lib.exercises import (
     call_student,
     exercise,
     expect_answer,
-    expect_shape,
 )
 
 
@@ -49,24 +48,133 @@ def check_oov_share(oov_share: Callable[..., Any]) -> str:
     return "padding and start markers are not words: the share counts words only"
 
 
+def _pad(kept: list[int], max_len: int, front: bool = True) -> list[int]:
+    zeros = [0] * (max_len - len(kept))
+    return zeros + kept if front else kept + zeros
+
+
+def _pad_slips(ids: list[int], max_len: int) -> list[tuple[list[int], str]]:
+    """Rows that students make of ``ids``, each with the mistake it reveals."""
+    last = ids[len(ids) - min(len(ids), max_len):]
+    slips = [
+        (_pad(last, max_len, front=False), "the zeros go in front, not at the end"),
+        (_pad(ids[:max_len], max_len), "keep the last max_len ids, not the first"),
+        (_pad(ids[:max_len], max_len, front=False), "pad and cut at the front: zeros in front, "
+                                                    "and keep the last max_len ids"),
+        (_pad(last, max_len)[::-1], "keep the ids in their order"),
+    ]
+    if len(ids) >= max_len:
+        slips.append((_pad(last[1:], max_len), "you kept one id too few (off by one): keep "
+                                               "max_len of them"))
+    if len(ids) < max_len:  # ids[len(ids) - max_len:] slices from a negative start
+        slips.append((_pad(ids[len(ids) - max_len:], max_len),
+                      "a review shorter than max_len keeps all its ids: ids[len(ids) - max_len:] "
+                      "counts a negative start from the end, ids[-max_len:] does not"))
+    return slips
+
+
 @exercise("ex-pad-front")
 def check_pad_front(pad_front: Callable[..., Any]) -> str:
-    """``pad_front(ids, max_len)``: zeros in front, or the last ``max_len`` ids."""
+    """``pad_front(ids, max_len)``: zeros in front, or the last ``max_len`` ids, as integers."""
     rng = np.random.default_rng(4)
     cases = [([1, 5, 6], 5), ([1, 5, 6, 7], 2), ([1, 5, 6], 3), ([], 3), ([1, 9], 1),
-             (rng.integers(4, 1000, 250).tolist(), 100), (rng.integers(4, 1000, 40).tolist(), 100)]
+             ([1, 8, 3, 12, 4], 7), (rng.integers(4, 1000, 250).tolist(), 100),
+             (rng.integers(4, 1000, 40).tolist(), 100)]
     for ids, max_len in cases:
-        kept = ids[len(ids) - min(len(ids), max_len):]
-        expected = np.array([0] * (max_len - len(kept)) + kept)
-        got = expect_shape(call_student(pad_front, list(ids), max_len), (max_len,),
-                           f"pad_front(..., {max_len})")
-        if not np.array_equal(got, expected):
-            shown = ids if len(ids) <= 8 else f"a review of {len(ids)} ids"
+        expected = _pad(ids[len(ids) - min(len(ids), max_len):], max_len)
+        shown = ids if len(ids) <= 8 else f"a review of {len(ids)} ids"
+        got = np.asarray(expect_answer(call_student(pad_front, list(ids), max_len)))
+        if got.shape != (max_len,):
             hint = ""
-            if len(ids) < max_len and np.array_equal(got, ids + [0] * (max_len - len(ids))):
-                hint = " The zeros go in front, not at the end."
-            elif len(ids) > max_len and np.array_equal(got, ids[:max_len]):
-                hint = " Keep the last max_len ids, not the first."
+            if got.shape == (len(ids),) and len(ids) > max_len:
+                hint = " A review longer than max_len must be cut to its last max_len ids."
+            elif got.shape == (max_len + 1,):
+                hint = " The row has exactly max_len ids; the start marker is already in ids."
+            raise ExerciseFailed(f"pad_front({shown}, {max_len}) should have shape ({max_len},), "
+                                 f"got {got.shape}.{hint}")
+        if not np.issubdtype(got.dtype, np.integer) and np.array_equal(got, expected):
+            raise ExerciseFailed(f"pad_front({shown}, {max_len}) has the right values as "
+                                 f"{got.dtype} numbers: ids index an embedding, so give an "
+                                 "integer array (np.zeros makes floats unless dtype=int)")
+        if not np.array_equal(got, expected):
+            named = [text for row, text in _pad_slips(ids, max_len)
+                     if np.array_equal(got, row) and row != expected]
             raise ExerciseFailed(f"pad_front({shown}, {max_len}) should be "
-                                 f"{expected.tolist()[:12]}, got {got.tolist()[:12]}.{hint}")
+                                 f"{expected[:12]}, got {got.tolist()[:12]}."
+                                 + (f" {named[0][0].upper()}{named[0][1:]}." if named else ""))
     return "padding in front and truncation at the front, as pad_sequences does"
+
+
+def _kept_shares(starts: np.ndarray, lengths: np.ndarray, max_len: int, front_words: int = 0,
+                 end_words: int = -1, words: tuple[int, int] = (0, 1)) -> tuple[float, float]:
+    """The shares of two-word scores a row keeps whole, cut at the front and at the end.
+
+    A row holds the start marker and the words, cut to ``max_len`` ids. Cut at the front, it
+    keeps a long review's last ``max_len`` words (the marker is what goes first); cut at the
+    end, the marker and the first ``max_len - 1`` words. The offsets ``front_words`` and
+    ``end_words`` to those counts, and ``words`` (which words of a score must be kept), give
+    the usual slips.
+    """
+    first, last = starts + words[0], starts + words[1]
+    front = first >= lengths - (max_len + front_words)
+    end = last <= max_len + end_words - 1
+    return float(front.mean()), float(end.mean())
+
+
+def _score_cases() -> list[tuple[np.ndarray, np.ndarray, int]]:
+    """Scores in reviews of many lengths, many of them right at the edges of a cut."""
+    rng = np.random.default_rng(31)
+    cases = []
+    for max_len, count in [(10, 300), (100, 400), (7, 200)]:
+        lengths = rng.integers(max_len - 4, 3 * max_len, count)
+        third = count // 3
+        near_edges = np.concatenate([lengths[:third] - max_len + rng.integers(-2, 3, third),
+                                     rng.integers(max_len - 4, max_len + 1, third)])
+        anywhere = rng.integers(0, lengths[len(near_edges):] - 1)
+        starts = np.clip(np.concatenate([near_edges, anywhere]), 0, lengths - 2)
+        cases.append((starts, lengths, max_len))
+    return cases
+
+
+@exercise("ex-front-or-end")
+def check_front_or_end(kept_by_each_cut: Callable[..., Any]) -> str:
+    """``kept_by_each_cut(starts, lengths, max_len)``: the shares of two-word scores that a row
+    of ``max_len`` ids (start marker first) keeps whole, cut at the front and at the end."""
+    for starts, lengths, max_len in _score_cases():
+        expected = np.array(_kept_shares(starts, lengths, max_len))
+        got = call_student(kept_by_each_cut, starts.copy(), lengths.copy(), max_len)
+        try:
+            pair = np.asarray(expect_answer(got), dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ExerciseFailed(f"expected a pair of shares (front, end), got {got!r}") from exc
+        if pair.shape != (2,):
+            raise ExerciseFailed(f"expected a pair of shares (front, end), got {got!r}")
+        if np.allclose(pair, expected, atol=1e-12):
+            continue
+        count = len(starts)
+        slips = [
+            (expected[::-1], "your pair is the wrong way round: (front, end), the front cut "
+                             "first"),
+            (np.array(_kept_shares(starts, lengths, max_len, end_words=0)),
+             "an end cut keeps one score too many at its edge: the start marker takes the "
+             "first of the max_len places, so only the first max_len - 1 words stay, and a "
+             "score stays only if both its words do"),
+            (np.array(_kept_shares(starts, lengths, max_len, front_words=-1)),
+             "a front cut drops the start marker first: a long review keeps its last max_len "
+             "words, not max_len - 1"),
+            (np.array(_kept_shares(starts, lengths, max_len, front_words=-1, end_words=0)),
+             "the start marker stays only in an end cut: a front cut keeps the last max_len "
+             "words, an end cut the first max_len - 1"),
+            (np.array(_kept_shares(starts, lengths, max_len, words=(1, 1))),
+             "a score is kept only if both its words are: check its first word too"),
+            (100 * expected, "give shares between 0 and 1, not percentages"),
+            (expected * count, "give shares of all the scores, not counts"),
+            (1 - expected, "those are the shares of the scores each cut loses"),
+        ]
+        named = [text for wrong, text in slips if np.allclose(pair, wrong, atol=1e-9)
+                 and not np.allclose(wrong, expected, atol=1e-9)]
+        raise ExerciseFailed(
+            f"for {count} scores and max_len={max_len} expected ({expected[0]:.4f}, "
+            f"{expected[1]:.4f}), got ({pair[0]:.4f}, {pair[1]:.4f})."
+            + (f" {named[0][0].upper()}{named[0][1:]}." if named else ""))
+    return "a front cut and an end cut keep different parts of a review, and you can count them"

@@ -18,8 +18,33 @@ def right_pad_front(ids, max_len):
     return np.concatenate([np.zeros(max_len - len(kept), dtype=np.int32), kept])
 
 
+def pad_front_as_list(ids, max_len):  # right, written differently: a list of Python ints
+    kept = list(ids)[len(ids) - min(len(ids), max_len):]
+    return [0] * (max_len - len(kept)) + kept
+
+
+def pad_front_float_zeros(ids, max_len):  # np.zeros without a dtype makes the row float
+    kept = np.asarray(ids)[-max_len:] if len(ids) else np.zeros(0)
+    return np.concatenate([np.zeros(max_len - len(kept)), kept])
+
+
+def right_kept(starts, lengths, max_len):
+    front = starts >= lengths - max_len        # a front cut keeps the last max_len words
+    end = starts + 1 <= max_len - 2            # an end cut: the marker, then max_len - 1 words
+    return float(front.mean()), float(end.mean())
+
+
+def kept_by_loop(starts, lengths, max_len):  # right, written differently: a loop, a list
+    front = end = 0
+    for start, length in zip(starts.tolist(), lengths.tolist(), strict=True):
+        row = list(range(length))[-max_len:]           # word positions a front cut keeps
+        front += start in row and start + 1 in row
+        end += start + 1 < max_len - 1
+    return [front / len(starts), np.float64(end / len(starts))]
+
+
 def test_the_chapter_registers_its_exercises():
-    assert exercises_for("03_imdb_data") == ["ex-oov-share", "ex-pad-front"]
+    assert exercises_for("03_imdb_data") == ["ex-oov-share", "ex-pad-front", "ex-front-or-end"]
 
 
 @pytest.mark.parametrize("label,right,wrongs", [
@@ -33,10 +58,43 @@ def test_the_chapter_registers_its_exercises():
     ("ex-pad-front", right_pad_front, [
         (lambda ids, n: np.array((list(ids) + [0] * n)[:n]), "zeros go in front"),
         (lambda ids, n: np.array(([0] * n + list(ids[:n]))[-n:]), "not the first"),
-        (lambda ids, n: np.zeros(n + 1), "shape"),
-        (lambda ids, n: np.array([0] * (n - len(ids)) + list(ids)), "shape"),  # never cuts
-        (lambda ids, n: np.array(([0] * n + list(ids))[-n:][::-1]), "should be"),  # reversed
+        (lambda ids, n: np.array((list(ids[:n]) + [0] * n)[:n]), "zeros go in front"),  # post, post
+        (lambda ids, n: np.zeros(n + 1, dtype=int), "start marker is already in ids"),
+        (lambda ids, n: np.array([0] * (n - len(ids)) + list(ids)), "must be cut"),  # never cuts
+        (lambda ids, n: right_pad_front(ids, n)[::-1], "in their order"),
+        (lambda ids, n: right_pad_front(list(ids)[1:], n) if len(ids) >= n
+         else right_pad_front(ids, n), "one id too few"),
+        (lambda ids, n: right_pad_front(list(ids)[len(ids) - n:], n), "negative start"),
+        (pad_front_float_zeros, "integer array"),
+        (lambda ids, n: np.array([0, 0, 1, 5, 6]), "should have shape"),  # the example, hard-coded
+    ]),
+    ("ex-front-or-end", right_kept, [
+        (lambda s, n, m: right_kept(s, n, m)[::-1], "wrong way round"),
+        (lambda s, n, m: (float((s >= n - m).mean()), float((s + 1 <= m - 1).mean())),
+         "start marker takes the first"),
+        (lambda s, n, m: (float((s >= n - m + 1).mean()), float((s + 1 <= m - 2).mean())),
+         "not max_len - 1"),
+        (lambda s, n, m: (float((s >= n - m + 1).mean()), float((s + 1 <= m - 1).mean())),
+         "start marker stays only in an end cut"),
+        (lambda s, n, m: (float((s + 1 >= n - m).mean()), right_kept(s, n, m)[1]),
+         "check its first word too"),
+        (lambda s, n, m: tuple(100 * v for v in right_kept(s, n, m)), "not percentages"),
+        (lambda s, n, m: tuple(len(s) * v for v in right_kept(s, n, m)), "not counts"),
+        (lambda s, n, m: tuple(1 - v for v in right_kept(s, n, m)), "each cut loses"),
+        (lambda s, n, m: (0.91, 0.08), "expected ("),  # the chapter's numbers, hard-coded
+        (lambda s, n, m: right_kept(s, n, m)[0], "a pair of shares"),
     ]),
 ])
 def test_exercise_checks(label, right, wrongs, verdicts):
     verdicts(label, right, wrongs)
+
+
+@pytest.mark.parametrize("label,right", [
+    ("ex-pad-front", pad_front_as_list),
+    ("ex-pad-front", lambda ids, n: right_pad_front(ids, n).astype(np.int64)),
+    ("ex-oov-share", lambda x: np.float32(right_oov_share(x))),
+    ("ex-front-or-end", kept_by_loop),
+    ("ex-front-or-end", lambda s, n, m: np.array(right_kept(s, n, m))),
+])
+def test_right_answers_written_differently_pass(label, right, verdicts):
+    verdicts(label, right, [])
