@@ -2,28 +2,172 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import numbers
+from collections.abc import Callable, Mapping
+from typing import Any
 
-from lessons_lib.exercises import call_student, exercise, expect_equal
+import numpy as np
+
+from lessons_lib.exercises import ExerciseFailed, call_student, exercise, expect_answer
+
+
+def _as_count(value: Any, what: str) -> float:
+    """A count as a number (an int, a float such as 6272.0 or a numpy int), else feedback."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Number):
+        raise ExerciseFailed(f"{what}: expected a number, got {value!r}")
+    return float(value)
+
+
+def _compare_on_cases(func: Callable[..., Any], cases: list[tuple], right: Callable[..., int],
+                      slips: list[tuple[Callable[..., float], str]], name: str) -> None:
+    """Run ``func`` on every case; when it is wrong, name the slip it matches on all cases.
+
+    A slip is a wrong formula and the mistake it reveals; matching every case (not one)
+    keeps two slips that agree on one size from being confused.
+    """
+    got = [_as_count(call_student(func, *case), f"{name}{case}") for case in cases]
+    expected = [right(*case) for case in cases]
+    if got == expected:
+        return
+    mistake = next((why for slip, why in slips
+                    if got == [slip(*case) for case in cases]), "")
+    k = next(n for n, (g, e) in enumerate(zip(got, expected, strict=True)) if g != e)
+    shown = int(got[k]) if float(got[k]).is_integer() else got[k]
+    raise ExerciseFailed(f"{name}{cases[k]}: expected {expected[k]}, got {shown}."
+                         + (f" {mistake}" if mistake else ""))
+
+
+def _lstm(i: int, u: int) -> int:
+    """The weights of a Keras LSTM(u) reading vectors of i numbers."""
+    return 4 * (i * u + u * u + u)
 
 
 @exercise("ex-lstm-params")
 def check_lstm_params(func: Callable[[int, int], int]) -> str:
-    """The student's ``lstm_param_count(input_dim, units)`` against the four-gate formula."""
-    for input_dim, units in [(16, 32), (1, 1), (8, 4), (100, 64)]:
-        one_gate = input_dim * units + units * units + units
-        expect_equal(call_student(func, input_dim, units), 4 * one_gate,
-                     f"lstm_param_count({input_dim}, {units})", {
-                         3 * one_gate: "That counts three blocks; an LSTM has four (input, "
-                                       "forget, candidate, output).",
-                         one_gate: "That is one SimpleRNN's weights; an LSTM has four blocks."})
+    """The student's ``lstm_param_count(input_dim, units)`` against the four-gate formula,
+    on five sizes (not only the chapter's (16, 32)), input and units both varied."""
+    cases = [(16, 32), (8, 4), (100, 64), (3, 7), (1, 1)]
+    slips = [
+        (lambda i, u: 6272, "That is the count for the chapter's sizes (16, 32), whatever "
+                            "the arguments: compute it from input_dim and units."),
+        (lambda i, u: 3 * (i * u + u * u + u), "That counts three blocks; an LSTM has four "
+                                               "(input, forget and output gates and the "
+                                               "candidate)."),
+        (lambda i, u: i * u + u * u + u, "That is one SimpleRNN's weights; an LSTM has four "
+                                         "such blocks."),
+        (lambda i, u: 4 * (i * u + u * u), "You forgot the biases: each of the four blocks "
+                                           "has one per unit."),
+        (lambda i, u: 4 * (i * u + u), "You forgot the recurrent weights U, units x units per "
+                                       "block: each block also reads the previous state."),
+        (lambda i, u: _lstm(u, i), "Input and units are swapped: W is input_dim x units, U is "
+                                   "units x units."),
+        (lambda i, u: 4 * (i * u + u * u + 2 * u), "Two biases per block is the GPU (cuDNN) "
+                                                   "layout; Keras's LSTM has one bias per "
+                                                   "unit and block."),
+        (lambda i, u: 4 * i * u, "That counts only the input weights W."),
+    ]
+    _compare_on_cases(func, cases, _lstm, slips, "lstm_param_count")
     return "right: 4 x (input_dim x units + units x units + units), e.g. 6,272 for (16, 32)"
+
+
+def _steps(n: int) -> int:
+    """Steps left after Conv1D(7), MaxPooling1D(5) and Conv1D(7), no padding."""
+    return (n - 6) // 5 - 6
 
 
 @exercise("ex-cnn-steps")
 def check_cnn_steps(func: Callable[[int], int]) -> str:
-    """The student's ``steps_after_convolutions(input_length)`` for the convnet's layers."""
-    for length in (100, 41, 60, 250):
-        expect_equal(call_student(func, length), (length - 6) // 5 - 6,
-                     f"steps_after_convolutions({length}), in steps")
+    """The student's ``steps_after_convolutions(input_length)`` for the convnet's layers,
+    on lengths from the shortest possible (41) to 250, so that rounding and off-by-one slips
+    show."""
+    cases = [(100,), (41,), (60,), (250,), (99,), (137,)]
+    slips = [
+        (lambda n: 12, "That is the answer for 100 words only: compute it from "
+                       "input_length."),
+        (lambda n: (n - 7) // 5 - 7, "Off by one: a window of 7 fits at L - 7 + 1 positions, "
+                                     "not L - 7."),
+        (lambda n: n - 12, "You forgot the pooling: MaxPooling1D(5) keeps one step of every "
+                           "5."),
+        (lambda n: (n - 6 - 5 + 1) - 6, "You slid the pooling window one step at a time; "
+                                        "MaxPooling1D(5) moves 5 steps at a time (its stride is "
+                                        "its size)."),
+        (lambda n: (n - 6) // 5, "You forgot the second convolution, which takes 6 more "
+                                 "steps."),
+        (lambda n: n // 5, "That assumes 'same' padding; the convolutions have none "
+                           "('valid'), so each loses 6 steps."),
+        (lambda n: -(-(n - 6) // 5) - 6, "Pooling rounds down: the last incomplete window "
+                                         "of fewer than 5 steps is dropped."),
+        (lambda n: round((n - 6) / 5) - 6, "Pooling rounds down, not to the nearest: the last "
+                                           "incomplete window is dropped."),
+        (lambda n: (n - 6) / 5 - 6, "Pooling leaves a whole number of steps: round down "
+                                    "(// 5), the last incomplete window is dropped."),
+    ]
+    _compare_on_cases(func, cases, _steps, slips, "steps_after_convolutions")
     return "right: 100 words leave 94, then 18, then 12 steps before the global max pooling"
+
+
+MODEL_NAMES = ("feed_forward", "simple_rnn", "simple_lstm", "simple_cnn")
+
+
+def _shares_by_name(answer: Any) -> dict[str, float]:
+    """The student's shares by model name: a dict by name or by title, or four in order."""
+    from lessons_lib.models import TITLES
+
+    by_title = {title: name for name, title in TITLES.items()}
+    if isinstance(answer, Mapping):
+        shares = {by_title.get(key, key): value for key, value in answer.items()}
+    elif isinstance(answer, (list, tuple, np.ndarray)) and len(answer) == len(MODEL_NAMES):
+        shares = dict(zip(MODEL_NAMES, answer, strict=True))
+    else:
+        raise ExerciseFailed(f"expected a dict from model name to share, such as "
+                             f"{{'feed_forward': 0.9, ...}}, got {answer!r}")
+    missing = [name for name in MODEL_NAMES if name not in shares]
+    if missing:
+        raise ExerciseFailed(f"expected one share for each of the four models "
+                             f"{list(MODEL_NAMES)}; missing {missing}")
+    return {name: _as_count(shares[name], f"the share of {name}") for name in MODEL_NAMES}
+
+
+@exercise("ex-embedding-share")
+def check_embedding_share(shares: Any) -> str:
+    """``embedding_share``: for each of the four models built with ``vocab_size=10_000``, the
+    fraction of its weights in the embedding table (to three decimals)."""
+    from lessons_lib.models import OUTPUT_DIM, expected_parameter_count
+
+    got = _shares_by_name(expect_answer(shares))
+    vocab, small = 10_000, 1_000
+
+    def table(v: int) -> int:
+        return v * OUTPUT_DIM
+
+    expected = {n: table(vocab) / expected_parameter_count(n, vocab_size=vocab)
+                for n in MODEL_NAMES}
+    slips = [
+        ({n: table(small) / expected_parameter_count(n) for n in MODEL_NAMES},
+         "Those are the shares at the chapter's 1,000 words: build the models with "
+         "vocab_size=10_000."),
+        ({n: 1 - share for n, share in expected.items()},
+         "That is the share *outside* the embedding: give the embedding's share."),
+        ({n: 100 * share for n, share in expected.items()},
+         "Give a fraction between 0 and 1, not a percentage."),
+        ({n: float(table(vocab)) for n in MODEL_NAMES},
+         "That is the number of embedding weights: divide it by the model's total."),
+        ({n: table(vocab) / expected_parameter_count(n) for n in MODEL_NAMES},
+         "You divided the large table by the total of a model with 1,000 words: build each "
+         "model with vocab_size=10_000 and count both in the same model."),
+        ({n: (table(vocab) - table(small)) / (expected_parameter_count(n, vocab_size=vocab)
+                                              - expected_parameter_count(n))
+          for n in MODEL_NAMES},
+         "That is the share of the *growth* that is embedding (all of it): give the "
+         "embedding's share of each model's weights."),
+    ]
+    for name in MODEL_NAMES:
+        if abs(got[name] - expected[name]) <= 1e-3:
+            continue
+        hint = next((why for wrong, why in slips
+                     if all(abs(got[n] - wrong[n]) <= 1e-3 for n in MODEL_NAMES)), "")
+        raise ExerciseFailed(f"the share of {name}: expected {expected[name]:.3f}, got "
+                             f"{got[name]:.4g}." + (f" {hint}" if hint else ""))
+    lowest = min(expected, key=expected.get)
+    return (f"right: with 10,000 words the embedding holds from {expected[lowest]:.1%} "
+            f"({lowest}) to {max(expected.values()):.1%} of the weights")
