@@ -15,7 +15,8 @@ returns the verdict as a dict instead, without printing or raising.
 A check function takes the student's answer(s) and returns a short message on success; it
 raises ``NotAttempted`` when the answer is still the stub, and ``ExerciseFailed`` with specific
 feedback when it is wrong. The helpers below (``call_student``, ``expect_answer``,
-``expect_equal``, ``expect_shape``, ``expect_close``) keep checks short; ``expect_equal`` takes
+``expect_equal``, ``expect_shape``, ``expect_close``, and ``shown`` for printing a value in
+feedback) keep checks short; ``expect_equal`` takes
 a table of the wrong answers students really give and the mistake each one reveals.
 
 A chapter's checks module is imported when one of its labels is first looked up, and only
@@ -212,6 +213,18 @@ def call_student(func: Any, *args: Any, **kwargs: Any) -> Any:
         raise ExerciseFailed(f"your function raised {type(exc).__name__}: {exc}") from exc
 
 
+def shown(value: Any) -> Any:
+    """``value`` as feedback should print it: numpy scalars as plain numbers, whole floats as
+    ints (``np.float64(3.0)`` shows as ``3``), tuples of numpy ints as tuples of ints."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, tuple):
+        return tuple(shown(v) for v in value)
+    return value
+
+
 def expect_answer(answer: Any) -> Any:
     """Reject the placeholder answers ``None`` and ``...``."""
     if answer is None or answer is Ellipsis:
@@ -236,8 +249,7 @@ def expect_equal(got: Any, expected: Any, what: str,
         mistake = (mistakes or {}).get(got, "")
     except TypeError:  # an unhashable answer is no known mistake
         mistake = ""
-    shown = int(got) if isinstance(got, float) and got.is_integer() else got
-    raise ExerciseFailed(f"{what}: expected {expected!r}, got {shown!r}."
+    raise ExerciseFailed(f"{what}: expected {shown(expected)!r}, got {shown(got)!r}."
                          + (f" {mistake}" if mistake else ""))
 
 
@@ -258,7 +270,7 @@ def expect_close(value: Any, expected: Any, what: str = "your answer",
         worst = np.unravel_index(np.argmax(np.abs(array - expected)), expected.shape) \
             if expected.ndim else ()
         raise ExerciseFailed(
-            f"{what} has the right shape but not the right values: at index {worst} "
+            f"{what} has the right shape but not the right values: at index {shown(worst)} "
             f"expected {float(expected[worst]):.6g}, got {float(array[worst]):.6g}"
         )
     return array
