@@ -30,6 +30,8 @@ WRITTEN_ANSWER_HEADING = "**For your instructor**"
 ANSWER_MARK = "*Your answer:*"
 _EXERCISE_LABEL = re.compile(r"\{exercise-start\}[^\n]*\n(?:[ \t]*:[^\n]*\n)*?[ \t]*:label:"
                              r"[ \t]*(\S+)")
+# The same exercise in the Colab and student editions: "### Exercise: <title> (`<label>`)".
+_EDITION_EXERCISE_HEADING = re.compile(r"^#+ Exercise\b[^\n]*\(`(ex-[^`]+)`\)", re.MULTILINE)
 
 
 def chapter_notebooks(book_dir: Path | str = "book") -> list[Path]:
@@ -112,8 +114,9 @@ def source_imports(source: str, package: str | None = None) -> set[str]:
 
 
 def exercise_label(source: str) -> str | None:
-    """The label of the exercise a markdown cell opens (``{exercise-start}``), if it opens one."""
-    match = _EXERCISE_LABEL.search(source)
+    """The label of the exercise a markdown cell opens, if it opens one: a ``{exercise-start}``
+    directive in the book, its heading in the Colab and student editions."""
+    match = _EXERCISE_LABEL.search(source) or _EDITION_EXERCISE_HEADING.search(source)
     return match.group(1) if match else None
 
 
