@@ -20,6 +20,23 @@ _EXAMPLE = {"W": np.array([[0.5, -0.3], [0.8, 0.2]]), "U": np.array([[0.1, 0.4],
             "b": np.array([0.0, 0.1])}
 
 
+def _result(func: Callable[..., Any], *args: Any) -> Any:
+    """What the student's function returns; returning nothing is a mistake, not a stub."""
+    got = call_student(func, *args)
+    if got is None:
+        raise ExerciseFailed("your function returned None: end it with `return` and its answer")
+    return got
+
+
+def _as_array(got: Any, what: str) -> np.ndarray:
+    """The student's answer as an array of floats, or feedback that it is not one."""
+    try:
+        return np.asarray(got, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ExerciseFailed(f"expected {what} as an array of numbers, got {type(got).__name__}"
+                             ) from exc
+
+
 def _ref_step(x_t: Any, y_prev: Any, W: Any, U: Any, b: Any) -> np.ndarray:
     return np.tanh(np.asarray(W) @ np.asarray(x_t) + np.asarray(U) @ np.asarray(y_prev)
                    + np.asarray(b))
@@ -91,8 +108,9 @@ def check_rnn_step(step: Callable[..., Any]) -> str:
         p = _random_recurrence(seed, inputs, outputs)
         rng = np.random.default_rng(100 + seed)
         x_t, y_prev = rng.normal(size=inputs), rng.uniform(-1, 1, outputs)
-        got = call_student(step, x_t.copy(), y_prev.copy(), p["W"].copy(), p["U"].copy(),
+        got = _result(step, x_t.copy(), y_prev.copy(), p["W"].copy(), p["U"].copy(),
                            p["b"].copy())
+        got = _as_array(got, "the new state")
         expected = _ref_step(x_t, y_prev, **p)
         slip = _named_slip(got, expected, (x_t, y_prev, p["W"], p["U"], p["b"]), _STEP_SLIPS)
         if slip:
@@ -151,7 +169,7 @@ def check_run_sequence(run_sequence: Callable[..., Any]) -> str:
         xs = np.random.default_rng(20 + seed).normal(size=(steps, inputs))
         expected = _run(xs, np.zeros(outputs), p)
         try:
-            got = call_student(run_sequence, xs.copy(), p["W"].copy(), p["U"].copy(),
+            got = _result(run_sequence, xs.copy(), p["W"].copy(), p["U"].copy(),
                                p["b"].copy())
         except ExerciseFailed as exc:
             if isinstance(exc.__cause__, ValueError):  # shapes that do not fit: say which
@@ -160,11 +178,7 @@ def check_run_sequence(run_sequence: Callable[..., Any]) -> str:
                                      f"{outputs} entries, whatever the sizes of the example)"
                                      ) from exc
             raise
-        try:
-            array = np.asarray(got, dtype=float)
-        except (TypeError, ValueError) as exc:
-            raise ExerciseFailed(f"expected an array of shape {expected.shape}, got "
-                                 f"{type(got).__name__}") from exc
+        array = got = _as_array(got, f"the outputs, shape {expected.shape},")
         if array.shape != expected.shape or not np.allclose(array, expected, atol=1e-9):
             for slip, feedback in _sequence_slips(xs, p):
                 try:

@@ -88,6 +88,8 @@ def test_the_chapter_registers_its_exercises():
         (lambda x, y, W, U, b: np.tanh(EXAMPLE_W @ x + EXAMPLE_U @ y + EXAMPLE_B),
          "worked example's W, U and b"),
         (lambda x, y, W, U, b: np.tanh(W @ x + U @ y + b)[:1], "to have shape"),
+        (lambda x, y, W, U, b: print(np.tanh(W @ x + U @ y + b)), "returned None"),
+        (lambda x, y, W, U, b: (None, None), "not the right values"),
     ]),
     ("ex-run-sequence", right_run_sequence, [
         (lambda xs, W, U, b: right_run_sequence(xs, W, U, b)[-1], "only the last output"),

@@ -68,7 +68,8 @@ def test_the_chapter_registers_its_exercises():
     ]),
     ("ex-output-shape", right_output_shape, [
         (lambda s, u, c: (s[-2] * u,) if c else (s[-2], u), "dropped the batch axis"),
-        (lambda s, u, c: None, "expected a tuple of ints"),
+        (lambda s, u, c: None, "returned None"),
+        (lambda s, u, c: 6400, "expected a tuple of ints"),
         (lambda s, u, c: (*s[:-2], s[-2] * u) if c else s, "not of input features"),
         (lambda s, u, c: (*s[:-2], s[-2] + u) if c else (*s[:-1], u), "steps * units "
                                                                       "numbers"),
@@ -103,6 +104,7 @@ def test_the_chapter_registers_its_exercises():
         (lambda rnn, x: right_saturated_share(SimpleRNN(5, 6, seed=3), x), "expected a share"),
         (scales_the_layer, "changed the layer's weights"),
         (lambda rnn, x: [right_saturated_share(rnn, x)] * 2, "as one number"),
+        (lambda rnn, x: None, "returned None"),
     ]),
 ])
 def test_exercise_checks(label, right, wrongs, verdicts):

@@ -67,6 +67,8 @@ def test_the_chapter_registers_its_exercises():
         (lambda ids, n: right_pad_front(list(ids)[len(ids) - n:], n), "negative start"),
         (pad_front_float_zeros, "integer array"),
         (lambda ids, n: np.array([0, 0, 1, 5, 6]), "should have shape"),  # the example, hard-coded
+        (lambda ids, n: None, "returned None"),
+        (lambda ids, n: [list(ids), [0]], "one row of"),
     ]),
     ("ex-front-or-end", right_kept, [
         (lambda s, n, m: right_kept(s, n, m)[::-1], "wrong way round"),
