@@ -311,13 +311,17 @@ def _progress_line(kind: str, epochs: int):
     import keras
 
     class ProgressLine(keras.callbacks.Callback):
+        width = 0
+
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
             loss = (logs or {}).get("val_loss", float("nan"))
-            print(f"\r{kind}: epoch {epoch + 1}/{epochs}, validation loss {loss:.4f}", end="",
-                  flush=True)
+            line = f"{kind}: epoch {epoch + 1}/{epochs}, validation loss {loss:.4f}"
+            self.width = max(self.width, len(line))
+            print(f"\r{line}", end="", flush=True)
 
         def on_train_end(self, logs: dict | None = None) -> None:
-            print("\r", end="", flush=True)
+            # Blank the line, so that what is printed next starts on a clean one.
+            print("\r" + " " * self.width + "\r", end="", flush=True)
 
     return ProgressLine()
 

@@ -248,7 +248,8 @@ def test_progress_shows_in_live_sessions_only(monkeypatch, capsys):
     line = fc._progress_line("gru", 15)
     line.on_epoch_end(2, {"val_loss": 0.125})
     line.on_train_end()
-    assert capsys.readouterr().out == "\rgru: epoch 3/15, validation loss 0.1250\r"
+    line = "gru: epoch 3/15, validation loss 0.1250"
+    assert capsys.readouterr().out == f"\r{line}\r{' ' * len(line)}\r"
 
 
 # --- the chapter's exercise checks ---------------------------------------------------------
