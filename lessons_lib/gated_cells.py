@@ -17,11 +17,12 @@ LSTM (gates ``i``, ``f``, ``c``, ``o``; Keras' kernel order)::
     h_t = o_t * tanh(c_t)                           output
 
 GRU (gates ``z``, ``r``, ``h``; Keras' order), with Keras 3's default ``reset_after=True``,
-where the candidate has a second, recurrent bias ``b_hr`` that the reset gate scales too::
+where every block has a second, recurrent bias (``b'_g``, ``b_rec[g]`` here), added to its
+recurrent part; in the candidate the reset gate scales it too::
 
-    z_t = sigma(W_z x_t + U_z h_{t-1} + b_z)                    update gate
-    r_t = sigma(W_r x_t + U_r h_{t-1} + b_r)                    reset gate
-    n_t = tanh(W_h x_t + b_h + r_t * (U_h h_{t-1} + b_hr))      candidate
+    z_t = sigma(W_z x_t + b_z + U_z h_{t-1} + b'_z)             update gate
+    r_t = sigma(W_r x_t + b_r + U_r h_{t-1} + b'_r)             reset gate
+    n_t = tanh(W_h x_t + b_h + r_t * (U_h h_{t-1} + b'_h))      candidate
     h_t = z_t * h_{t-1} + (1 - z_t) * n_t                       output
 
 With ``reset_after=False`` the candidate is ``tanh(W_h x_t + U_h (r_t * h_{t-1}) + b_h)``. In

@@ -95,11 +95,14 @@ def compare_cells_on_recall(gap: int, cells: tuple[str, ...] = CELLS, epochs: in
     ``solved_at`` (more epochs could not change the verdict; this only saves time). Returns one
     dict per cell: ``cell``, ``gap``, ``test_accuracy`` (on ``n_test`` fresh sequences),
     ``solved_epoch`` (the first epoch at ``solved_at``, or ``None``), ``epochs`` (run),
-    ``accuracy`` (the training accuracy of every epoch) and ``seconds`` (for all cells).
+    ``test_interval`` (its 95 % Wilson interval), ``accuracy`` (the training accuracy of every
+    epoch) and ``seconds`` (for all cells).
     """
     import time
 
     import keras
+
+    from lessons_lib.evaluation import accuracy_interval, correct
 
     def accuracy_key(cell: str) -> str:
         return f"{cell}_accuracy" if len(cells) > 1 else "accuracy"
@@ -127,9 +130,11 @@ def compare_cells_on_recall(gap: int, cells: tuple[str, ...] = CELLS, epochs: in
     for cell in cells:
         curve = [float(a) for a in history[accuracy_key(cell)]]
         solved = [epoch + 1 for epoch, a in enumerate(curve) if a >= solved_at]
+        right = correct(np.asarray(predictions[cell]), y_test)
         results.append({
             "cell": cell, "gap": gap,
             "test_accuracy": accuracy(np.asarray(predictions[cell]), y_test),
+            "test_interval": accuracy_interval(right),
             "solved_epoch": solved[0] if solved else None,
             "epochs": len(curve), "accuracy": curve, "seconds": seconds,
         })

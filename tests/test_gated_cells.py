@@ -124,6 +124,8 @@ def test_side_by_side_training_reports_every_cell() -> None:
     for result in results:
         assert result["epochs"] == 1 and len(result["accuracy"]) == 1
         assert 0.0 <= result["test_accuracy"] <= 1.0
+        low, high = result["test_interval"]
+        assert 0.0 <= low <= result["test_accuracy"] <= high <= 1.0
     single = memory_task.compare_cells_on_recall(2, cells=("LSTM",), epochs=1, n_train=64,
                                                  n_test=50)
     assert single[0]["cell"] == "LSTM"
