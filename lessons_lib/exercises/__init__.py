@@ -14,9 +14,9 @@ returns the verdict as a dict instead, without printing or raising.
 
 A check function takes the student's answer(s) and returns a short message on success; it
 raises ``NotAttempted`` when the answer is still the stub, and ``ExerciseFailed`` with specific
-feedback when it is wrong. The helpers below (``call_student``, ``expect_answer``,
-``expect_equal``, ``expect_shape``, ``expect_close``, and ``shown`` for printing a value in
-feedback) keep checks short; ``expect_equal`` takes
+feedback when it is wrong. The helpers below (``call_student``, ``returned``, ``as_numbers``,
+``expect_answer``, ``expect_equal``, ``expect_shape``, ``expect_close``, and ``shown`` for
+printing a value in feedback) keep checks short; ``expect_equal`` takes
 a table of the wrong answers students really give and the mistake each one reveals.
 
 A chapter's checks module is imported when one of its labels is first looked up, and only
@@ -225,6 +225,24 @@ def shown(value: Any) -> Any:
     return value
 
 
+def returned(func: Any, *args: Any, **kwargs: Any) -> Any:
+    """:func:`call_student`, where ``None`` coming back is a mistake (a forgotten ``return``),
+    not the stub. For exercises whose answer is never ``None``."""
+    got = call_student(func, *args, **kwargs)
+    if got is None:
+        raise ExerciseFailed("your function returned None: end it with `return` and its answer")
+    return got
+
+
+def as_numbers(value: Any, what: str = "your answer") -> np.ndarray:
+    """``value`` as an array of floats, or feedback that it is not numbers."""
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ExerciseFailed(f"expected {what} as an array of numbers, got "
+                             f"{type(value).__name__}") from exc
+
+
 def expect_answer(answer: Any) -> Any:
     """Reject the placeholder answers ``None`` and ``...``."""
     if answer is None or answer is Ellipsis:
@@ -266,6 +284,8 @@ def expect_close(value: Any, expected: Any, what: str = "your answer",
     """Insist that ``value`` has the shape of ``expected`` and equals it within tolerance."""
     expected = np.asarray(expected)
     array = expect_shape(value, expected.shape, what)
+    if array.dtype.kind not in "biuf":  # None, strings, ragged rows: no number to compare
+        raise ExerciseFailed(f"expected {what} to hold numbers, got {str(value)[:200]}")
     if not np.allclose(array, expected, atol=atol, rtol=rtol):
         worst = np.unravel_index(np.argmax(np.abs(array - expected)), expected.shape) \
             if expected.ndim else ()

@@ -9,10 +9,12 @@ import numpy as np
 
 from lessons_lib.exercises import (
     ExerciseFailed,
+    as_numbers,
     call_student,
     exercise,
     expect_answer,
     expect_close,
+    returned,
 )
 
 # The worked example's weights: a step that reads these instead of its arguments is named.
@@ -20,21 +22,6 @@ _EXAMPLE = {"W": np.array([[0.5, -0.3], [0.8, 0.2]]), "U": np.array([[0.1, 0.4],
             "b": np.array([0.0, 0.1])}
 
 
-def _result(func: Callable[..., Any], *args: Any) -> Any:
-    """What the student's function returns; returning nothing is a mistake, not a stub."""
-    got = call_student(func, *args)
-    if got is None:
-        raise ExerciseFailed("your function returned None: end it with `return` and its answer")
-    return got
-
-
-def _as_array(got: Any, what: str) -> np.ndarray:
-    """The student's answer as an array of floats, or feedback that it is not one."""
-    try:
-        return np.asarray(got, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ExerciseFailed(f"expected {what} as an array of numbers, got {type(got).__name__}"
-                             ) from exc
 
 
 def _ref_step(x_t: Any, y_prev: Any, W: Any, U: Any, b: Any) -> np.ndarray:
@@ -108,9 +95,9 @@ def check_rnn_step(step: Callable[..., Any]) -> str:
         p = _random_recurrence(seed, inputs, outputs)
         rng = np.random.default_rng(100 + seed)
         x_t, y_prev = rng.normal(size=inputs), rng.uniform(-1, 1, outputs)
-        got = _result(step, x_t.copy(), y_prev.copy(), p["W"].copy(), p["U"].copy(),
+        got = returned(step, x_t.copy(), y_prev.copy(), p["W"].copy(), p["U"].copy(),
                            p["b"].copy())
-        got = _as_array(got, "the new state")
+        got = as_numbers(got, "the new state")
         expected = _ref_step(x_t, y_prev, **p)
         slip = _named_slip(got, expected, (x_t, y_prev, p["W"], p["U"], p["b"]), _STEP_SLIPS)
         if slip:
@@ -169,7 +156,7 @@ def check_run_sequence(run_sequence: Callable[..., Any]) -> str:
         xs = np.random.default_rng(20 + seed).normal(size=(steps, inputs))
         expected = _run(xs, np.zeros(outputs), p)
         try:
-            got = _result(run_sequence, xs.copy(), p["W"].copy(), p["U"].copy(),
+            got = returned(run_sequence, xs.copy(), p["W"].copy(), p["U"].copy(),
                                p["b"].copy())
         except ExerciseFailed as exc:
             if isinstance(exc.__cause__, ValueError):  # shapes that do not fit: say which
@@ -178,7 +165,7 @@ def check_run_sequence(run_sequence: Callable[..., Any]) -> str:
                                      f"{outputs} entries, whatever the sizes of the example)"
                                      ) from exc
             raise
-        array = got = _as_array(got, f"the outputs, shape {expected.shape},")
+        array = got = as_numbers(got, f"the outputs, shape {expected.shape},")
         if array.shape != expected.shape or not np.allclose(array, expected, atol=1e-9):
             for slip, feedback in _sequence_slips(xs, p):
                 try:

@@ -9,36 +9,20 @@ import numpy as np
 
 from lessons_lib.exercises import (
     ExerciseFailed,
-    call_student,
+    as_numbers,
     exercise,
     expect_answer,
     expect_close,
     expect_equal,
+    returned,
 )
-
-
-def _result(func: Callable[..., Any], *args: Any) -> Any:
-    """What the student's function returns; returning nothing is a mistake, not a stub."""
-    got = call_student(func, *args)
-    if got is None:
-        raise ExerciseFailed("your function returned None: end it with `return` and its answer")
-    return got
-
-
-def _as_array(got: Any, what: str) -> np.ndarray:
-    """The student's answer as an array of floats, or feedback that it is not one."""
-    try:
-        return np.asarray(got, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ExerciseFailed(f"expected {what} as an array of numbers, got {type(got).__name__}"
-                             ) from exc
 
 
 @exercise("ex-count-parameters")
 def check_count_parameters(count: Callable[[int, int], Any]) -> str:
     """``count(input_features, units)`` is the number of weights of a SimpleRNN layer."""
     for inputs, units in [(32, 64), (16, 32), (32, 32), (1, 1), (7, 3)]:
-        expect_equal(_result(count, inputs, units), units * inputs + units * units + units,
+        expect_equal(returned(count, inputs, units), units * inputs + units * units + units,
                      f"count({inputs}, {units}), the weights of {units} units on {inputs} "
                      "input features", {
                          units * inputs + units * units: "You left out the bias b.",
@@ -84,7 +68,7 @@ def check_output_shape(output_shape: Callable[..., Any]) -> str:
              ((8, 50, 10), 20, False, (8, 50, 20)), ((8, 50, 10), 20, True, (8, 1000)),
              ((3, 1), 5, True, (15,)), ((2, 7, 4), 3, False, (2, 7, 3))]
     for input_shape, units, concatenate, expected in cases:
-        got = _result(output_shape, input_shape, units, concatenate)
+        got = returned(output_shape, input_shape, units, concatenate)
         try:
             got = tuple(int(n) for n in got)
         except (TypeError, ValueError) as exc:
@@ -118,7 +102,7 @@ def check_fresh_forward(fresh_forward: Callable[..., Any]) -> str:
     weights = [rnn.W.copy(), rnn.U.copy(), rnn.b.copy()]
     for call in ("first", "second"):
         left = None if rnn.state is None else np.array(rnn.state, copy=True)
-        got = _as_array(_result(fresh_forward, rnn, xs), "the outputs")
+        got = as_numbers(returned(fresh_forward, rnn, xs), "the outputs")
         if not all(np.array_equal(a, b) for a, b in zip(weights, [rnn.W, rnn.U, rnn.b],
                                                         strict=True)):
             raise ExerciseFailed("fresh_forward changed the layer's weights: only the state "
@@ -163,7 +147,7 @@ def check_saturated_share(saturated_share: Callable[..., Any]) -> str:
         reference.W, reference.U, reference.b = (w.copy() for w in weights)
         outputs = reference.forward(inputs)
         expected = _share(outputs)
-        got = _result(saturated_share, rnn, inputs.copy())
+        got = returned(saturated_share, rnn, inputs.copy())
         if not all(np.array_equal(a, b) for a, b in zip(weights, [rnn.W, rnn.U, rnn.b],
                                                         strict=True)):
             raise ExerciseFailed("saturated_share changed the layer's weights: measure the "

@@ -9,18 +9,10 @@ import numpy as np
 
 from lessons_lib.exercises import (
     ExerciseFailed,
-    call_student,
     exercise,
     expect_answer,
+    returned,
 )
-
-
-def _result(func: Callable[..., Any], *args: Any) -> Any:
-    """What the student's function returns; returning nothing is a mistake, not a stub."""
-    got = call_student(func, *args)
-    if got is None:
-        raise ExerciseFailed("your function returned None: end it with `return` and its answer")
-    return got
 
 
 def _as_float(value: Any, what: str) -> float:
@@ -42,7 +34,7 @@ def check_oov_share(oov_share: Callable[..., Any]) -> str:
     for x in cases:
         words = x >= 2
         expected = float((x[words] == 2).mean())
-        got = _as_float(_result(oov_share, x.copy()), "the share")
+        got = _as_float(returned(oov_share, x.copy()), "the share")
         if not np.isclose(got, expected, atol=1e-9):
             shown = x.tolist() if x.size <= 12 else f"an array of shape {x.shape}"
             hint = ""
@@ -91,7 +83,7 @@ def check_pad_front(pad_front: Callable[..., Any]) -> str:
     for ids, max_len in cases:
         expected = _pad(ids[len(ids) - min(len(ids), max_len):], max_len)
         shown = ids if len(ids) <= 8 else f"a review of {len(ids)} ids"
-        got = _result(pad_front, list(ids), max_len)
+        got = returned(pad_front, list(ids), max_len)
         try:
             got = np.asarray(got)
         except ValueError as exc:  # rows of several lengths
@@ -154,7 +146,7 @@ def check_front_or_end(kept_by_each_cut: Callable[..., Any]) -> str:
     of ``max_len`` ids (start marker first) keeps whole, cut at the front and at the end."""
     for starts, lengths, max_len in _score_cases():
         expected = np.array(_kept_shares(starts, lengths, max_len))
-        got = _result(kept_by_each_cut, starts.copy(), lengths.copy(), max_len)
+        got = returned(kept_by_each_cut, starts.copy(), lengths.copy(), max_len)
         try:
             pair = np.asarray(expect_answer(got), dtype=float)
         except (TypeError, ValueError) as exc:

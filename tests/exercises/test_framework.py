@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from lessons_lib import exercises
@@ -80,3 +81,14 @@ def test_a_failed_check_shows_its_verdict_not_a_stack_trace_in_ipython() -> None
     assert shown == [["NotAttempted: the function still raises NotImplementedError",
                       "(A run of the whole notebook stops at an exercise that has not passed "
                       "yet.)"]]
+
+
+def test_feedback_prints_plain_numbers_and_refuses_what_is_not_a_number():
+    assert exercises.shown(np.float64(3.4)) == 3.4 and exercises.shown(np.float64(3.0)) == 3
+    assert exercises.shown((np.int64(1), np.int64(2))) == (1, 2)
+    with pytest.raises(ExerciseFailed, match=r"at index \(1,\) expected 2, got 5"):
+        exercises.expect_close(np.array([1.0, 5.0]), np.array([1.0, 2.0]))
+    for not_numbers in [(None, None), ["1", "2"]]:
+        with pytest.raises(ExerciseFailed, match="to hold numbers"):
+            exercises.expect_close(not_numbers, np.zeros(2))
+    assert exercises.expect_close([True, False], np.array([1, 0])).tolist() == [1, 0]
