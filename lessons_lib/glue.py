@@ -1,6 +1,6 @@
 """Values a chapter computes, for its prose: ``glue`` them where the book can show them.
 
-Used by chapters 1, 3, 4, 9 and 10, whose text quotes computed numbers with MyST's
+Used by every chapter, whose text quotes computed numbers with MyST's
 ``{glue:text}`` role. In the book's build ``glue`` is myst-nb's, which records the value for
 the role; where myst-nb is not installed (Colab, plain Jupyter) the role cannot be rendered,
 so the value is printed instead, briefly, and the reader still sees what the text refers to
