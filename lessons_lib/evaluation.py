@@ -15,7 +15,9 @@ reviews on which they disagree. This module offers
 ``paired_bootstrap(correct_a, correct_b, n_resamples=10_000, level=0.95, seed=0)``
     a bootstrap confidence interval for accuracy(A) - accuracy(B), resampling reviews;
 ``plot_learning_curves(histories)`` and ``plot_validation_curves(histories)``
-    training vs validation accuracy and loss per epoch, in the course's style and colours.
+    training vs validation accuracy and loss per epoch, in the course's style and colours;
+``plot_seed_spread(accuracies, reference=None)``
+    the test accuracy of several training runs (seeds) per model, with a reference run marked.
 """
 
 from __future__ import annotations

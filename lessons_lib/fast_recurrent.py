@@ -20,8 +20,10 @@ LSTM keeps Keras's layer.)
 ``SimpleRNN`` here subclasses ``keras.layers.SimpleRNN``: the same weights, initialisers and
 forward computation, so a model built with it has exactly the weights of the model built with
 Keras's layer, and ``get_weights`` of one loads into the other. Only the way the gradient is
-computed differs, which changes results in the last bits of a float, as any reordering of
-floating-point sums does. A call that uses what :func:`simple_rnn_sequence` does not implement
+computed differs, which changes each gradient in the last bits of a float, as any reordering of
+floating-point sums does; over many training steps such differences can grow, so a model
+trained with this layer and one trained with Keras's are two runs of the same training, not
+copies. A call that uses what :func:`simple_rnn_sequence` does not implement
 (a mask, dropout while training, states passed in or returned, ``go_backwards``, ``unroll``,
 no bias, another activation, sequences of unknown length, another backend than TensorFlow)
 runs Keras's own code instead.
