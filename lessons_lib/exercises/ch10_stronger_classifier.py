@@ -10,10 +10,10 @@ import numpy as np
 
 from lessons_lib.exercises import (
     ExerciseFailed,
-    call_student,
     exercise,
     expect_answer,
     expect_equal,
+    returned,
 )
 
 
@@ -62,7 +62,7 @@ def check_count_bigru(bigru_parameters: Any) -> str:
     """``bigru_parameters(vocab_size, embed_dim, units)``: Embedding, Bidirectional GRU, Dense."""
     for vocab, embed, units in ((1000, 16, 8), (50, 3, 5), (300, 7, 11), (20000, 32, 32)):
         expected = bigru_parameter_count(vocab, embed, units)
-        got = call_student(bigru_parameters, vocab, embed, units)
+        got = returned(bigru_parameters, vocab, embed, units)
         if isinstance(got, numbers.Real) and not isinstance(got, bool) \
                 and float(got).is_integer():
             got = int(got)
@@ -131,12 +131,11 @@ def _slip_for(failures: list[tuple[np.ndarray, float, int]]) -> str:
 
 @exercise("ex-cut-length")
 def check_cut_length(length_for_share: Any) -> str:
-    """``length_for_share(lengths, share)``: the smallest ``max_len`` at which at least
-    ``share`` of the reviews fit whole, the start marker taking one slot."""
+    """``length_for_share(lengths, share)``: least max_len keeping share whole, marker counted."""
     failures = []
     for lengths, share in _cut_length_cases():
         expected = length_for_share_reference(lengths, share)
-        got = call_student(length_for_share, lengths.copy(), share)
+        got = returned(length_for_share, lengths.copy(), share)
         if isinstance(got, (float, np.floating)) and float(got).is_integer():
             got = int(got)
         if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
@@ -205,11 +204,10 @@ def _as_triple(got: Any, what: str) -> np.ndarray:
 
 @exercise("ex-cut-accuracy")
 def check_cut_accuracy(accuracy_by_cut: Any) -> str:
-    """``accuracy_by_cut(correct, lengths, max_len)``: (share of reviews cut, accuracy on the
-    cut ones, accuracy on the whole ones), the start marker taking one slot."""
+    """``accuracy_by_cut(correct, lengths, max_len)``: share cut, accuracy on cut and on whole."""
     for correct, lengths, max_len in _cut_accuracy_cases():
         what = f"accuracy_by_cut(..., max_len={max_len}) on {len(lengths)} reviews"
-        got = _as_triple(call_student(accuracy_by_cut, correct.copy(), lengths.copy(), max_len),
+        got = _as_triple(returned(accuracy_by_cut, correct.copy(), lengths.copy(), max_len),
                          what)
         expected = np.array(accuracy_by_cut_reference(correct, lengths, max_len))
         if _same(got, expected):

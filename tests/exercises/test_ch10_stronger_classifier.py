@@ -38,6 +38,7 @@ def test_count_bigru(verdicts):
         (counted(embedding=False), "Embedding"),
         (lambda v, e, u: 652737, "the chapter's model"),
         (lambda v, e, u: "652737", "expected a number"),
+        (lambda v, e, u: print(bigru_parameter_count(v, e, u)), "returned None"),
     ])
     # the same count written differently passes: a float, a numpy int, Keras's own count
     for same in (lambda v, e, u: float(bigru_parameter_count(v, e, u)),
@@ -65,6 +66,7 @@ def test_cut_length(verdicts):
         (lambda lengths, share: right(lengths, 1 - share), "1 - share"),
         (lambda lengths, share: 200, "the chapter's cut"),
         (lambda lengths, share: str(right(lengths, share)), "expected an int"),
+        (lambda lengths, share: print(right(lengths, share)), "returned None"),
     ])
     # correct answers written differently pass: a numpy int, a float, a percentile that does
     # not interpolate, a loop over candidate lengths
@@ -106,6 +108,7 @@ def test_cut_accuracy(verdicts):
         (grouped(lambda n, m: n + 1 > m, scale=100.0), "not percentages"),
         (lambda c, n, m: right(c, n, m)[:2], "expected three numbers"),
         (lambda c, n, m: (0.5, 0.8, 0.9), "expected (share cut"),
+        (lambda c, n, m: print(right(c, n, m)), "returned None"),
     ])
     # the same numbers in other forms pass: a list, an array, numpy floats
     for same in (lambda c, n, m: list(right(c, n, m)),
