@@ -46,6 +46,12 @@ _STEP_SLIPS: list[tuple[Callable[..., np.ndarray], str]] = [
      "your step returns W x_t + U y_prev + b: apply np.tanh to it"),
     (lambda x, y, W, U, b: _sigmoid(W @ x + U @ y + b),
      "your step squashes with the sigmoid; the recurrence uses np.tanh"),
+    (lambda x, y, W, U, b: np.tanh(W @ x) + U @ y + b,
+     "np.tanh must wrap the whole sum: tanh(W x_t + U y_prev + b), not tanh(W x_t) + "
+     "U y_prev + b"),
+    (lambda x, y, W, U, b: np.tanh(W @ x + U @ y) + b,
+     "the bias b goes inside np.tanh: tanh(W x_t + U y_prev + b), not tanh(W x_t + U y_prev) "
+     "+ b"),
     (lambda x, y, W, U, b: np.tanh(W @ x + U @ y),
      "you left out the bias b"),
     (lambda x, y, W, U, b: np.tanh(W @ x + b),
@@ -116,10 +122,19 @@ def _run(xs: np.ndarray, y0: np.ndarray, p: dict[str, np.ndarray], carry: bool =
     return np.array(out)
 
 
-def _sequence_slips(xs: np.ndarray, p: dict[str, np.ndarray]) -> list:
+def _sequence_slips(xs: np.ndarray, p: dict[str, np.ndarray],
+                    previous: np.ndarray | None = None) -> list:
+    """Wrong outputs students return for ``xs``, each with the mistake it reveals.
+    ``previous`` is the last output of the call before, when it had the same sizes."""
     zeros = np.zeros(len(p["b"]))
     right = _run(xs, zeros, p)
-    return [
+    slips = [] if previous is None else [
+        (lambda: _run(xs, previous, p),
+         "your function kept the state of its previous call: called again with the same "
+         "sizes, it started from the last output of the call before, not from y_0 = 0 (a "
+         "layer or a state kept between calls carries it along: start from zeros inside the "
+         "function, on every call)")]
+    return slips + [
         (lambda: right[-1], "you returned only the last output: return the output of every "
                             "step, stacked into shape (time_steps, output_features)"),
         (lambda: _run(xs, np.ones(len(p["b"])), p), "you started from ones: y_0 = 0, a "
@@ -127,6 +142,8 @@ def _sequence_slips(xs: np.ndarray, p: dict[str, np.ndarray]) -> list:
         (lambda: _run(xs, zeros, p, carry=False), "every step started from zero: carry the "
                                                   "state, feed each step the output of the "
                                                   "step before"),
+        (lambda: _run(xs, zeros, {**p, "b": zeros}), "you left out the bias b: every step is "
+                                                     "tanh(W x_t + U y_prev + b)"),
         (lambda: right[1:], "the first output is missing (off by one): return one output per "
                             "row of xs, y_1 to y_T"),
         (lambda: _run(xs[1:], zeros, p), "you skipped the first row of xs (off by one): every "
@@ -136,6 +153,8 @@ def _sequence_slips(xs: np.ndarray, p: dict[str, np.ndarray]) -> list:
         (lambda: right[:-1], "the last output is missing: run one step per row of xs, "
                              "len(xs) steps (not a fixed number), y_1 to y_T"),
         (lambda: _run(xs[::-1], zeros, p), "you read xs backwards: start with the first row"),
+        (lambda: right[::-1], "your outputs are in reverse order: the first row must be y_1, "
+                              "the last y_T"),
         (lambda: right.T, "your array is transposed: one row per time step, one column per "
                           "output"),
         (lambda: _run(xs, np.zeros(2), _EXAMPLE), "you used the worked example's W, U and b "
@@ -143,43 +162,62 @@ def _sequence_slips(xs: np.ndarray, p: dict[str, np.ndarray]) -> list:
     ]
 
 
+def _steps(count: int) -> str:
+    return f"{count} step" if count == 1 else f"{count} steps"
+
+
+# SimpleRNN's own complaints: a layer made for other sizes was reused.
+_LAYER_ERRORS = ("expected W of shape", "expected U of shape", "expected b of shape",
+                 "expected inputs of shape", "the kept state belongs")
+
+
 @exercise("ex-run-sequence")
 def check_run_sequence(run_sequence: Callable[..., Any]) -> str:
     """``run_sequence(xs, W, U, b)`` must return the outputs of every step, from ``y_0 = 0``.
 
     Sequences of several lengths and sizes (one of a single step), so that a hard-coded
-    number of steps or of outputs fails; the usual slips are named.
+    number of steps or of outputs fails; the second call has the sizes of the first, so that
+    a state kept between calls (a layer reused from call to call) shows. The usual slips are
+    named.
     """
-    for seed, (steps, inputs, outputs) in enumerate([(5, 2, 3), (1, 3, 2), (8, 1, 4),
-                                                     (4, 2, 2)]):
+    previous: dict[tuple[int, int], np.ndarray] = {}
+    for seed, (steps, inputs, outputs) in enumerate([(5, 2, 3), (5, 2, 3), (1, 3, 2),
+                                                     (8, 1, 4), (4, 2, 2)]):
         p = _random_recurrence(10 + seed, inputs, outputs)
         xs = np.random.default_rng(20 + seed).normal(size=(steps, inputs))
         expected = _run(xs, np.zeros(outputs), p)
+        where = f"on {_steps(steps)} of {inputs} features and {outputs} outputs"
         try:
             got = returned(run_sequence, xs.copy(), p["W"].copy(), p["U"].copy(),
-                               p["b"].copy())
+                           p["b"].copy())
         except ExerciseFailed as exc:
             if isinstance(exc.__cause__, ValueError):  # shapes that do not fit: say which
-                raise ExerciseFailed(f"{exc} (on {steps} steps of {inputs} features and "
-                                     f"{outputs} outputs: the state must have len(b) = "
+                if any(text in str(exc.__cause__) for text in _LAYER_ERRORS):
+                    raise ExerciseFailed(
+                        f"{exc} ({where}: a layer made for the sizes of an earlier call was "
+                        "reused; make the state, or the layer, inside the function, from the "
+                        "sizes of W, U and b)") from exc
+                raise ExerciseFailed(f"{exc} ({where}: the state must have len(b) = "
                                      f"{outputs} entries, whatever the sizes of the example)"
                                      ) from exc
             raise
         array = got = as_numbers(got, f"the outputs, shape {expected.shape},")
         if array.shape != expected.shape or not np.allclose(array, expected, atol=1e-9):
-            for slip, feedback in _sequence_slips(xs, p):
+            for slip, feedback in _sequence_slips(xs, p, previous.get((inputs, outputs))):
                 try:
                     wrong = slip()
                 except ValueError:  # the slip does not fit these shapes
                     continue
                 if wrong.shape == array.shape and np.allclose(array, wrong, atol=1e-9):
-                    raise ExerciseFailed(f"on {steps} steps of {inputs} features: {feedback}")
+                    raise ExerciseFailed(f"on {_steps(steps)} of {inputs} features: "
+                                         f"{feedback}")
             if array.ndim == 2 and array.shape[0] != steps:
-                raise ExerciseFailed(f"on {steps} steps expected {steps} outputs, one per row "
-                                     f"of xs, got {array.shape[0]}: run one step per row, "
+                raise ExerciseFailed(f"on {_steps(steps)} expected {steps} outputs, one per "
+                                     f"row of xs, got {array.shape[0]}: run one step per row, "
                                      "whatever the length of xs")
         expect_close(got, expected,
-                     f"run_sequence on {steps} steps of {inputs} features ({outputs} outputs)")
+                     f"run_sequence {where}")
+        previous[(inputs, outputs)] = expected[-1]
     return "your loop carries the state from step to step, starting from zero"
 
 
@@ -203,6 +241,11 @@ def check_which_outputs_move(steps: Any) -> str:
         raise ExerciseFailed(f"you listed {got}, but y_3 itself reads x_3: it moves too")
     if any(s < 1 or s > 5 for s in got):
         raise ExerciseFailed(f"steps are numbered 1 to 5 (as in y_1 ... y_5), got {got}")
+    if got == [1, 2, 3, 4, 5]:
+        raise ExerciseFailed("you listed all five steps, but y_1 and y_2 are computed before "
+                             "x_3 is read, so they cannot move. If your computation says they "
+                             "did, the second run started from the state the first left "
+                             "behind: call rnn.reset_state() before each of the two runs")
     if any(s < 3 for s in got):
         raise ExerciseFailed(f"you listed {got}, but y_1 and y_2 are computed before x_3 is read, "
                              "so they cannot move")
@@ -239,38 +282,88 @@ def _half_life_cases() -> list[np.ndarray]:
             np.array([2.0, 1.0, 1.5, 0.9, 0.2]),         # exactly half is not below half
             np.array([1.0, 0.4, 0.8, 0.3, 0.7]),         # dips, recovers: the first time
             np.array([1.0, 0.9, 0.8, 0.7]),              # never falls below half: None
+            np.array([1.3, 0.0, 0.0, 0.0, 0.0]),         # U = 0 forgets at once: t = 2
+            np.array([2.0, 1.2, 0.0, 0.0, 0.5]),         # a zero is below half too: t = 3
             from_layer]
+
+
+def _last_at_or_above(d: np.ndarray) -> int | None:
+    hits = np.flatnonzero(d >= d[0] / 2)
+    return int(hits[-1]) + 1 if len(hits) else None
+
+
+# Wrong half-lives students compute, each with the mistake it reveals; the slip named is the
+# one that matches the answer on the most cases, so that two slips that agree on one case
+# (the index from 0 and the last step still above half, on a steady fading) are not confused.
+_HALF_LIFE_SLIPS: list[tuple[Callable[[np.ndarray], Any], str]] = [
+    (lambda d: None if _first_below(d, d[0] / 2) is None else _first_below(d, d[0] / 2) - 1,
+     "your step number is one too small: d_1 = distances[0] is step 1, so the index i of "
+     "distances is step i + 1 (and index i of distances[1:] is step i + 2)"),
+    (_last_at_or_above,
+     "you gave the last step still at or above half of d_1: give the first step below half"),
+    (lambda d: _first_below(d, d[0] / 2, strict=False),
+     "a distance equal to half of d_1 is not below half: use <, not <="),
+    (lambda d: _first_below(d, d.max() / 2),
+     "compare with half of d_1, the first distance, not of the largest"),
+    (lambda d: _first_below(d, 0.5), "compare with half of d_1, not with the fixed number 0.5"),
+    (lambda d: None if _first_below(d, d[0] / 2) is None
+     else int(np.flatnonzero(d < d[0] / 2)[-1]) + 1,
+     "give the first step below half, not the last"),
+    (lambda d: _first_below(np.where(d > 0, d, np.inf), d[0] / 2),
+     "a distance of exactly 0 is below half of d_1 too: with U = 0 every distance after d_1 "
+     "is 0, so the half-life is 2 (do not skip zeros, or turn them into NaN)"),
+]
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b and (a is None) == (b is None)
+
+
+def _half_life_slip(got: list, cases: list[np.ndarray], k: int) -> list[str]:
+    """The slip behind the wrong answer to case ``k``: of the slips that give it, the one
+    that matches the student's answers on the most cases, when only one does."""
+    scores = {text: sum(_same(g, slip(c)) for g, c in zip(got, cases, strict=True))
+              for slip, text in _HALF_LIFE_SLIPS if _same(got[k], slip(cases[k]))}
+    best = [text for text, score in scores.items() if score == max(scores.values())]
+    return best if len(best) == 1 else []
+
+
+def _half_life_of(half_life: Callable[..., Any], d: np.ndarray) -> int | float | None:
+    """The student's half-life of ``d``: a number or None, else feedback."""
+    got = call_student(half_life, d.copy())
+    if isinstance(got, (np.integer, np.floating)):
+        got = got.item()
+    if got is not None and (isinstance(got, bool) or not isinstance(got, int | float)):
+        raise ExerciseFailed(f"expected a step number (or None), got {got!r}")
+    return got
 
 
 @exercise("ex-half-life")
 def check_half_life(half_life: Callable[..., Any]) -> str:
-    """``half_life(distances)``: the first step t (from 1) with d_t < d_1 / 2, else None."""
-    for distances in _half_life_cases():
-        d = np.asarray(distances, dtype=float)
-        expected = _first_below(d, d[0] / 2)
-        got = call_student(half_life, d.copy())
-        if isinstance(got, (np.integer, np.floating)):
-            got = got.item()
-        if got is not None and (isinstance(got, bool) or not isinstance(got, int | float)):
-            raise ExerciseFailed(f"expected a step number (or None), got {got!r}")
-        if got == expected and (got is None) == (expected is None):
-            continue
-        shown = np.round(d, 3).tolist() if len(d) <= 12 else f"{len(d)} distances"
-        slips = {
-            "you counted the steps from 0: d_1 is step 1, so add 1 to the index":
-                None if expected is None else expected - 1,
-            "d_t equal to half of d_1 is not below half: use <, not <=":
-                _first_below(d, d[0] / 2, strict=False),
-            "compare with half of d_1, the first distance, not of the largest":
-                _first_below(d, d.max() / 2),
-            "compare with half of d_1, not with the fixed number 0.5": _first_below(d, 0.5),
-            "give the first step below half, not the last":
-                None if expected is None else int(np.flatnonzero(d < d[0] / 2)[-1]) + 1,
-        }
-        named = [text for text, wrong in slips.items() if wrong is not None and got == wrong
-                 and wrong != expected]
-        if expected is None and got is not None:
-            named.append("these distances never fall below half of d_1: return None")
-        raise ExerciseFailed(f"half_life({shown}) should be {expected}, got {got!r}."
-                             + (f" {named[0][0].upper()}{named[0][1:]}." if named else ""))
-    return "your half_life finds the first step below half of d_1, counted from 1"
+    """``half_life(distances)``: the first step t (from 1) with d_t < d_1 / 2, else None.
+
+    Exact zeros after d_1 (the distances of a layer with U = 0) count as below half.
+    """
+    cases = [np.asarray(d, dtype=float) for d in _half_life_cases()]
+    expected = [_first_below(d, d[0] / 2) for d in cases]
+    got: list = []
+    for d, right in zip(cases, expected, strict=True):
+        got.append(_half_life_of(half_life, d))
+        if not _same(got[-1], right):
+            break
+    else:
+        return "your half_life finds the first step below half of d_1, counted from 1"
+    k = len(got) - 1
+    for d in cases[k + 1:]:  # the later cases only help to name the slip
+        try:
+            got.append(_half_life_of(half_life, d))
+        except ExerciseFailed:
+            got.append(ExerciseFailed)  # matches no slip
+    d = cases[k]
+    if expected[k] is None and got[k] is not None:
+        named = ["these distances never fall below half of d_1: return None"]
+    else:
+        named = _half_life_slip(got, cases, k)
+    shown = np.round(d, 3).tolist() if len(d) <= 12 else f"{len(d)} distances"
+    raise ExerciseFailed(f"half_life({shown}) should be {expected[k]}, got {got[k]!r}."
+                         + (f" {named[0][0].upper()}{named[0][1:]}." if named else ""))

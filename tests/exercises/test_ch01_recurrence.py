@@ -56,6 +56,27 @@ def as_list(xs, W, U, b):  # right, written differently: a list of lists
     return right_run_sequence(xs, W, U, b).tolist()
 
 
+class LeakyLayers:
+    """A run_sequence that keeps one SimpleRNN per size between calls: its state leaks."""
+
+    def __init__(self):
+        self.layers = {}
+
+    def __call__(self, xs, W, U, b):
+        from lessons_lib.numpy_rnn import SimpleRNN
+        layer = self.layers.setdefault(W.shape, SimpleRNN(W.shape[1], W.shape[0]))
+        layer.W, layer.U, layer.b = W, U, b
+        return layer.forward(xs)
+
+
+def one_layer_for_all(xs, W, U, b, _kept={}):  # noqa: B006 - the leak under test
+    """A run_sequence that reuses the layer it made on its first call, whatever the sizes."""
+    from lessons_lib.numpy_rnn import SimpleRNN
+    layer = _kept.setdefault("layer", SimpleRNN(W.shape[1], W.shape[0]))
+    layer.W, layer.U, layer.b = W, U, b
+    return layer.forward(xs)
+
+
 def half_life_loop(distances):  # right, written with a loop and a plain list
     for t, d in enumerate(list(distances), start=1):
         if d < distances[0] / 2:
@@ -77,6 +98,8 @@ def test_the_chapter_registers_its_exercises():
     ("ex-rnn-step", right_step, [
         (lambda x, y, W, U, b: W @ x + U @ y + b, "apply np.tanh"),
         (lambda x, y, W, U, b: np.tanh(W @ x + U @ y), "left out the bias b"),
+        (lambda x, y, W, U, b: np.tanh(W @ x) + U @ y + b, "must wrap the whole sum"),
+        (lambda x, y, W, U, b: np.tanh(W @ x + U @ y) + b, "bias b goes inside np.tanh"),
         (lambda x, y, W, U, b: np.tanh(W @ x + b), "left out U y_prev"),
         (lambda x, y, W, U, b: np.tanh(U @ x + W @ y + b), "swapped W and U"),
         (lambda x, y, W, U, b: np.tanh(x @ W + y @ U + b), "wrong side"),
@@ -105,10 +128,16 @@ def test_the_chapter_registers_its_exercises():
         (four_steps, "not a fixed number"),
         (lambda xs, W, U, b: right_run_sequence(xs, EXAMPLE_W, EXAMPLE_U, EXAMPLE_B),
          "worked example's W, U and b"),
+        (LeakyLayers(), "kept the state of its previous call"),
+        (one_layer_for_all, "kept the state of its previous call"),
+        (lambda xs, W, U, b: right_run_sequence(xs, W, U, np.zeros_like(b)), "left out the "
+                                                                            "bias b"),
+        (lambda xs, W, U, b: right_run_sequence(xs, W, U, b)[::-1], "reverse order"),
     ]),
     ("ex-which-outputs-move", [5, 3, 4], [
         ([3], "so do all the outputs after it"),
-        ([1, 2, 3, 4, 5], "computed before x_3 is read"),
+        ([1, 2, 3, 4, 5], "call rnn.reset_state() before each"),  # computed without reset
+        ([1, 2, 3], "computed before x_3 is read"),
         ([0, 3], "numbered 1 to 5"),
         ("three", "expected a list of step numbers"),
         ([2, 3, 4], "counted from 0"),
@@ -117,8 +146,7 @@ def test_the_chapter_registers_its_exercises():
         ([3, 4], "so do all the outputs after it"),
     ]),
     ("ex-half-life", right_half_life, [
-        (lambda d: right_half_life(d) - 1 if right_half_life(d) else None, "counted the steps "
-                                                                           "from 0"),
+        (lambda d: right_half_life(d) - 1 if right_half_life(d) else None, "one too small"),
         (lambda d: int(np.argmax(np.asarray(d) <= d[0] / 2)) + 1, "use <, not <="),
         (lambda d: int(np.argmax(np.asarray(d) < max(d) / 2)) + 1, "not of the largest"),
         (lambda d: int(np.argmax(np.asarray(d) < 0.5)) + 1, "fixed number 0.5"),
@@ -127,6 +155,14 @@ def test_the_chapter_registers_its_exercises():
         (lambda d: 3, "should be 5"),  # the chapter's number for U x 0.9, hard-coded
         (lambda d: int(np.sum(np.asarray(d) < d[0] / 2)), "should be"),
         (lambda d: "five", "expected a step number"),
+        (lambda d: next((t + 1 for t in range(1, len(d)) if 0 < d[t] < d[0] / 2), None),
+         "distance of exactly 0 is below half"),  # skips exact zeros
+        (lambda d: right_half_life(np.where(np.asarray(d) > 0, d, np.nan)),
+         "distance of exactly 0 is below half"),  # the chapter's plotting line: 0 -> NaN
+        (lambda d: (lambda b: int(b[0]) + 1 if len(b) else None)(
+            np.flatnonzero(np.asarray(d)[1:] < d[0] / 2)), "step i + 2"),  # d[1:], index + 1
+        (lambda d: (lambda b: int(b[-1]) + 1 if len(b) else None)(
+            np.flatnonzero(np.asarray(d) >= d[0] / 2)), "last step still at or above half"),
     ]),
 ])
 def test_exercise_checks(label, right, wrongs, verdicts):
@@ -137,6 +173,10 @@ def test_exercise_checks(label, right, wrongs, verdicts):
     ("ex-rnn-step", rnn_step),  # the library's step, row vectors inside
     ("ex-rnn-step", lambda x, y, W, U, b: np.tanh(np.dot(W, x) + np.dot(U, y) + b).tolist()),
     ("ex-run-sequence", as_list),
+    # a layer made afresh on every call starts from zero every time: right
+    ("ex-run-sequence", lambda xs, W, U, b: LeakyLayers()(xs, W, U, b)),
+    # a set of the right steps is accepted: the order of the steps tells nothing here
+    ("ex-which-outputs-move", {3, 4, 5}),
     ("ex-half-life", half_life_loop),
     ("ex-half-life", lambda d: (np.flatnonzero(np.asarray(d) < d[0] / 2) + 1.0).tolist()[0]
      if (np.asarray(d) < d[0] / 2).any() else None),  # a float step number
