@@ -28,6 +28,10 @@ def check_count_parameters(count: Callable[[int, int], Any]) -> str:
                          units * inputs + units * units: "You left out the bias b.",
                          units * inputs + units: "You left out the recurrent matrix U.",
                          units * inputs: "You counted only W.",
+                         units * units + units: "You left out the input matrix W: one weight "
+                         "per unit and input feature.",
+                         units * inputs + units * units + 1: "b has one entry per unit, not "
+                         "one for the whole layer.",
                          inputs * (inputs + units + 1): "You swapped the numbers of units and "
                          "of input features: W has one row per unit, one column per input."})
     return "W, U and b: units * (input_features + units + 1) parameters"
@@ -76,6 +80,10 @@ def check_output_shape(output_shape: Callable[..., Any]) -> str:
                                  ) from exc
         if got != expected:
             slip = _shape_slips(input_shape, units, concatenate).get(got, "")
+            if not slip and got == (6400,):
+                slip = ("that is the shape of the chapter's example ((100, 32), 64 units, "
+                        "concatenated), whatever the arguments: compute it from input_shape, "
+                        "units and concatenate")
             raise ExerciseFailed(f"for inputs of shape {input_shape}, {units} units and "
                                  f"concatenate={concatenate} expected {expected}, got {got}."
                                  + (f" {slip[0].upper()}{slip[1:]}." if slip else ""))
@@ -84,11 +92,13 @@ def check_output_shape(output_shape: Callable[..., Any]) -> str:
 
 @exercise("ex-fresh-forward")
 def check_fresh_forward(fresh_forward: Callable[..., Any]) -> str:
-    """``fresh_forward(rnn, inputs)`` returns what a brand-new layer would, call after call.
+    """``fresh_forward(rnn, inputs)`` returns what a brand-new layer would, call after call,
+    for one sequence ``(time_steps, input_features)`` or a batch
+    ``(batch, time_steps, input_features)``.
 
     The layer's weights are changed after it was made, so that no freshly made layer (of any
     seed) has them; the usual slips (the earlier call's state kept, a new layer, the state
-    cleared after the call instead of before) are named.
+    cleared after the call instead of before, only the first sequence of a batch) are named.
     """
     from lessons_lib.numpy_rnn import SimpleRNN
 
@@ -96,28 +106,40 @@ def check_fresh_forward(fresh_forward: Callable[..., Any]) -> str:
     rng = np.random.default_rng(1)
     rnn.W, rnn.U, rnn.b = rnn.W * 1.5, rnn.U[::-1].copy(), rng.normal(size=4) * 0.1
     reference.W, reference.U, reference.b = rnn.W.copy(), rnn.U.copy(), rnn.b.copy()
-    xs = rng.normal(size=(6, 3))
-    expected = reference.forward(xs)
+    single, batch = rng.normal(size=(6, 3)), rng.normal(size=(3, 5, 3))
     rnn.forward(rng.normal(size=(6, 3)))  # leave some state behind, as an earlier call would
     weights = [rnn.W.copy(), rnn.U.copy(), rnn.b.copy()]
-    for call in ("first", "second"):
+    for call, xs in [("first", single), ("second", single), ("batch", batch),
+                     ("second batch", batch)]:
+        reference.reset_state()
+        expected = reference.forward(xs)
         left = None if rnn.state is None else np.array(rnn.state, copy=True)
-        got = as_numbers(returned(fresh_forward, rnn, xs), "the outputs")
+        got = as_numbers(returned(fresh_forward, rnn, xs.copy()), "the outputs")
         if not all(np.array_equal(a, b) for a, b in zip(weights, [rnn.W, rnn.U, rnn.b],
                                                         strict=True)):
             raise ExerciseFailed("fresh_forward changed the layer's weights: only the state "
                                  "may go")
+        if xs.ndim == 3 and np.shape(got) == expected.shape[1:]:
+            raise ExerciseFailed(
+                f"for a batch of shape {xs.shape} you returned {np.shape(got)}, one sequence's "
+                "outputs: return the outputs of every sequence of the batch, shape (batch, "
+                "time_steps, units), as rnn.forward does")
         if np.shape(got) == np.shape(expected) and not np.allclose(got, expected, atol=1e-10):
             if np.allclose(got, SimpleRNN(3, 4, seed=0).forward(xs), atol=1e-10):
                 raise ExerciseFailed("your outputs come from a new layer, whose weights are "
                                      "not rnn's: keep rnn and clear only its state")
             reference.state = left  # where a call that keeps the state starts from
-            if left is not None and np.allclose(got, reference.forward(xs), atol=1e-10):
+            try:
+                leaked = reference.forward(xs)
+            except ValueError:  # a state of another batch size cannot carry on
+                leaked = None
+            if left is not None and leaked is not None and np.allclose(got, leaked,
+                                                                        atol=1e-10):
                 raise ExerciseFailed(f"the {call} call started from the state an earlier call "
                                      "left behind: clear the state before running the layer "
                                      "(Pitfall 2)")
         expect_close(got, expected, f"the {call} call's outputs", atol=1e-10)
-    return "every call starts from y_0 = 0, whatever ran before"
+    return "every call starts from y_0 = 0, whatever ran before, one sequence or a batch"
 
 
 def _share(outputs: np.ndarray) -> float:
@@ -152,6 +174,10 @@ def check_saturated_share(saturated_share: Callable[..., Any]) -> str:
                                                         strict=True)):
             raise ExerciseFailed("saturated_share changed the layer's weights: measure the "
                                  "layer as it is (scale the weights outside the function)")
+        if isinstance(got, (bool, np.bool_)):
+            raise ExerciseFailed(f"expected the share as one number between 0 and 1, got "
+                                 f"{got!r}, a bool: return the share itself, not whether the "
+                                 "layer is saturated")
         try:
             got = float(expect_answer(got))
         except (TypeError, ValueError) as exc:

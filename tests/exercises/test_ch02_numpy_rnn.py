@@ -61,6 +61,8 @@ def test_the_chapter_registers_its_exercises():
         (lambda i, u: u * (i + u), "left out the bias"),
         (lambda i, u: u * i + u, "left out the recurrent matrix U"),
         (lambda i, u: u * i, "counted only W"),
+        (lambda i, u: u * u + u, "left out the input matrix W"),
+        (lambda i, u: u * i + u * u + 1, "one entry per unit"),
         (lambda i, u: i * (i + u + 1), "swapped the numbers of units"),
         (lambda i, u: u * (i + u + 1) + 1, "expected 6208"),
         (lambda i, u: 6208, "expected 1568"),  # the chapter's layer, hard-coded
@@ -81,6 +83,7 @@ def test_the_chapter_registers_its_exercises():
         (lambda s, u, c: (*s[:-2], u), "not only the last one"),
         (lambda s, u, c: (*s[:-2], s[-2] * u), "only concatenate=True merges"),
         (lambda s, u, c: (6400,), "expected (100, 64)"),  # the chapter's example, hard-coded
+        (lambda s, u, c: (6400,) if c else (*s[:-1], u), "the chapter's example"),
     ]),
     ("ex-fresh-forward", right_fresh_forward, [
         (lambda rnn, xs: rnn.forward(xs), "state an earlier call left behind"),
@@ -89,6 +92,8 @@ def test_the_chapter_registers_its_exercises():
         (lambda rnn, xs: SimpleRNN(3, 4, seed=0).forward(xs), "from a new layer"),
         (reset_after, "state an earlier call left behind"),
         (lambda rnn, xs: (rnn.reset_state(), rnn.forward(xs[::-1]))[1], "not the right values"),
+        (lambda rnn, xs: (rnn.reset_state(), rnn.forward(xs[0] if xs.ndim == 3 else xs))[1],
+         "one sequence's outputs"),  # the first sequence of a batch only
     ]),
     ("ex-saturated-share", right_saturated_share, [
         (lambda rnn, x: float((np.abs(rnn.forward(x)) > 0.99).mean()), "Pitfall 2"),
@@ -105,6 +110,7 @@ def test_the_chapter_registers_its_exercises():
         (scales_the_layer, "changed the layer's weights"),
         (lambda rnn, x: [right_saturated_share(rnn, x)] * 2, "as one number"),
         (lambda rnn, x: None, "returned None"),
+        (lambda rnn, x: right_saturated_share(rnn, x) > 0.5, "a bool"),
     ]),
 ])
 def test_exercise_checks(label, right, wrongs, verdicts):
