@@ -21,13 +21,12 @@ consecutive windows (a moving block bootstrap) instead of single windows.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from lessons_lib.resources import require_memory
+from lessons_lib.resources import book_build, require_memory
 
 UNITS = ("F", "C")
 
@@ -300,11 +299,6 @@ def build_forecaster(kind: str, steps: int, units: int = 16, learning_rate: floa
     return model
 
 
-def _book_build() -> bool:
-    """True while the book is built or tested (``LESSONS_BOOK_BUILD=1``), as in
-    ``lessons_lib.training``, read here so that this module does not import that one."""
-    return os.environ.get("LESSONS_BOOK_BUILD", "") not in ("", "0")
-
 
 def _progress_line(kind: str, epochs: int):
     """A Keras callback that keeps one line up to date while ``kind`` trains (live sessions)."""
@@ -349,7 +343,7 @@ def fit_forecaster(kind: str, train: tuple[np.ndarray, np.ndarray],
     keras.utils.set_random_seed(seed)
     model = build_forecaster(kind, x_tr.shape[1])
     callbacks = [keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True)]
-    if progress if progress is not None else not _book_build():
+    if progress if progress is not None else not book_build():
         callbacks.append(_progress_line(kind, epochs))
     history = model.fit(x_tr[..., None], y_tr, validation_data=(x_va[..., None], y_va),
                         epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=0)

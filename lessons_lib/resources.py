@@ -1,4 +1,5 @@
-"""How much memory a chapter may still use, and a polite refusal to train without enough.
+"""Where a chapter runs: how much memory it may still use (and a polite refusal to train
+without enough), and whether it runs in a build of the book (``book_build``).
 
 Used before every training run of the course (``training``, ``stronger``, ``forecasting`` and
 ``memory_task``, for chapters 6 to 10). On Binder a session has 2 GB for all the kernels it
@@ -13,11 +14,18 @@ free, as it does for the limit itself.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 CGROUP = Path("/sys/fs/cgroup")
 MEMINFO = Path("/proc/meminfo")
 MB = 1024 * 1024
+
+
+def book_build() -> bool:
+    """True while the book is being built or tested (``LESSONS_BOOK_BUILD=1``, which the
+    Makefile sets): long work then prints compact lines instead of live progress bars."""
+    return os.environ.get("LESSONS_BOOK_BUILD", "") not in ("", "0")
 
 
 def _read_int(path: Path) -> int | None:

@@ -57,7 +57,6 @@ epoch; otherwise Keras's progress bar. ``verbose=0`` silences both.
 
 from __future__ import annotations
 
-import os
 import time
 import warnings
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -78,7 +77,7 @@ from lessons_lib.cache import (
     save_weights,
     settings_key,
 )
-from lessons_lib.resources import require_memory
+from lessons_lib.resources import book_build, require_memory
 
 # Bump this whenever a change here changes the weights a given setting produces: every model
 # cached by an older version is then trained again.
@@ -166,10 +165,6 @@ class TrainedModel:
         """The epoch numbers, counting from 1, for the x-axis of a learning curve."""
         return list(range(1, len(self.history["loss"]) + 1))
 
-
-def book_build() -> bool:
-    """True while the book is being built or tested (``LESSONS_BOOK_BUILD=1``)."""
-    return os.environ.get("LESSONS_BOOK_BUILD", "") not in ("", "0")
 
 
 def versions() -> dict[str, str]:

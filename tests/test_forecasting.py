@@ -242,9 +242,9 @@ def test_mae_intervals_need_forecasts_of_the_targets_shape():
 
 def test_progress_shows_in_live_sessions_only(monkeypatch, capsys):
     monkeypatch.setenv("LESSONS_BOOK_BUILD", "1")
-    assert fc._book_build()
+    assert fc.book_build()
     monkeypatch.setenv("LESSONS_BOOK_BUILD", "0")
-    assert not fc._book_build()
+    assert not fc.book_build()
     line = fc._progress_line("gru", 15)
     line.on_epoch_end(2, {"val_loss": 0.125})
     line.on_train_end()
