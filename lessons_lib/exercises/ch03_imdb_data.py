@@ -22,30 +22,73 @@ def _as_float(value: Any, what: str) -> float:
         raise ExerciseFailed(f"expected {what} as one number, got {value!r}") from exc
 
 
+def _oov_slips() -> list[tuple[Callable[[np.ndarray], float], str]]:
+    """Wrong shares students compute, each with the mistake it reveals."""
+    def share(x: np.ndarray, hits: np.ndarray, among: np.ndarray) -> float:
+        with np.errstate(divide="ignore", invalid="ignore"):  # no words: inf or nan, as
+            return float(np.float64(hits.sum()) / among.sum())  # a student's numpy gives
+
+    return [
+        (lambda x: float((x == 2).mean()),
+         "It looks as if you divided by every position, padding and start too."),
+        (lambda x: share(x, x == 2, x >= 1),
+         "The start marker (1) is not a word either: count ids of 2 and above."),
+        (lambda x: 100 * share(x, x == 2, x >= 2),
+         "Give a share between 0 and 1, not a percentage."),
+        (lambda x: float((x == 2).sum()),
+         "That is the number of out-of-vocabulary words, not their share: divide it by the "
+         "number of words."),
+        (lambda x: float((x == 2).sum() // (x >= 2).sum()),
+         "Integer division (//) rounds the share down to a whole number: divide with /."),
+        (lambda x: share(x, x == 1, x >= 2),
+         "Id 1 is the start marker: the out-of-vocabulary id is 2."),
+        (lambda x: float((x[x >= 2] == 1).mean()),
+         "Id 1 is the start marker: the out-of-vocabulary id is 2."),
+        (lambda x: share(x, x == 1, x >= 1),
+         "Id 1 is the start marker: the out-of-vocabulary id is 2."),
+        (lambda x: share(x, x == 3, x >= 2),
+         "The out-of-vocabulary id is 2 (0 is padding, 1 the start marker), not 3."),
+        (lambda x: share(x, x == 2, x > 2),
+         "The out-of-vocabulary words are words too: divide by all the ids of 2 and above."),
+    ]
+
+
+def _same_share(a: float, b: float) -> bool:
+    return bool(np.isclose(a, b, atol=1e-9) or (np.isnan(a) and np.isnan(b)))
+
+
 @exercise("ex-oov-share")
 def check_oov_share(oov_share: Callable[..., Any]) -> str:
-    """``oov_share(x)``: the share of word positions (ids >= 2) of ``x`` that hold 2."""
+    """``oov_share(x)``: the share of word positions (ids >= 2) of ``x`` that hold 2.
+
+    When an answer is wrong, a slip is named only when it matches the answer on every case.
+    """
     rng = np.random.default_rng(3)
     padded = rng.integers(2, 40, size=(30, 25))
     for row, start in enumerate(rng.integers(0, 25, size=30)):
         padded[row, :start] = 0
         padded[row, start] = 1
     cases = [np.array([[0, 0, 1, 7, 2, 9]]), np.array([[1, 2, 2, 2], [0, 0, 0, 1]]), padded]
-    for x in cases:
-        words = x >= 2
-        expected = float((x[words] == 2).mean())
-        got = _as_float(returned(oov_share, x.copy()), "the share")
-        if not np.isclose(got, expected, atol=1e-9):
-            shown = x.tolist() if x.size <= 12 else f"an array of shape {x.shape}"
-            hint = ""
-            if np.isclose(got, (x == 2).mean()):
-                hint = " It looks as if you divided by every position, padding and start too."
-            elif np.isclose(got, (x[x >= 1] == 2).mean()):
-                hint = " The start marker (1) is not a word either: count ids of 2 and above."
-            elif np.isclose(got, expected * 100):
-                hint = " Give a share between 0 and 1, not a percentage."
-            raise ExerciseFailed(f"for {shown} expected {expected:.4f}, got {got:.4f}.{hint}")
-    return "padding and start markers are not words: the share counts words only"
+    expected = [float((x[x >= 2] == 2).mean()) for x in cases]
+    got: list[float] = []
+    for x, right in zip(cases, expected, strict=True):
+        got.append(_as_float(returned(oov_share, x.copy()), "the share"))
+        if not np.isclose(got[-1], right, atol=1e-9):
+            break
+    else:
+        return "padding and start markers are not words: the share counts words only"
+    k = len(got) - 1
+    for x in cases[k + 1:]:  # the later cases only help to name the slip
+        try:
+            got.append(_as_float(returned(oov_share, x.copy()), "the share"))
+        except ExerciseFailed:
+            got.append(float("inf"))
+    named = [text for slip, text in _oov_slips()
+             if all(_same_share(g, slip(x)) for g, x in zip(got, cases, strict=True))]
+    x = cases[k]
+    shown = x.tolist() if x.size <= 12 else f"an array of shape {x.shape}"
+    raise ExerciseFailed(f"for {shown} expected {expected[k]:.4f}, got {got[k]:.4f}."
+                         + (f" {named[0]}" if named else ""))
 
 
 def _pad(kept: list[int], max_len: int, front: bool = True) -> list[int]:
@@ -63,6 +106,9 @@ def _pad_slips(ids: list[int], max_len: int) -> list[tuple[list[int], str]]:
                                                     "and keep the last max_len ids"),
         (_pad(last, max_len)[::-1], "keep the ids in their order"),
     ]
+    if len(ids) < max_len:
+        slips.append(([1] * (max_len - len(ids)) + ids, "pad with 0, the padding id: 1 is the "
+                                                        "start marker"))
     if len(ids) >= max_len:
         slips.append((_pad(last[1:], max_len), "you kept one id too few (off by one): keep "
                                                "max_len of them"))
@@ -83,7 +129,12 @@ def check_pad_front(pad_front: Callable[..., Any]) -> str:
     for ids, max_len in cases:
         expected = _pad(ids[len(ids) - min(len(ids), max_len):], max_len)
         shown = ids if len(ids) <= 8 else f"a review of {len(ids)} ids"
-        got = returned(pad_front, list(ids), max_len)
+        given = list(ids)
+        got = returned(pad_front, given, max_len)
+        if given != ids:
+            raise ExerciseFailed(f"pad_front({shown}, {max_len}) changed the list it was "
+                                 f"given (it now holds {given[:12]}): build a new row and "
+                                 "leave the caller's review as it was")
         try:
             got = np.asarray(got)
         except ValueError as exc:  # rows of several lengths
@@ -94,6 +145,9 @@ def check_pad_front(pad_front: Callable[..., Any]) -> str:
                 hint = " A review longer than max_len must be cut to its last max_len ids."
             elif got.shape == (max_len + 1,):
                 hint = " The row has exactly max_len ids; the start marker is already in ids."
+            elif got.shape == (max_len - 1,) and len(ids) < max_len:
+                hint = (" One zero too few (off by one): put max_len - len(ids) zeros in "
+                        "front.")
             raise ExerciseFailed(f"pad_front({shown}, {max_len}) should have shape ({max_len},), "
                                  f"got {got.shape}.{hint}")
         if not np.issubdtype(got.dtype, np.integer) and np.array_equal(got, expected):

@@ -23,6 +23,12 @@ def pad_front_as_list(ids, max_len):  # right, written differently: a list of Py
     return [0] * (max_len - len(kept)) + kept
 
 
+def pad_front_in_place(ids, max_len):  # pads the caller's list itself
+    while len(ids) < max_len:
+        ids.insert(0, 0)
+    return np.array(ids[-max_len:])
+
+
 def pad_front_float_zeros(ids, max_len):  # np.zeros without a dtype makes the row float
     kept = np.asarray(ids)[-max_len:] if len(ids) else np.zeros(0)
     return np.concatenate([np.zeros(max_len - len(kept)), kept])
@@ -53,7 +59,14 @@ def test_the_chapter_registers_its_exercises():
         (lambda x: 100 * right_oov_share(x), "not a percentage"),
         (lambda x: "a lot", "one number"),
         (lambda x: float((np.asarray(x)[np.asarray(x) >= 1] == 2).mean()), "start marker"),
-        (lambda x: float((np.asarray(x) == 2).sum()), "expected"),
+        (lambda x: float((np.asarray(x) == 2).sum()), "not their share"),  # a count
+        (lambda x: float((np.asarray(x) == 2).sum() // (np.asarray(x) >= 2).sum()),
+         "Integer division"),
+        (lambda x: float((np.asarray(x)[np.asarray(x) >= 2] == 3).mean()), "not 3"),
+        (lambda x: float((np.asarray(x)[np.asarray(x) >= 2] == 1).mean()),  # id 1 as OOV
+         "Id 1 is the start marker"),
+        (lambda x: float((np.asarray(x) == 2).sum() / (np.asarray(x) > 2).sum()),
+         "words too"),  # the OOV words left out of the denominator
     ]),
     ("ex-pad-front", right_pad_front, [
         (lambda ids, n: np.array((list(ids) + [0] * n)[:n]), "zeros go in front"),
@@ -69,6 +82,10 @@ def test_the_chapter_registers_its_exercises():
         (lambda ids, n: np.array([0, 0, 1, 5, 6]), "should have shape"),  # the example, hard-coded
         (lambda ids, n: None, "returned None"),
         (lambda ids, n: [list(ids), [0]], "one row of"),
+        (pad_front_in_place, "changed the list it was given"),
+        (lambda ids, n: right_pad_front(ids, n)[1:] if len(ids) < n else right_pad_front(ids, n),
+         "One zero too few"),
+        (lambda ids, n: np.array([1] * (n - len(ids)) + list(ids)[-n:]), "Pad with 0"),
     ]),
     ("ex-front-or-end", right_kept, [
         (lambda s, n, m: right_kept(s, n, m)[::-1], "wrong way round"),
@@ -92,7 +109,10 @@ def test_exercise_checks(label, right, wrongs, verdicts):
 
 
 @pytest.mark.parametrize("label,right", [
+    # a list or a tuple of the right ids passes: the statement asks for an array, but the values
+    # are what an embedding reads, and np.asarray turns either into the right row
     ("ex-pad-front", pad_front_as_list),
+    ("ex-pad-front", lambda ids, n: tuple(right_pad_front(ids, n).tolist())),
     ("ex-pad-front", lambda ids, n: right_pad_front(ids, n).astype(np.int64)),
     ("ex-oov-share", lambda x: np.float32(right_oov_share(x))),
     ("ex-front-or-end", kept_by_loop),
