@@ -18,6 +18,26 @@ def _as_matrix(value: Any, what: str) -> np.ndarray:
         raise ExerciseFailed(f"expected {what} as a numpy array, got {value!r}") from exc
 
 
+def _uses_identity(func: Any) -> bool:
+    """Whether the source of ``func`` calls ``eye`` or ``identity`` (comments and strings
+    aside); False when its source cannot be read."""
+    import inspect
+    import io
+    import tokenize
+
+    try:
+        source = inspect.getsource(func)
+    except (OSError, TypeError):  # no source to read (built in a string, say): cannot tell
+        return False
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(source).readline)
+                  if t.type not in (tokenize.COMMENT, tokenize.STRING)]
+    except (tokenize.TokenError, IndentationError):  # a lambda cut out of a longer line
+        return "eye(" in source or "identity(" in source
+    return any(a.string in ("eye", "identity") and b.string == "("
+               for a, b in zip(tokens, tokens[1:], strict=False))
+
+
 def _one_hot_mistake(got: np.ndarray, ids: np.ndarray, size: int) -> str:
     """Name the slip behind a wrong one-hot matrix of the right shape, or say what is wrong."""
     n = len(ids)
@@ -44,7 +64,9 @@ def _one_hot_mistake(got: np.ndarray, ids: np.ndarray, size: int) -> str:
 
 @exercise("ex-one-hot")
 def check_one_hot(one_hot: Callable[..., Any]) -> str:
-    """``one_hot(ids, vocab_size)``: an ``(len(ids), vocab_size)`` matrix of 0/1, one 1 a row.
+    """``one_hot(ids, vocab_size)``: an ``(len(ids), vocab_size)`` matrix of 0/1, one 1 a row,
+    built without ``np.eye`` (the statement's rule, read from the function's source when it
+    can be read). A list of lists or a bool matrix of the right values passes.
 
     Tried on several sizes (not only the chapter's 1,000), with repeated ids, id 0 and, after
     a first case that leaves it out, the last id ``vocab_size - 1``.
@@ -65,7 +87,9 @@ def check_one_hot(one_hot: Callable[..., Any]) -> str:
             hint = (" It looks as if you used 1000, the chapter's vocab_size, instead of the "
                     "argument size." if got.shape[1] == 1000 else
                     " It looks as if you used the largest id + 1 instead of the argument size."
-                    if got.shape[1] == ids.max() + 1 else "")
+                    if got.shape[1] == ids.max() + 1 else
+                    " One column too many: ids run from 0 to size - 1, so size columns hold "
+                    "them all." if got.shape[1] == size + 1 else "")
             raise ExerciseFailed(f"one_hot(ids, {size}) should have {size} columns, got "
                                  f"{got.shape[1]}.{hint}")
         if got.shape != expected.shape:
@@ -77,6 +101,10 @@ def check_one_hot(one_hot: Callable[..., Any]) -> str:
     weights = rng.normal(size=(10, 3))
     product = _as_matrix(call_student(one_hot, np.array([3, 0, 9]), 10), "one_hot") @ weights
     expect_close(product, weights[[3, 0, 9]], "one_hot(ids) @ W")
+    if _uses_identity(one_hot):
+        raise ExerciseFailed("your matrix is right, but it comes from np.eye (or np.identity), "
+                             "which the exercise asks you not to use: start from np.zeros and "
+                             "set the 1s by indexing, out[rows, ids] = 1")
     return "one_hot(ids) @ W picks the rows W[ids]: an embedding is a lookup"
 
 
@@ -90,8 +118,18 @@ def _nearest_mistake(got: list[int], vectors: np.ndarray, i: int, k: int,
     """Name the slip behind a wrong list of neighbours, or return ""."""
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     cosine = _ranking(unit @ unit[i], i)
+    twins = [j for j in range(len(vectors)) if j != i and unit[j] @ unit[i] > 1 - 1e-9]
+    if i in got and twins:
+        return (f" Row {i} itself is in your list: rows {twins}, equal or parallel to it, have "
+                "a similarity of 1 too, so row i need not come first in the ranking, and "
+                "dropping the first place ([1:]) does not remove it. Leave out row i by its "
+                "index.")
     if i in got:
         return " Leave the row itself out: it is always its own nearest neighbour."
+    if twins and not set(twins) & set(got):
+        return (f" Rows {twins} are equal or parallel to row {i} (a similarity of 1): they are "
+                "its nearest neighbours and must come first. Leave out only row i itself, by "
+                "its index, not every row with a similarity of 1.")
     if len(got) != k:
         return (f" You returned {len(got)} indices; k = {k} asks for exactly {k}"
                 + (" (off by one)." if abs(len(got) - k) == 1 else "."))
@@ -117,19 +155,49 @@ def _nearest_mistake(got: list[int], vectors: np.ndarray, i: int, k: int,
     return ""
 
 
+def _with_twins(vectors: np.ndarray, i: int, equal: int, parallel: int) -> np.ndarray:
+    """``vectors`` with row ``equal`` a copy of row ``i`` and row ``parallel`` a multiple of
+    it, whose computed similarity to row ``i`` exceeds row ``i``'s own (so that row ``i``
+    does not sort first, whatever the sort)."""
+    twins = vectors.copy()
+    twins[equal] = vectors[i]
+    for factor in 1.5 + 0.013 * np.arange(500):
+        twins[parallel] = factor * vectors[i]
+        unit = twins / np.linalg.norm(twins, axis=1, keepdims=True)
+        similarity = unit @ unit[i]
+        if similarity[parallel] > similarity[i]:
+            break
+    return twins
+
+
+def _is_ranking(got: list[int], similarity: np.ndarray, i: int, k: int) -> bool:
+    """Whether ``got`` is k distinct rows, not ``i``, with the k largest similarities, most
+    similar first (rows whose similarities tie within rounding may come in either order)."""
+    if len(got) != k or len(set(got)) != k or i in got or not all(
+            0 <= j < len(similarity) for j in got):
+        return False
+    best = np.sort(np.delete(similarity, i))[::-1][:k]
+    return bool(np.allclose(similarity[got], best, atol=1e-9))
+
+
 @exercise("ex-nearest")
 def check_nearest(nearest: Callable[..., Any]) -> str:
     """``nearest(vectors, i, k)``: the ``k`` rows most cosine-similar to row ``i``, not ``i``.
 
     The rows have lengths from 0.1 to 10, so the dot product, the Euclidean distance and a
-    cosine ranking all differ; several rows ``i`` (the last one too) and sizes ``k``.
+    cosine ranking all differ; several rows ``i`` (the last one too) and sizes ``k``; one
+    matrix holds a copy of row ``i`` and a multiple of it, which must be returned first
+    (rows that tie may come in either order).
     """
     rng = np.random.default_rng(6)
     vectors = rng.normal(size=(60, 8)) * rng.uniform(0.1, 10, size=(60, 1))
-    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    for i, k in [(0, 5), (17, 1), (42, 10), (59, 3), (8, 7)]:
-        expected = _ranking(unit @ unit[i], i)[:k]
-        got = call_student(nearest, vectors.copy(), i, k)
+    cases = [(vectors, 0, 5), (vectors, 17, 1), (vectors, 42, 10), (vectors, 59, 3),
+             (vectors, 8, 7), (_with_twins(vectors, 25, equal=11, parallel=50), 25, 4)]
+    for matrix, i, k in cases:
+        unit = matrix / np.linalg.norm(matrix, axis=1, keepdims=True)
+        similarity = unit @ unit[i]
+        expected = _ranking(similarity, i)[:k]
+        got = call_student(nearest, matrix.copy(), i, k)
         try:
             values = np.asarray(got, dtype=float).ravel()
         except (TypeError, ValueError) as exc:
@@ -139,8 +207,8 @@ def check_nearest(nearest: Callable[..., Any]) -> str:
                                  f"{values[:5].round(3).tolist()}: return the rows' "
                                  "positions, not their similarities")
         got = [int(j) for j in values]
-        if got != expected:
-            hint = _nearest_mistake(got, vectors, i, k, expected)
+        if not _is_ranking(got, similarity, i, k):
+            hint = _nearest_mistake(got, matrix, i, k, expected)
             raise ExerciseFailed(f"nearest(vectors, {i}, {k}) should be {expected}, "
                                  f"got {got}.{hint}")
     return "cosine similarity ignores the vectors' lengths and compares their directions"

@@ -22,6 +22,19 @@ def one_hot_with(columns):
     return one_hot
 
 
+def one_hot_from_eye(ids, size):
+    """Right values, but from np.eye, which the statement forbids."""
+    # (a comment that names eye( does not count; the call below does)
+    return np.eye(size)[ids]
+
+
+def one_hot_commenting_eye(ids, size):
+    """Right, built with indexing: only its comment and docstring name np.eye(size)."""
+    out = np.zeros((len(ids), size))  # like np.eye(size)[ids], without np.eye
+    out[np.arange(len(ids)), ids] = 1
+    return out
+
+
 def right_nearest(vectors, i, k):
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     return [int(j) for j in np.argsort(-(unit @ unit[i])) if j != i][:k]
@@ -32,6 +45,13 @@ def ranked_by(score):
     def nearest(vectors, i, k):
         return [int(j) for j in np.argsort(-score(vectors, i)) if j != i][:k]
     return nearest
+
+
+def drop_every_twin(vectors, i, k):
+    """Leaves out every row with a cosine similarity of 1 to row i, not row i alone."""
+    unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    similarity = unit @ unit[i]
+    return [int(j) for j in np.argsort(-similarity) if similarity[j] < 1 - 1e-9][:k]
 
 
 def right_masked_average(ids, table):
@@ -54,12 +74,16 @@ def test_one_hot(verdicts):
          "every column up to the id"),
         (lambda ids, size: np.eye(10)[[3, 0, 7, 3, 5]], "should have shape (3, 8)"),
         (one_hot_with(lambda ids, size: size - 1 - ids), "should have its 1 in column"),
+        (lambda ids, size: right_one_hot(ids, size + 1), "One column too many"),
+        (one_hot_from_eye, "comes from np.eye"),  # the statement forbids np.eye
+        (lambda ids, size: np.identity(size)[ids], "comes from np.eye"),
     ])
-    # right answers written differently: ints, booleans, np.eye, a list of lists
-    for right in (lambda ids, size: np.eye(size, dtype=int)[ids],
+    # right answers written differently: ints, booleans, a list of lists
+    for right in (lambda ids, size: right_one_hot(ids, size).astype(int),
                   lambda ids, size: np.arange(size) == np.asarray(ids)[:, None],
                   lambda ids, size: [[1 if c == i else 0 for c in range(size)] for i in ids]):
         verdicts("ex-one-hot", right, [])
+    verdicts("ex-one-hot", one_hot_commenting_eye, [])
 
 
 def test_nearest(verdicts):
@@ -78,6 +102,13 @@ def test_nearest(verdicts):
                                  @ (v[i] / np.linalg.norm(v[i])))[::-1][1:k + 1],
          "not their similarities"),
         (lambda v, i, k: [1, 2, 3, 4, 5], "should be"),
+        # assumes row i sorts first: a row parallel to it can come before it
+        (lambda v, i, k: np.argsort(-(v @ v[i]) / np.linalg.norm(v, axis=1))[1:k + 1],
+         "need not come first"),
+        (lambda v, i, k: [int(j) for j in np.argsort(-(v / np.linalg.norm(v, axis=1)[:, None])
+                                                      @ (v[i] / np.linalg.norm(v[i])))
+                          if j != i][1:k + 1], "should be"),
+        (drop_every_twin, "not every row with a similarity of 1"),
     ])
     # right answers written differently: Euclidean distance between unit vectors, an array
     def unit_euclidean(vectors, i, k):
@@ -86,8 +117,6 @@ def test_nearest(verdicts):
         return np.array([j for j in order if j != i][:k])
 
     verdicts("ex-nearest", unit_euclidean, [])
-    verdicts("ex-nearest", lambda v, i, k: np.argsort(-(v @ v[i]) / np.linalg.norm(v, axis=1)
-                                                      )[1:k + 1], [])
 
 
 def test_masked_average(verdicts):
