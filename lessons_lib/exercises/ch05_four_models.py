@@ -65,6 +65,9 @@ def check_lstm_params(func: Callable[[int, int], int]) -> str:
                                                    "layout; Keras's LSTM has one bias per "
                                                    "unit and block."),
         (lambda i, u: 4 * i * u, "That counts only the input weights W."),
+        (lambda i, u: 4 * (i * u + u * u) + u, "That counts one bias vector for the whole "
+                                               "layer; each of the four blocks has its own, "
+                                               "one number per unit."),
     ]
     _compare_on_cases(func, cases, _lstm, slips, "lstm_param_count")
     return "right: 4 x (input_dim x units + units x units + units), e.g. 6,272 for (16, 32)"
@@ -91,6 +94,8 @@ def check_cnn_steps(func: Callable[[int], int]) -> str:
         (lambda n: (n - 6 - 5 + 1) - 6, "You slid the pooling window one step at a time; "
                                         "MaxPooling1D(5) moves 5 steps at a time (its stride is "
                                         "its size)."),
+        (lambda n: n // 5 - 6 - 6, "You pooled before the first convolution: the layers "
+                                   "run Conv1D(7), then MaxPooling1D(5), then Conv1D(7)."),
         (lambda n: (n - 6) // 5, "You forgot the second convolution, which takes 6 more "
                                  "steps."),
         (lambda n: n // 5, "That assumes 'same' padding; the convolutions have none "

@@ -20,6 +20,7 @@ def test_lstm_params(verdicts):
         (lambda i, u: 3 * (i * u + u * u + u), "has four"),
         (lambda i, u: i * u + u * u + u, "one SimpleRNN's weights"),
         (lambda i, u: 4 * (i * u + u * u), "forgot the biases"),
+        (lambda i, u: 4 * (i + u) * u + u, "one bias vector for the whole layer"),
         (lambda i, u: 4 * (i * u + u), "forgot the recurrent weights U"),
         (lambda i, u: 4 * (u * i + i * i + i), "swapped"),
         (lambda i, u: 6272, "the chapter's sizes (16, 32)"),
@@ -37,6 +38,7 @@ def test_lstm_params(verdicts):
 def test_cnn_steps(verdicts):
     verdicts("ex-cnn-steps", lambda n: (n - 6) // 5 - 6, [
         (lambda n: n - 12, "forgot the pooling"),
+        (lambda n: (n // 5 - 6) - 6, "pooled before the first convolution"),
         (lambda n: (n - 7) // 5 - 7, "Off by one"),
         (lambda n: 12, "for 100 words only"),
         (lambda n: (n - 10) - 6, "moves 5 steps at a time"),
