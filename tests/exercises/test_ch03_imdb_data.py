@@ -118,6 +118,8 @@ def test_exercise_checks(label, right, wrongs, verdicts):
     # are what an embedding reads, and np.asarray turns either into the right row
     ("ex-pad-front", pad_front_as_list),
     ("ex-pad-front", lambda ids, n: tuple(right_pad_front(ids, n).tolist())),
+    # ids[-max_len:] with no guard for max_len = 0: right, since the statement has max_len >= 1
+    ("ex-pad-front", lambda ids, n: np.array([0] * (n - len(list(ids)[-n:])) + list(ids)[-n:])),
     ("ex-pad-front", lambda ids, n: right_pad_front(ids, n).astype(np.int64)),
     ("ex-oov-share", lambda x: np.float32(right_oov_share(x))),
     ("ex-front-or-end", kept_by_loop),
