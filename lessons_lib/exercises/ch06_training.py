@@ -17,8 +17,9 @@ from lessons_lib.exercises import ExerciseFailed, call_student, exercise
 
 # Training histories for the early-stopping checks; none is the chapter's. Across them, the
 # epoch of lowest validation loss differs from that of highest validation accuracy, of lowest
-# training loss, of the first rise of the validation loss and from the last epoch, and one has
-# two epochs with the same lowest validation loss (early stopping keeps the first).
+# training loss, of the first rise of the validation loss and from the last epoch, one has
+# two epochs with the same lowest validation loss (early stopping keeps the first), and in the
+# last the best epoch's accuracy is *below* the last epoch's (a negative gain).
 _HISTORIES = [
     {"val_loss": [0.5, 0.4, 0.45, 0.6], "loss": [0.6, 0.4, 0.3, 0.31],
      "val_accuracy": [0.70, 0.80, 0.78, 0.74], "accuracy": [0.65, 0.80, 0.86, 0.90]},
@@ -31,6 +32,8 @@ _HISTORIES = [
      "accuracy": [0.6, 0.75, 0.8, 0.86, 0.9, 0.95]},
     {"val_loss": [0.5, 0.4, 0.45, 0.4, 0.6], "loss": [0.6, 0.5, 0.4, 0.3, 0.2],
      "val_accuracy": [0.75, 0.80, 0.83, 0.79, 0.77], "accuracy": [0.7, 0.78, 0.84, 0.88, 0.93]},
+    {"val_loss": [0.55, 0.42, 0.44, 0.47], "loss": [0.6, 0.45, 0.35, 0.3],
+     "val_accuracy": [0.72, 0.79, 0.80, 0.82], "accuracy": [0.68, 0.8, 0.85, 0.9]},
 ]
 
 
@@ -93,6 +96,11 @@ _BEST_EPOCH_SLIPS = [
     (_last_of_ties, "that is a later epoch with the same lowest loss; early stopping keeps the "
      "first"),
     (lambda h: len(h["val_loss"]), "that is the last epoch, not the best one"),
+    (lambda h: int(np.argmax(h["val_loss"])) + 1,
+     "that is the epoch of *highest* validation loss, the worst one: take the lowest (argmin, "
+     "not argmax)"),
+    (lambda h: _best_epoch(h) + 1,
+     "one epoch too late: argmin's index + 1 already counts from 1, so add 1 once"),
 ]
 
 
@@ -147,6 +155,13 @@ _DISCORDANT_SLIPS = [
      "is right"),
     (lambda a, b: (int(np.sum(a & ~b)), int(np.sum(a != b))),
      "the second number counts every disagreement; count only those where B is right"),
+    (lambda a, b: (int(np.sum(a != b)), int(np.sum(a != b))),
+     "both numbers count every review the models disagree on (a != b); split those by which "
+     "model is right: A right and B wrong, then A wrong and B right"),
+    (lambda a, b: (int(a.sum()) - int(b.sum()), int(b.sum()) - int(a.sum())),
+     "those are differences of the two totals, which give only a_only - b_only: reviews both "
+     "models get right cancel out of them. Count the reviews A gets right and B wrong, then "
+     "those B gets right and A wrong"),
 ]
 
 
@@ -215,6 +230,15 @@ _EARLY_STOPPING_SLIPS = [
      "one's"),
     (lambda h: _gain_at(h, int(np.argmin(h["val_loss"])) + 1),
      "the accuracy one epoch late: the epoch counted from 1 was used as a 0-based index"),
+    (lambda h: _gain_at(h, min(int(np.argmin(h["val_loss"])) + 1, len(h["val_loss"]) - 1)),
+     "the accuracy one epoch late: the epoch counted from 1 was used as a 0-based index"),
+    (lambda h: abs(_early_stopping_gain(h)),
+     "that is the absolute value of the gain: when the last epoch is more accurate than the "
+     "best one, the gain is negative (early stopping would have cost accuracy); keep its sign"),
+    (lambda h: 100 * (h["val_accuracy"][int(np.argmin(h["val_loss"]))] / h["val_accuracy"][-1]
+                      - 1),
+     "a relative change in per cent (best / last - 1); the gain is a difference of "
+     "accuracies in percentage points, 100 * (best - last)"),
     (lambda h: _gain_at(h, int(np.argmax(h["val_accuracy"]))),
      "the gain at the epoch of highest validation accuracy; early stopping here watches the "
      "validation loss"),
@@ -229,6 +253,15 @@ _EARLY_STOPPING_SLIPS = [
      "compared with the first epoch; compare with the last one, the weights training ends "
      "with"),
 ]
+
+
+def _rounded(answers: Sequence[float], expected: Sequence[float]) -> str | None:
+    """Feedback for gains rounded to whole points (some right gains have a fraction)."""
+    if all(float(a).is_integer() and abs(a - e) <= 0.5 + 1e-6
+           for a, e in zip(answers, expected, strict=True)):
+        return ("rounded to whole points: return the gain as it is (0.5 points is 0.5), "
+                "round only when you print it")
+    return None
 
 
 @exercise("ex-early-stopping")
@@ -263,7 +296,8 @@ def check_early_stopping(func: Callable[[dict], float]) -> str:
     shown = (f"for val_loss {history['val_loss']} and val_accuracy {history['val_accuracy']} "
              f"you returned {answers[wrong]:.4g}, expected {expected[wrong]:.4g}")
     mistake = _constant(answers, expected) or _matching_slip(
-        answers, [(h,) for h in _HISTORIES], _EARLY_STOPPING_SLIPS, same)
+        answers, [(h,) for h in _HISTORIES], _EARLY_STOPPING_SLIPS, same) or _rounded(
+        answers, expected)
     raise ExerciseFailed(f"{shown}: {mistake}" if mistake else
                          f"{shown}: the validation accuracy at the epoch of lowest validation "
                          f"loss minus that at the last epoch, in points")

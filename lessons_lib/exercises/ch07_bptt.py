@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -47,6 +48,15 @@ def check_bptt_clip(clip_by_global_norm: Any) -> str:
             raise ExerciseFailed("each array was clipped by its own norm; the global norm is "
                                  "one number for all the arrays together, and every array is "
                                  "scaled by the same factor")
+        sum_of_squares = float(sum(np.sum(v**2) for v in originals.values()))
+        for wrong_norm, why in (
+                (float(sum(np.linalg.norm(v) for v in originals.values())),
+                 "you added up the arrays' own norms; the global norm is the square root of the "
+                 "sum of the squares of all entries of all arrays (not the sum of their norms)"),
+                (sum_of_squares, "you forgot the square root: the sum of the squares of all "
+                 "entries is the squared global norm; take np.sqrt of it")):
+            if same(clipped, {k: v * max_norm / wrong_norm for k, v in originals.items()}):
+                raise ExerciseFailed(why)
         if same(clipped, {k: np.clip(v, -max_norm, max_norm) for k, v in originals.items()}):
             raise ExerciseFailed("each entry was clipped to [-max_norm, max_norm]; scale all "
                                  "the arrays by max_norm / global norm instead, which keeps "
@@ -56,6 +66,11 @@ def check_bptt_clip(clip_by_global_norm: Any) -> str:
                          f"the clipped {name!r} with max_norm={max_norm}")
     small = {k: v / (10 * norm) for k, v in originals.items()}
     kept = call_student(clip_by_global_norm, small, 1.0)
+    if isinstance(kept, dict) and set(kept) == set(small) and same(
+            kept, {k: v / norm for k, v in originals.items()}):
+        raise ExerciseFailed("gradients whose global norm (here 0.1) is already below max_norm "
+                             "were scaled up to max_norm: return them unchanged, and scale "
+                             "only when the norm is larger than max_norm")
     for name in small:
         expect_close(kept[name], small[name],
                      f"{name!r} of gradients whose global norm is already below max_norm")
@@ -76,6 +91,10 @@ def _step_variants(x_t: np.ndarray, y_prev: np.ndarray, y_t: np.ndarray, g_t: np
         "twice": (g_t * (1 - np.tanh(y_t) ** 2), "applies tanh to y_t again: y_t is already "
                   "tanh(a_t), so the derivative is 1 - y_t ** 2"),
         "none": (g_t, no_tanh),
+        "y_prev": (g_t * (1 - y_prev**2), "uses 1 - y_prev ** 2: the derivative of tanh is "
+                   "taken at this step's output, 1 - y_t ** 2 (y_t = tanh(a_t))"),
+        "sigmoid": (g_t * y_t * (1 - y_t), "uses y_t * (1 - y_t), the derivative of the "
+                    "sigmoid; the step applies tanh, whose derivative is 1 - y_t ** 2"),
     }
     variants = {name: [(value, "")] for name, value in right.items()}
     for d, why in slips.values():
@@ -84,6 +103,13 @@ def _step_variants(x_t: np.ndarray, y_prev: np.ndarray, y_t: np.ndarray, g_t: np
             variants[name].append((value, f"{name} {why}"))
     variants["dW"] += [(np.outer(x_t, delta), "dW is transposed: it has the shape of W, "
                         "(units, input_features), so it is np.outer(delta, x_t)")]
+    swapped = "dW and dU are swapped: dW pairs delta with the input x_t, np.outer(delta, x_t), "\
+        "dU with the previous state, np.outer(delta, y_prev)"
+    variants["dW"] += [(np.outer(delta, y_prev), swapped)]
+    variants["dU"] += [(np.outer(delta, x_t), swapped)]
+    variants["dx_t"] += [(U.T @ delta, "dx_t and dy_prev are swapped: return (dW, dU, db, "
+                          "dx_t, dy_prev) in this order, dx_t = W.T @ delta and dy_prev = "
+                          "U.T @ delta")]
     variants["dU"] += [
         (np.outer(y_prev, delta), "dU is transposed: it is np.outer(delta, y_prev)"),
         (np.outer(delta, y_t), "dU pairs delta with y_t; this step multiplied U by y_prev, so "
@@ -153,6 +179,9 @@ def check_bptt_decay(decay: Any) -> str:
     if not isinstance(decay, dict):
         raise ExerciseFailed(f"expected a dict {{0.5: ..., 0.9: ..., 1.1: ...}}, got "
                              f"{type(decay).__name__}")
+    if any(isinstance(k, bool) or not isinstance(k, numbers.Real) for k in decay):
+        raise ExerciseFailed(f"expected the keys to be the spectral norms as numbers, 0.5, 0.9 "
+                             f"and 1.1 (not strings such as '0.5'), got {list(decay)!r:.80}")
     try:
         got = {float(k): float(v) for k, v in decay.items()}
     except (TypeError, ValueError) as exc:

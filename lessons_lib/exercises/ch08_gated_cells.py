@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -89,8 +90,12 @@ def _gru_variant(x_t: np.ndarray, h: np.ndarray, W: dict, U: dict, b: dict, br: 
         n = squash(W["h"] @ x_t + b["h"] + U["h"] @ (r * h) + rec["h"])
     elif slip == "b_rec outside r":
         n = squash(W["h"] @ x_t + b["h"] + r * (U["h"] @ h) + rec["h"])
+    elif slip == "no reset":
+        n = squash(W["h"] @ x_t + b["h"] + U["h"] @ h + rec["h"])
     else:
         n = squash(W["h"] @ x_t + b["h"] + r * (U["h"] @ h + rec["h"]))
+    if slip == "candidate":  # also z * n + (1 - z) * n, which is n
+        return n
     if slip == "z swapped":
         return (1 - z) * h + z * n
     return z * h + (1 - z) * n
@@ -110,6 +115,10 @@ _GRU_SLIPS = {
     "z r swapped": "the update and reset gates are swapped: the gate that blends h_prev with "
                    "n_t is z (the first block), the one inside the candidate is r",
     "sigmoid candidate": "the candidate n_t uses tanh, not the sigmoid",
+    "no reset": "the reset gate is missing: the candidate reads r * (U['h'] @ h_prev + "
+                "b_rec['h']), not U['h'] @ h_prev + b_rec['h']",
+    "candidate": "you returned the candidate n_t itself (z * n + (1 - z) * n is n too): h_t "
+                 "blends the old state with it, z * h_prev + (1 - z) * n_t",
     "tanh gates": "the gates z and r use the sigmoid, not tanh: a gate is a number between 0 "
                   "and 1",
 }
@@ -171,11 +180,14 @@ def check_gates_update_bias(survival: Any) -> str:
     if not isinstance(survival, dict):
         raise ExerciseFailed(f"expected a dict {{-2: ..., 0: ..., 2: ..., 4: ...}}, got "
                              f"{type(survival).__name__}")
-    try:
-        got = {float(k): float(v) for k, v in survival.items()}
-    except (TypeError, ValueError) as exc:
-        raise ExerciseFailed(f"expected numbers as keys and values, got {survival!r:.80}") \
-            from exc
+    def number(value: Any) -> bool:
+        return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+    if not all(number(k) and number(v) for k, v in survival.items()):
+        raise ExerciseFailed(f"expected numbers as keys and values, the biases -2, 0, 2 and 4 "
+                             f"and their shares (not strings such as '2'), got "
+                             f"{survival!r:.80}")
+    got = {float(k): float(v) for k, v in survival.items()}
     if set(got) != set(UPDATE_BIASES):
         raise ExerciseFailed(f"expected the keys {[int(b) for b in UPDATE_BIASES]} (the "
                              f"update-gate biases), got {sorted(got)}")

@@ -108,6 +108,10 @@ def _y_mistake(y: np.ndarray, values: np.ndarray, input_len: int, horizon: int) 
     if _same(y, values[input_len - 1:input_len - 1 + n]):
         return ("y is the last value of each input window: the target lies horizon steps "
                 "after it, values[i + input_len - 1 + horizon]")
+    if input_len > 1 and _same(y, values[horizon:horizon + n]):
+        return ("y[i] is values[i + horizon], counted from the window's first value: the "
+                "target lies horizon steps after the window's *last* value, values[i + "
+                "input_len - 1 + horizon]")
     for (_, slip_y), description in _slipped_windows(values, input_len, horizon):
         if _same(y, slip_y):
             return description
@@ -186,6 +190,14 @@ def _test_windows(part: int = 2, input_len: int = CHAPTER_INPUT_LEN,
     return fc.make_windows(parts[part].values, input_len, horizon)
 
 
+def _train_std() -> float:
+    """The standard deviation of the training part in °C, the chapter's normalising unit."""
+    from lessons_lib import forecasting as fc
+
+    train = fc.chronological_split(fc.load_seattle_temps("C"))[0]
+    return fc.Normalizer.fit(train).std
+
+
 @exercise("ex-forecast-two-days")
 def check_forecast_two_days(two_day_forecast: Any, two_day_mae: Any) -> str:
     """``two_day_forecast(X)``: mean of now and 24 h ago; ``two_day_mae``: its test MAE in °C."""
@@ -195,7 +207,16 @@ def check_forecast_two_days(two_day_forecast: Any, two_day_mae: Any) -> str:
     # Windows of two lengths, so that counting hours from the window's start does not pass.
     for n, steps in ((6, 48), (4, 30)):
         X = rng.normal(8.0, 4.0, size=(n, steps))
-        got = _as_array(call_student(two_day_forecast, X.copy()), "the forecast")
+        try:
+            forecast = call_student(two_day_forecast, X.copy())
+        except ExerciseFailed as exc:
+            if isinstance(exc.__cause__, IndexError) and steps != CHAPTER_INPUT_LEN:
+                raise ExerciseFailed(
+                    f"{exc}, on windows of {steps} hours: not every X has 48 columns. Count "
+                    f"the columns from the end, X[:, -1] and X[:, -25], rather than "
+                    f"hard-coding their numbers for 48-hour windows") from exc
+            raise
+        got = _as_array(forecast, "the forecast")
         expected = _two_day_rule(X)
         if got.shape == expected.shape and np.allclose(got, expected):
             continue
@@ -214,6 +235,9 @@ def check_forecast_two_days(two_day_forecast: Any, two_day_mae: Any) -> str:
             (X[:, -1] + X[:, -25], "That is the sum of the two hours, not their average: "
                                    "divide by 2."),
             (X.mean(axis=1), "That is the mean of the whole window, not of two hours."),
+            ((X[:, 0] + X[:, 24]) / 2, "X[:, 0] and X[:, 24] are counted from the window's "
+                                       "start: the forecast averages its last hour, X[:, -1], "
+                                       "with the same hour a day earlier, X[:, -25]."),
         )
         for slip, description in forecast_slips:
             if got.shape == slip.shape and np.allclose(got, slip):
@@ -245,6 +269,10 @@ def check_forecast_two_days(two_day_forecast: Any, two_day_mae: Any) -> str:
                                                          "error: take the mean absolute error."),
         (lambda: float(np.mean(errors())), "That is the mean signed error: take absolute "
                                            "values before averaging."),
+        (lambda: -float(np.mean(errors())), "That is the mean signed error (forecast minus "
+                                            "truth): take absolute values before averaging."),
+        (lambda: expected / _train_std(), "That is the MAE in normalised units (divided by "
+                                          "the training standard deviation): give it in °C."),
     ))
     raise ExerciseFailed(f"two_day_mae should be the test MAE in °C, {expected:.4f}; got "
                          f"{mae:.4f}.{mistake}")

@@ -15,6 +15,7 @@ from lessons_lib.exercises import (
     expect_equal,
     returned,
 )
+from lessons_lib.exercises import shown as shown_value
 
 
 def gru_weights(embed_dim: int, units: int, blocks: int = 3, biases: int = 2) -> int:
@@ -34,6 +35,11 @@ def _bigru_mistakes(vocab: int, embed: int, units: int) -> dict[int, str]:
     gru = gru_weights(embed, units)
     mistakes = {
         right - gru: "Bidirectional holds two GRUs, one per direction: count the GRU twice.",
+        right - gru - units:
+            "Bidirectional holds two GRUs, one per direction, and concatenates their states: "
+            "count the GRU twice, and give Dense(1) 2 * units inputs.",
+        right + embed: "The Embedding has vocab_size x embed_dim weights: vocab_size already "
+                       "counts every id, padding 0 included, so there is no extra row.",
         right - 2 * gru + 2 * gru_weights(embed, units, biases=1):
             "Keras's GRU has two bias vectors per block (reset_after=True): the recurrent "
             "bias is missing.",
@@ -140,8 +146,16 @@ def check_cut_length(length_for_share: Any) -> str:
             got = int(got)
         if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
             shown = lengths.tolist() if lengths.size <= 8 else f"{lengths.size} lengths"
-            raise ExerciseFailed(f"for {shown} and share={share} expected an int max_len such "
-                                 f"as {expected}, got {got!r}")
+            interpolated = isinstance(got, (float, np.floating)) and any(
+                np.isclose(float(got) - offset,
+                           np.percentile(lengths, 100 * share, method=method))
+                for method in ("linear", "midpoint") for offset in (0, 1))
+            raise ExerciseFailed(
+                f"for {shown} and share={share} expected an int max_len such as {expected}, "
+                f"got {shown_value(got)!r}"
+                + (". np.percentile (or np.quantile) interpolates between two lengths, so its "
+                   "answer need not be any review's length: sort the lengths and count the "
+                   "reviews that fit" if interpolated else ""))
         if got != expected:
             failures.append((lengths, share, int(got)))
     if not failures:
@@ -191,6 +205,11 @@ def _cut_accuracy_cases() -> list[tuple[np.ndarray, np.ndarray, int]]:
 def _as_triple(got: Any, what: str) -> np.ndarray:
     """The student's answer as three floats, or feedback saying what came instead."""
     got = expect_answer(got)
+    if isinstance(got, (tuple, list)) and any(np.ndim(v) > 0 for v in got):
+        shapes = ", ".join(str(np.shape(v)) for v in got)
+        raise ExerciseFailed(f"{what}: expected three numbers, got arrays of shapes {shapes}: "
+                             f"return each as a single number, such as float(np.mean(...)), "
+                             f"not as an array")
     try:
         values = np.asarray(got, dtype=float).reshape(-1)
     except (TypeError, ValueError):

@@ -27,7 +27,8 @@ def test_best_epoch(verdicts):
         (last_of_ties, "keeps the first"),
         (lambda h: len(h["val_loss"]), "the last epoch, not the best"),
         (lambda h: 3, "returned 3 for every input"),  # the chapter's SimpleRNN, hard-coded
-        (lambda h: int(np.argmax(h["val_loss"])) + 1, "the lowest validation loss"),
+        (lambda h: int(np.argmax(h["val_loss"])) + 1, "*highest* validation loss"),
+        (lambda h: int(np.argmin(h["val_loss"])) + 2, "one epoch too late"),
         (lambda h: float(np.argmin(h["val_loss"])) + 0.5, "a whole epoch number"),
         (lambda h: str(int(np.argmin(h["val_loss"])) + 1), "a whole epoch number"),
     ])
@@ -50,6 +51,9 @@ def test_discordant(verdicts):
         (lambda a, b: int(np.sum(a != b)), "a pair of ints"),
         (lambda a, b: (88, 93), "for every input"),  # the first case's answer, hard-coded
         (lambda a, b: (int(np.sum(a & ~b)), int(np.sum(~a & b)), len(a)), "3 values"),
+        (lambda a, b: (int((a != b).sum()), int((a != b).sum())), "both numbers count every"),
+        (lambda a, b: (int(a.sum() - b.sum()), int(b.sum() - a.sum())),
+         "differences of the two totals"),
     ])
     verdicts("ex-discordant", lambda a, b: (int((a & ~b).sum()), int((b & ~a).sum())), [])
     verdicts("ex-discordant", lambda a, b: [np.sum(a & ~b), np.sum(~a & b)], [])  # numpy ints
@@ -89,6 +93,12 @@ def test_early_stopping(verdicts):
         (lambda h: 0.0, "for every input"),
         (lambda h: 100 * (max(h["val_accuracy"]) - min(h["val_accuracy"])), "in points"),
         (lambda h: f"{gain(h):.2f}", "a number"),
+        (lambda h: abs(gain(h)), "absolute value"),  # a history has a negative gain
+        (lambda h: at(h, min(int(np.argmin(h["val_loss"])) + 1, len(h["val_loss"]) - 1)),
+         "0-based index"),  # best epoch + 1 as an index, kept inside the list
+        (lambda h: int(round(gain(h))), "rounded to whole points"),
+        (lambda h: 100 * (h["val_accuracy"][int(np.argmin(h["val_loss"]))]
+                          / h["val_accuracy"][-1] - 1), "relative change"),
     ])
     verdicts("ex-early-stopping", pure_python, [])
     verdicts("ex-early-stopping", lambda h: np.float32(gain(h)), [])

@@ -35,12 +35,16 @@ def test_clip(verdicts):
         return dict([(k, g * min(1, max_norm / norm)) for k, g in grads.items()])
 
     verdicts("ex-bptt-clip", _clip, [
-        (always, "below max_norm"),
+        (always, "scaled up to max_norm"),
         (_in_place, "changed the input"),
         (unit_norm, "not by 1 / norm"),
         (per_array, "its own norm"),
         (lambda g, m: {k: np.clip(v, -m, m) for k, v in g.items()}, "each entry"),
         (lambda g, m: [g[k] for k in g], "expected a dict"),
+        (lambda g, m: {k: v * m / sum(np.linalg.norm(a) for a in g.values())
+                       for k, v in g.items()}, "the arrays' own norms"),
+        (lambda g, m: {k: v * m / sum(np.sum(a**2) for a in g.values()) for k, v in g.items()},
+         "forgot the square root"),
     ])
     verdicts("ex-bptt-clip", as_list, [])
 
@@ -86,6 +90,10 @@ def test_step(verdicts):
         (replace(4, lambda x, yp, y, g, W, U, d: U.T @ g), "dy_prev is missing"),
         (lambda *a: _step(*a)[:4], "a tuple of five"),
         (lambda *a: (np.zeros((4, 4)),) * 5, "not the right values"),
+        (lambda x, yp, y, g, W, U: _step(x, yp, yp, g, W, U), "1 - y_prev ** 2"),
+        (with_derivative(lambda y: y * (1 - y)), "derivative of the sigmoid"),
+        (lambda *a: (lambda r: (r[1], r[0], *r[2:]))(_step(*a)), "dW and dU are swapped"),
+        (lambda *a: (lambda r: (*r[:3], r[4], r[3]))(_step(*a)), "dx_t and dy_prev are swapped"),
     ])
     verdicts("ex-bptt-step", as_lists, [])
 
@@ -125,4 +133,7 @@ def test_decay(verdicts):
         ({0.5: right[0.5], 0.9: right[0.9], 1.1: right[1.1] * 1.01}, "spectral norm 1.1"),
     ])
     verdicts("ex-bptt-decay", by_radius, [])
-    verdicts("ex-bptt-decay", {str(k): v for k, v in right.items()}, [])
+    verdicts("ex-bptt-decay", {np.float64(k): float(v) for k, v in right.items()}, [])
+    verdicts("ex-bptt-decay", right, [
+        ({str(k): v for k, v in right.items()}, "not strings"),
+    ])

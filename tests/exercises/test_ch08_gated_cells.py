@@ -47,8 +47,14 @@ def _gru_step(x_t, h_prev, W, U, b, b_rec, slip=""):
         n = np.tanh(W["h"] @ x_t + b["h"] + U["h"] @ (r * h_prev) + rec["h"])
     elif slip == "outside":
         n = np.tanh(W["h"] @ x_t + b["h"] + r * (U["h"] @ h_prev) + rec["h"])
+    elif slip == "no reset":
+        n = np.tanh(W["h"] @ x_t + b["h"] + U["h"] @ h_prev + rec["h"])
     else:
         n = np.tanh(W["h"] @ x_t + b["h"] + r * (U["h"] @ h_prev + rec["h"]))
+    if slip == "candidate":
+        return n
+    if slip == "n twice":
+        return z * n + (1 - z) * n
     return (1 - z) * h_prev + z * n if slip == "swap" else z * h_prev + (1 - z) * n
 
 
@@ -69,6 +75,9 @@ def test_gru_step(verdicts):
         (lambda *a: _gru_step(*a, slip="outside"), "scale the recurrent bias too"),
         (lambda *a: _gru_step(*a, slip="before"), "reset_after=False"),
         (lambda *a: _gru_step(*a, slip="zr"), "update and reset gates are swapped"),
+        (lambda *a: _gru_step(*a, slip="no reset"), "reset gate is missing"),
+        (lambda *a: _gru_step(*a, slip="candidate"), "returned the candidate n_t"),
+        (lambda *a: _gru_step(*a, slip="n twice"), "returned the candidate n_t"),
         (fresh_layer, "not the right values"),
         (lambda *a: np.zeros(3), "shape"),
     ])
@@ -111,6 +120,8 @@ def test_update_bias(verdicts):
         ({b: v for b, v in right.items() if b != 4}, "expected the keys"),
         ({**right, 2: right[2] * 1.01}, "b_z = 2"),
         ([right[b] for b in right], "expected a dict"),
+        ({str(b): v for b, v in right.items()}, "not strings"),
+        ({b: f"{v:.4g}" for b, v in right.items()}, "not strings"),
     ])
     # Right, written differently: the recurrent bias of z (added to the same sum), float keys
     verdicts("ex-gates-update-bias", {float(b): np.float32(v) if b else v

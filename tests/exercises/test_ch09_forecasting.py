@@ -42,6 +42,9 @@ def test_windows(verdicts):
          "y is the last value of each input window"),
         (lambda v, n, h: _windows(v, n, h)[::-1], "order (X, y)"),
         (lambda v, n, h: _windows(v, n, h)[0], "expected a pair (X, y)"),
+        (lambda v, n, h: (_windows(v, n, h)[0],
+                          np.asarray(v)[h:h + len(_windows(v, n, h)[1])]),
+         "counted from the window's first value"),
         (lambda v, n, h: (_windows(v, n, h)[0], np.round(_windows(v, n, h)[1])),
          "right shape but not the right values"),
     ])
@@ -81,6 +84,8 @@ def test_two_days_forecast(verdicts, test_windows_and_targets):
         ((lambda X: X.mean(axis=1), mae), "the mean of the whole window"),
         ((lambda X: X.mean(axis=0), mae), "expected the forecast of 6 random windows"),
         ((lambda X: (X[:, -2] + X[:, -26]) / 2, mae), "right shape but not the right values"),
+        ((lambda X: 0.5 * (X[:, 0] + X[:, 24]), mae), "counted from the window's start"),
+        ((lambda X: (X[:, 47] + X[:, 23]) / 2, mae), "not every X has 48 columns"),
     ], placeholders=[(_stub, None), (_two_day, None), (None, None)])
     # Right answers written differently: a list, a loop over rows, a numpy number, rounded.
     verdicts("ex-forecast-two-days", (lambda X: [(r[-1] + r[-25]) / 2 for r in X],
@@ -102,6 +107,8 @@ def test_two_days_mae(verdicts, test_windows_and_targets):
         ((_two_day, float(np.mean(errors ** 2))), "mean squared error"),
         ((_two_day, float(np.sqrt(np.mean(errors ** 2)))), "root mean squared error"),
         ((_two_day, float(np.mean(errors))), "mean signed error"),
+        ((_two_day, float(np.mean(-errors))), "mean signed error"),
+        ((_two_day, mae / fc.Normalizer.fit(train).std), "normalised units"),
         ((_two_day, 0.5), "should be the test MAE in °C"),
         ((_two_day, "0.14"), "should be a number"),
     ], placeholders=[(_two_day, None)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import keras
 import numpy as np
+import pytest
 
 from lessons_lib.exercises import run_check
 from lessons_lib.exercises.ch10_stronger_classifier import (
@@ -36,6 +37,8 @@ def test_count_bigru(verdicts):
         (counted(dense_inputs=1), "both directions"),
         (counted(dense_bias=0), "Dense(1) has a bias"),
         (counted(embedding=False), "Embedding"),
+        (counted(grus=1, dense_inputs=1), "count the GRU twice, and give Dense(1)"),
+        (lambda v, e, u: bigru_parameter_count(v, e, u) + e, "no extra row"),  # (V + 1) * E
         (lambda v, e, u: 652737, "the chapter's model"),
         (lambda v, e, u: "652737", "expected a number"),
         (lambda v, e, u: print(bigru_parameter_count(v, e, u)), "returned None"),
@@ -64,6 +67,9 @@ def test_cut_length(verdicts):
         (lambda lengths, share: int(np.percentile(lengths, share)) + 1, "not a percentile"),
         (lambda lengths, share: int(np.percentile(lengths, 100 * share)) + 1, "interpolates"),
         (lambda lengths, share: right(lengths, 1 - share), "1 - share"),
+        (lambda lengths, share: np.percentile(lengths, 100 * share), "np.percentile (or "
+         "np.quantile) interpolates"),  # a float such as 3.4
+        (lambda lengths, share: float(np.quantile(lengths, share)) + 1, "interpolates"),
         (lambda lengths, share: 200, "the chapter's cut"),
         (lambda lengths, share: str(right(lengths, share)), "expected an int"),
         (lambda lengths, share: print(right(lengths, share)), "returned None"),
@@ -80,6 +86,9 @@ def test_cut_length(verdicts):
         assert run_check("ex-cut-length", same)["status"] == "passed", same
 
 
+# The answers, as students write them, take the mean of an empty group (nan), which numpy warns
+# about; the check accepts nan there.
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_cut_accuracy(verdicts):
     def right(correct, lengths, max_len):
         cut = np.asarray(lengths) + 1 > max_len
@@ -109,11 +118,13 @@ def test_cut_accuracy(verdicts):
         (lambda c, n, m: right(c, n, m)[:2], "expected three numbers"),
         (lambda c, n, m: (0.5, 0.8, 0.9), "expected (share cut"),
         (lambda c, n, m: print(right(c, n, m)), "returned None"),
+        (lambda c, n, m: tuple(np.array([v]) for v in right(c, n, m)), "not as an array"),
     ])
-    # the same numbers in other forms pass: a list, an array, numpy floats
+    # the same numbers in other forms pass: a list, an array, numpy floats, 0-d arrays
     for same in (lambda c, n, m: list(right(c, n, m)),
                  lambda c, n, m: np.array(right(c, n, m)),
                  lambda c, n, m: tuple(np.float32(v) for v in right(c, n, m)),
+                 lambda c, n, m: tuple(np.array(v) for v in right(c, n, m)),
                  accuracy_by_cut_reference):
         verdict = run_check("ex-cut-accuracy", same)
         assert verdict["status"] == "passed", verdict
