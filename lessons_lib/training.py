@@ -217,12 +217,21 @@ class EpochTimer(keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self._start)
         self.cpu_seconds.append(time.process_time() - self._cpu_start)
         if self.label is not None:
-            logs = logs or {}
-            values = "  ".join(f"{k} {logs[k]:.4f}" for k in HISTORY_KEYS if k in logs)
-            of = f"/{self.total}" if self.total else ""
-            cpu = f", {self.cpu_seconds[-1]:.0f} CPU-s" if self.show_cpu else ""
-            print(f"{self.label}  epoch {epoch + 1:2d}{of}  {values}  "
-                  f"({self.seconds[-1]:.1f} s{cpu})", flush=True)
+            print(self.line(epoch, logs or {}), flush=True)
+
+    def line(self, epoch: int, logs: dict) -> str:
+        """One epoch in at most 88 characters, the width of a book's page: short keys,
+        ``loss 0.4123 acc 0.8123 | val 0.4500 0.7900`` (the validation loss, then accuracy)."""
+
+        def value(key: str) -> str:
+            return f"{logs[key]:.4f}" if key in logs else "-"
+
+        of = f"/{self.total}" if self.total else ""
+        cpu = f", {self.cpu_seconds[-1]:.0f} CPU-s" if self.show_cpu else ""
+        seconds = f"{self.seconds[-1]:.{1 if self.seconds[-1] < 100 else 0}f}"
+        return (f"{self.label} epoch {epoch + 1:2d}{of}: loss {value('loss')} acc "
+                f"{value('accuracy')} | val {value('val_loss')} {value('val_accuracy')} "
+                f"({seconds} s{cpu})")
 
 
 def compile_for_training(model: keras.Model, fast: bool) -> keras.Model:
@@ -431,7 +440,13 @@ def predict_uncached(model: keras.Model, x: np.ndarray,
     """
     import tensorflow as tf
 
-    forward = tf.function(lambda batch: model(batch, training=False), jit_compile=True)
+    # autograph=False: the forward pass has no Python control flow to convert, and AutoGraph's
+    # attempt to parse a lambda's source printed "AutoGraph could not transform ..." warnings
+    # into the book's pages (cold builds of chapter 10).
+    @tf.function(jit_compile=True, autograph=False)
+    def forward(batch: tf.Tensor) -> tf.Tensor:
+        return model(batch, training=False)
+
     outputs = []
     for start in range(0, len(x), batch_size):
         batch = x[start:start + batch_size]

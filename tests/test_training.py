@@ -128,7 +128,18 @@ def test_book_build_prints_one_line_per_epoch(data, capsys):
     _train(data, epochs=2, verbose=None, cache=False)
     lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
     assert len(lines) == 2
-    assert lines[0].startswith("feed_forward  epoch  1/2") and "val_accuracy" in lines[0]
+    assert lines[0].startswith("feed_forward epoch  1/2: loss ") and " | val " in lines[0]
+    assert all(len(line) <= 88 for line in lines), lines  # the width of a book's page
+
+
+def test_epoch_line_fits_a_page_at_its_longest():
+    timer = training.EpochTimer("simple_lstm", 10, show_cpu=True)
+    timer.seconds, timer.cpu_seconds = [1234.5], [4567.0]
+    logs = {"loss": 0.41234, "accuracy": 0.8, "val_loss": 0.45, "val_accuracy": 0.79}
+    line = timer.line(9, logs)
+    assert line == ("simple_lstm epoch 10/10: loss 0.4123 acc 0.8000 | val 0.4500 0.7900 "
+                    "(1234 s, 4567 CPU-s)")
+    assert len(line) <= 88
 
 
 def test_predictions_are_cached_and_evaluate_matches_keras(data):
