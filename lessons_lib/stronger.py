@@ -17,8 +17,7 @@ regression (scikit-learn). ``bag_of_words`` fits it on the same footing as a net
 :class:`IdReviews`, the word ids a network reads (``IdReviews.from_padded`` keeps exactly the
 ids of the padded rows, so the same vocabulary and the same cut; ``IdReviews.from_split``
 keeps whole reviews over the full vocabulary), with the regularization ``C`` chosen from a
-grid on validation reviews only, and the test reviews scored once. ``tfidf_baseline`` is the
-older shortcut on the raw texts (hashed features, ``C`` fixed), kept for the benchmarks.
+grid on validation reviews only, and the test reviews scored once.
 """
 
 from __future__ import annotations
@@ -188,28 +187,6 @@ def accuracy(trained: TrainedClassifier, x: np.ndarray, y: np.ndarray) -> float:
     """The share of reviews in ``x`` whose predicted label equals ``y``."""
     p = trained.model.predict(x, batch_size=training.EVAL_BATCH_SIZE, verbose=0).reshape(-1)
     return float(np.mean((p > 0.5) == (np.asarray(y) == 1)))
-
-
-def tfidf_baseline(train_texts: list[str], y_train: np.ndarray, test_texts: list[str],
-                   y_test: np.ndarray, n_features: int = 2**20) -> dict[str, float]:
-    """TF-IDF of words and word pairs, then logistic regression: test accuracy and seconds.
-
-    Words and pairs are hashed into ``n_features`` columns instead of being collected in a
-    vocabulary first: a vocabulary of every word pair in 25,000 reviews costs about a gigabyte
-    while it is counted, hashing costs nothing, and the accuracy is the same to a few tenths.
-    """
-    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
-    from sklearn.linear_model import LogisticRegression
-
-    start = time.perf_counter()
-    hasher = HashingVectorizer(ngram_range=(1, 2), n_features=n_features, alternate_sign=False,
-                               norm=None, dtype=np.float32)
-    weighting = TfidfTransformer(sublinear_tf=True)
-    features = weighting.fit_transform(hasher.transform(train_texts))
-    classifier = LogisticRegression(C=4.0, max_iter=1000).fit(features, y_train)
-    seconds = time.perf_counter() - start
-    predicted = classifier.predict(weighting.transform(hasher.transform(test_texts)))
-    return {"accuracy": float(np.mean(predicted == np.asarray(y_test))), "fit_seconds": seconds}
 
 
 # --- the bag-of-words yardstick, on the ids a network reads ----------------------------------
