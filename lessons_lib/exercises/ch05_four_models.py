@@ -42,35 +42,58 @@ def _lstm(i: int, u: int) -> int:
     return 4 * (i * u + u * u + u)
 
 
+def _largest_units(weights: Callable[[int], float], budget: int, strict: bool = False) -> int:
+    """The most units whose ``weights(units)`` stay within ``budget`` (below it if strict)."""
+    units = 0
+    while (weights(units + 1) < budget) if strict else (weights(units + 1) <= budget):
+        units += 1
+    return units
+
+
+def _lstm_units(i: int, budget: int) -> int:
+    """The largest Keras LSTM reading vectors of i numbers with at most ``budget`` weights."""
+    return _largest_units(lambda u: _lstm(i, u), budget)
+
+
+def _root(i: int, budget: int) -> float:
+    """Where 4 (i u + u^2 + u) = budget: the real root of the quadratic, not rounded."""
+    return (-(i + 1) + ((i + 1) ** 2 + budget) ** 0.5) / 2
+
+
 @exercise("ex-lstm-params")
 def check_lstm_params(func: Callable[[int, int], int]) -> str:
-    """The student's ``lstm_param_count(input_dim, units)`` against the four-gate formula,
-    on five sizes (not only the chapter's (16, 32)), input and units both varied."""
-    cases = [(16, 32), (8, 4), (100, 64), (3, 7), (1, 1)]
+    """The student's ``lstm_units_for_budget(input_dim, budget)``: the largest number of units
+    of a Keras LSTM reading ``input_dim`` numbers with at most ``budget`` weights (four blocks
+    of W, U and b), on eight sizes, input and budget both varied, two of them filled exactly."""
+    cases = [(16, 3_648), (16, 6_272), (8, 100), (100, 50_000), (3, 1_000), (1, 12),
+             (16, 6_150), (1, 46)]
     slips = [
-        (lambda i, u: 6272, "That is the count for the chapter's sizes (16, 32), whatever "
-                            "the arguments: compute it from input_dim and units."),
-        (lambda i, u: 3 * (i * u + u * u + u), "That counts three blocks; an LSTM has four "
-                                               "(input, forget and output gates and the "
-                                               "candidate)."),
-        (lambda i, u: i * u + u * u + u, "That is one SimpleRNN's weights; an LSTM has four "
-                                         "such blocks."),
-        (lambda i, u: 4 * (i * u + u * u), "You forgot the biases: each of the four blocks "
-                                           "has one per unit."),
-        (lambda i, u: 4 * (i * u + u), "You forgot the recurrent weights U, units x units per "
-                                       "block: each block also reads the previous state."),
-        (lambda i, u: _lstm(u, i), "Input and units are swapped: W is input_dim x units, U is "
-                                   "units x units."),
-        (lambda i, u: 4 * (i * u + u * u + 2 * u), "Two biases per block is the GPU (cuDNN) "
-                                                   "layout; Keras's LSTM has one bias per "
-                                                   "unit and block."),
-        (lambda i, u: 4 * i * u, "That counts only the input weights W."),
-        (lambda i, u: 4 * (i * u + u * u) + u, "That counts one bias vector for the whole "
-                                               "layer; each of the four blocks has its own, "
-                                               "one number per unit."),
+        (lambda i, b: _lstm_units(i, b) + 1, "One unit too many: that LSTM has more than "
+                                             "budget weights; give the largest that fits."),
+        (lambda i, b: _largest_units(lambda u: _lstm(i, u), b, strict=True),
+         "A layer with exactly budget weights fits too: 'at most' includes equality."),
+        (lambda i, b: _largest_units(lambda u: i * u + u * u + u, b),
+         "That fits a SimpleRNN into the budget; an LSTM has four such blocks (input, forget "
+         "and output gates and the candidate)."),
+        (lambda i, b: _largest_units(lambda u: 4 * (i * u + u * u), b),
+         "You forgot the biases: each of the four blocks has one per unit."),
+        (lambda i, b: _largest_units(lambda u: 4 * (i * u + u), b),
+         "You forgot the recurrent weights U, units x units per block."),
+        (lambda i, b: _largest_units(lambda u: 4 * (i * u + u * u) + u, b),
+         "That counts one bias vector for the whole layer; each of the four blocks has its "
+         "own, one number per unit."),
+        (lambda i, b: 32, "That is the page's LSTM (32 units) whatever the arguments: compute "
+                          "it from input_dim and budget."),
+        (lambda i, b: _lstm(i, _lstm_units(i, b)), "That is the number of weights of the "
+                                                   "largest LSTM that fits; return its "
+                                                   "number of units."),
+        (_root, "Units are a whole number: round the root of the quadratic down."),
+        (lambda i, b: round(_root(i, b)), "Round down, not to the nearest: the nearest may "
+                                          "have more than budget weights."),
     ]
-    _compare_on_cases(func, cases, _lstm, slips, "lstm_param_count")
-    return "right: 4 x (input_dim x units + units x units + units), e.g. 6,272 for (16, 32)"
+    _compare_on_cases(func, cases, _lstm_units, slips, "lstm_units_for_budget")
+    return (f"right: the largest u with 4 x (input_dim x u + u x u + u) <= budget, e.g. "
+            f"{_lstm_units(16, 3_648)} units for the 3,648 weights of the two SimpleRNN layers")
 
 
 def _steps(n: int) -> int:

@@ -15,24 +15,48 @@ def test_the_chapter_registers_its_exercises():
                                                 "ex-embedding-share"]
 
 
+def largest(weights, budget):
+    """The most units whose ``weights(units)`` stay within ``budget``, by trying them."""
+    units = 0
+    while weights(units + 1) <= budget:
+        units += 1
+    return units
+
+
+def lstm_units(i, b):
+    """The right answer: the largest LSTM reading i numbers with at most b weights."""
+    return largest(lambda u: 4 * (i * u + u * u + u), b)
+
+
+def root(i, b):
+    """Where 4 (i u + u^2 + u) = b."""
+    return (-(i + 1) + math.sqrt((i + 1) ** 2 + b)) / 2
+
+
 def test_lstm_params(verdicts):
-    verdicts("ex-lstm-params", lambda i, u: 4 * (i * u + u * u + u), [
-        (lambda i, u: 3 * (i * u + u * u + u), "has four"),
-        (lambda i, u: i * u + u * u + u, "one SimpleRNN's weights"),
-        (lambda i, u: 4 * (i * u + u * u), "forgot the biases"),
-        (lambda i, u: 4 * (i + u) * u + u, "one bias vector for the whole layer"),
-        (lambda i, u: 4 * (i * u + u), "forgot the recurrent weights U"),
-        (lambda i, u: 4 * (u * i + i * i + i), "swapped"),
-        (lambda i, u: 6272, "the chapter's sizes (16, 32)"),
-        (lambda i, u: 4 * (i * u + u * u + 2 * u), "cuDNN"),
-        (lambda i, u: 4 * i * u, "only the input weights"),
-        (lambda i, u: 4 * (i * u + u * u + u) + 1, "expected 6272, got 6273"),
-        (lambda i, u: "6272", "expected a number"),
+    verdicts("ex-lstm-params", lstm_units, [
+        (lambda i, b: lstm_units(i, b) + 1, "One unit too many"),
+        (lambda i, b: largest(lambda u: 4 * (i * u + u * u + u) + 1, b), "includes equality"),
+        (lambda i, b: largest(lambda u: i * u + u * u + u, b), "fits a SimpleRNN"),
+        (lambda i, b: largest(lambda u: 4 * (i * u + u * u), b), "forgot the biases"),
+        (lambda i, b: largest(lambda u: 4 * (i * u + u), b), "forgot the recurrent weights U"),
+        (lambda i, b: largest(lambda u: 4 * (i + u) * u + u, b),
+         "one bias vector for the whole layer"),
+        (lambda i, b: 32, "the page's LSTM (32 units)"),
+        (lambda i, b: 4 * (i * lstm_units(i, b) + lstm_units(i, b) ** 2 + lstm_units(i, b)),
+         "return its number of units"),
+        (root, "round the root of the quadratic down"),
+        (lambda i, b: round(root(i, b)), "not to the nearest"),
+        (lambda i, b: lstm_units(b, i), "expected 22, got 0"),  # arguments swapped
+        (lambda i, b: 22, "expected 32, got 22"),
+        (lambda i, b: "22", "expected a number"),
     ])
-    # right answers written differently: a float, a numpy int, Keras's own count
-    verdicts("ex-lstm-params", lambda i, u: 4.0 * (i + u + 1) * u, [])
-    verdicts("ex-lstm-params", lambda i, u: np.int64(4) * (i * u + u * u + u), [])
-    verdicts("ex-lstm-params", models.lstm_params, [])
+    # right answers written differently: the quadratic's root rounded down, a float, a numpy
+    # int, and a search on the library's count
+    verdicts("ex-lstm-params", lambda i, b: math.floor(root(i, b)), [])
+    verdicts("ex-lstm-params", lambda i, b: float(lstm_units(i, b)), [])
+    verdicts("ex-lstm-params", lambda i, b: np.int64(lstm_units(i, b)), [])
+    verdicts("ex-lstm-params", lambda i, b: largest(lambda u: models.lstm_params(i, u), b), [])
 
 
 def test_cnn_steps(verdicts):
