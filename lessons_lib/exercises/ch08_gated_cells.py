@@ -18,10 +18,16 @@ from lessons_lib.exercises import (
 )
 
 
-def _count_mistakes(cell: str, m: int, u: int) -> dict[int, str]:
+def _blocks_and_bias_rows(cell: str, reset_after: bool = True) -> tuple[int, int]:
+    """How many blocks of weights a Keras ``cell`` has, and how many bias rows."""
+    blocks, rows = {"SimpleRNN": (1, 1), "LSTM": (4, 1), "GRU": (3, 2)}[cell]
+    return blocks, (1 if cell == "GRU" and not reset_after else rows)
+
+
+def _count_mistakes(cell: str, m: int, u: int, reset_after: bool = True) -> dict[int, str]:
     """Counts that the usual slips give for a ``cell`` of ``u`` units on ``m`` features, and
     what each reveals."""
-    blocks, rows = {"SimpleRNN": (1, 1), "LSTM": (4, 1), "GRU": (3, 2)}[cell]
+    blocks, rows = _blocks_and_bias_rows(cell, reset_after)
 
     def count(k: int = blocks, inputs: int = m, units: int = u, bias_rows: int = rows,
               recurrent: bool = True) -> int:
@@ -34,9 +40,15 @@ def _count_mistakes(cell: str, m: int, u: int) -> dict[int, str]:
         (count(inputs=u, units=m), "Units and input features are swapped: the kernel is "
          "(input_features x units), the recurrent kernel (units x units)."),
     ]
-    if cell == "GRU":
+    if cell == "GRU" and reset_after:
         slips += [(count(bias_rows=1), "With reset_after=True (the default) the GRU has two "
-                   "bias rows, one for the input side and one for the recurrent side."),
+                   "bias rows, one for the input side and one for the recurrent side.")]
+    if cell == "GRU" and not reset_after:
+        slips += [(count(bias_rows=2), "With reset_after=False the GRU has one bias row: the "
+                   "second, recurrent bias exists only when the reset gate is applied after "
+                   "the matrix (reset_after=True).")]
+    if cell == "GRU":
+        slips += [
                   (count(k=4), "The GRU has three blocks (z, r and the candidate h), not four."),
                   (count(k=2), "The GRU has three blocks: its two gates and the candidate.")]
     if cell == "LSTM":
@@ -57,20 +69,26 @@ def _count_mistakes(cell: str, m: int, u: int) -> dict[int, str]:
 
 @exercise("ex-gates-count")
 def check_gates_count(gated_parameter_count: Any) -> str:
-    """``gated_parameter_count(cell, m, u)``: the weights of a Keras SimpleRNN, LSTM or GRU,
-    tried on several sizes; names the usual slips (a missing bias or recurrent kernel, units
-    and inputs swapped, a wrong number of blocks, the GRU's second bias row)."""
-    cases = [("SimpleRNN", 16, 32), ("LSTM", 16, 32), ("GRU", 16, 32), ("LSTM", 3, 7),
-             ("GRU", 5, 2), ("SimpleRNN", 9, 4)]
-    for cell, m, u in cases:
-        blocks, rows = {"SimpleRNN": (1, 1), "LSTM": (4, 1), "GRU": (3, 2)}[cell]
+    """``gated_parameter_count(cell, m, u, reset_after=True)``: the weights of a Keras
+    SimpleRNN, LSTM or GRU (``reset_after`` is the GRU's setting), tried on several sizes and on
+    GRUs with ``reset_after=False``; names the usual slips (a missing bias or recurrent kernel,
+    units and inputs swapped, a wrong number of blocks, the GRU's second bias row counted
+    wrongly for either setting)."""
+    cases = [("SimpleRNN", 16, 32, True), ("LSTM", 16, 32, True), ("GRU", 16, 32, True),
+             ("LSTM", 3, 7, True), ("GRU", 5, 2, True), ("SimpleRNN", 9, 4, True),
+             ("GRU", 16, 32, False), ("GRU", 3, 7, False)]
+    for cell, m, u, reset_after in cases:
+        blocks, rows = _blocks_and_bias_rows(cell, reset_after)
         expected = blocks * (u * m + u * u + rows * u)
-        got = call_student(gated_parameter_count, cell, m, u)
+        setting = {} if reset_after else {"reset_after": False}
+        got = call_student(gated_parameter_count, cell, m, u, **setting)
         if isinstance(got, np.integer | np.floating):
             got = got.item()
-        expect_equal(got, expected, f"the weights of a {cell} with {u} units on {m} input "
-                     "features", _count_mistakes(cell, m, u))
-    return "LSTM 4x and GRU 3x (plus a bias row) the weights of a plain layer, as Keras counts"
+        layer = f"{cell}(reset_after=False)" if setting else cell
+        expect_equal(got, expected, f"the weights of a {layer} with {u} units on {m} input "
+                     "features", _count_mistakes(cell, m, u, reset_after))
+    return ("LSTM 4x and GRU 3x (plus a bias row with reset_after=True) the weights of a "
+            "plain layer, as Keras counts")
 
 
 def _gru_variant(x_t: np.ndarray, h: np.ndarray, W: dict, U: dict, b: dict, br: dict,
@@ -154,6 +172,9 @@ def check_gates_gru_step(gru_step: Any) -> str:
 
 
 UPDATE_BIASES = (-2.0, 0.0, 2.0, 4.0)
+# Relative tolerance of the shares: a share rounded to 3 significant digits is at most 0.5 %
+# away, and a float64 loop with another order of operations far less.
+SHARE_RTOL = 5e-3
 
 
 def _survival_runs(bias: float, gate: str = "z", distractor_scale: float = 3.0
@@ -175,7 +196,10 @@ def _survival_runs(bias: float, gate: str = "z", distractor_scale: float = 3.0
 def check_gates_update_bias(survival: Any) -> str:
     """``survival``: for the GRU(2, 16, seed=0) with its update-gate bias b['z'] set to -2, 0,
     2 and 4, how much of the difference made by flipping the first sign of the gap-20 recall
-    sequence (distractor_scale=3) survives to the last output, ||h_T - h'_T|| / ||h_0 - h'_0||."""
+    sequence (distractor_scale=3) survives to the last output, ||h_T - h'_T|| / ||h_1 - h'_1||
+    (to 3 significant digits; names shares upside down, off by one, not divided, the estimate
+    sigma(b_z) ** 20, the reset gate's bias, the wrong sequence, percentages, 1 - share, the
+    last sign flipped and a flipped "copy" that is the sequence itself)."""
     survival = expect_answer(survival)
     if not isinstance(survival, dict):
         raise ExerciseFailed(f"expected a dict {{-2: ..., 0: ..., 2: ..., 4: ...}}, got "
@@ -185,12 +209,20 @@ def check_gates_update_bias(survival: Any) -> str:
 
     if not all(number(k) and number(v) for k, v in survival.items()):
         raise ExerciseFailed(f"expected numbers as keys and values, the biases -2, 0, 2 and 4 "
-                             f"and their shares (not strings such as '2'), got "
+                             f"and their shares (not strings such as '2' or '0.5'), got "
                              f"{survival!r:.80}")
     got = {float(k): float(v) for k, v in survival.items()}
     if set(got) != set(UPDATE_BIASES):
         raise ExerciseFailed(f"expected the keys {[int(b) for b in UPDATE_BIASES]} (the "
                              f"update-gate biases), got {sorted(got)}")
+    if any(np.isnan(v) for v in got.values()):
+        raise ExerciseFailed("a share is nan (0 / 0): both sequences are the same. Flip the "
+                             "sign in a copy, x[0].copy(): without .copy() the flip changes x "
+                             "too")
+    if any(np.isinf(v) for v in got.values()):
+        raise ExerciseFailed("a share is infinite: the difference after the first step is "
+                             "zero. Flip the first sign, the entry [0, 0] (feature 0 at the "
+                             "first step), not a later one")
 
     def each(f: Any, **settings: Any) -> dict[float, float]:
         return {bias: float(f(*_survival_runs(bias, **settings), bias))
@@ -208,9 +240,9 @@ def check_gates_update_bias(survival: Any) -> str:
         (each(lambda a, b, bias: 1 / ratio(a, b, bias)), "upside down: divide the difference "
          "at the last output by the one after the first step"),
         (each(lambda a, b, bias: gap(a, b)[-1] / gap(a, b)[1]), "off by one: the first output "
-         "h_0 is at index 0 of the outputs (return_sequences=True)"),
+         "h_1 is at index 0 of the outputs (return_sequences=True)"),
         (each(lambda a, b, bias: gap(a, b)[-1]), "that is the difference at the last output "
-         "alone; divide it by the difference after the first step, ||h_0 - h'_0||"),
+         "alone; divide it by the difference after the first step, ||h_1 - h'_1||"),
         ({bias: k**20 for bias, k in keep.items()}, "that is the estimate sigma(b_z) ** 20; "
          "run the GRU on the two sequences and measure"),
         ({bias: k**21 for bias, k in keep.items()}, "that is an estimate, sigma(b_z) ** 21; "
@@ -222,13 +254,17 @@ def check_gates_update_bias(survival: Any) -> str:
         (each(lambda a, b, bias: np.linalg.norm(a[-1]) / np.linalg.norm(a[0])), "that compares "
          "one run's last output with its first; measure the difference between the two runs "
          "(the sequence and its copy with the first sign flipped)"),
+        ({bias: 100 * share for bias, share in right.items()}, "these look like percentages: "
+         "give each share as a fraction (0.5, not 50)"),
+        ({bias: 1 - share for bias, share in right.items()}, "that is 1 - share, the part "
+         "that is lost; give the part that survives, ||h_T - h'_T|| / ||h_1 - h'_1||"),
     ]
     for slip, why in slips:
-        if all(np.isclose(got[k], slip[k], rtol=1e-6, atol=1e-15) for k in UPDATE_BIASES):
+        if all(np.isclose(got[k], slip[k], rtol=SHARE_RTOL, atol=1e-15) for k in UPDATE_BIASES):
             raise ExerciseFailed(why)
     for bias in UPDATE_BIASES:
-        if not np.isclose(got[bias], right[bias], rtol=1e-6, atol=1e-15):
+        if not np.isclose(got[bias], right[bias], rtol=SHARE_RTOL, atol=1e-15):
             raise ExerciseFailed(f"the share that survives with b_z = {bias:g}: expected "
-                                 f"{right[bias]:.4g}, got {got[bias]:.4g}")
+                                 f"{right[bias]:.6g}, got {got[bias]:.6g}")
     return ("surviving share " + ", ".join(f"{right[b]:.2g} at b_z = {b:g}"
                                            for b in UPDATE_BIASES))

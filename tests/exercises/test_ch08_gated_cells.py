@@ -7,9 +7,9 @@ import numpy as np
 from lessons_lib import gated_cells, memory_task
 
 
-def _count(cell, m, u):
+def _count(cell, m, u, reset_after=True):
     return {"SimpleRNN": u * m + u * u + u, "LSTM": 4 * (u * m + u * u + u),
-            "GRU": 3 * (u * m + u * u + 2 * u)}[cell]
+            "GRU": 3 * (u * m + u * u + (2 if reset_after else 1) * u)}[cell]
 
 
 def _blocks(cell):
@@ -18,7 +18,14 @@ def _blocks(cell):
 
 def test_count(verdicts):
     def only(cell, wrong):  # right for every cell but ``cell``
-        return lambda c, m, u: wrong(c, m, u) if c == cell else _count(c, m, u)
+        return lambda c, m, u, reset_after=True: (wrong(c, m, u) if c == cell
+                                                  else _count(c, m, u, reset_after))
+
+    def default_gru_only(c, m, u, reset_after=True):  # ignores reset_after
+        return _count(c, m, u)
+
+    def one_row_unless_default(c, m, u, reset_after=True):  # right only for reset_after=False
+        return _count(c, m, u, reset_after=False)
 
     verdicts("ex-gates-count", _count, [
         (only("GRU", lambda c, m, u: 3 * (u * m + u * u + u)), "two bias rows"),
@@ -29,10 +36,15 @@ def test_count(verdicts):
         (lambda c, m, u: _count(c, m, u) - _blocks(c) * u * u, "recurrent kernel is missing"),
         (lambda c, m, u: _count(c, u, m), "swapped"),
         (lambda c, m, u: 6272, "expected 1568"),
-        (lambda c, m, u: str(_count(c, m, u)), "expected a number"),
+        (lambda c, m, u, reset_after=True: str(_count(c, m, u)), "expected a number"),
+        (default_gru_only, "With reset_after=False the GRU has one bias row"),
+        (one_row_unless_default, "With reset_after=True (the default) the GRU has two"),
+        (lambda c, m, u: _count(c, m, u), "unexpected keyword argument 'reset_after'"),
     ])
-    verdicts("ex-gates-count", lambda c, m, u: float(_count(c, m, u)), [])
-    verdicts("ex-gates-count", lambda c, m, u: np.int64(_count(c, m, u)), [])
+    verdicts("ex-gates-count", lambda c, m, u, reset_after=True:
+             float(_count(c, m, u, reset_after)), [])
+    verdicts("ex-gates-count", lambda c, m, u, reset_after=True:
+             np.int64(_count(c, m, u, reset_after)), [])
 
 
 def _gru_step(x_t, h_prev, W, U, b, b_rec, slip=""):
@@ -84,10 +96,10 @@ def test_gru_step(verdicts):
     verdicts("ex-gates-gru-step", row_vectors, [])
 
 
-def _runs(bias, gate="z", scale=3.0, rec=False):
+def _runs(bias, gate="z", scale=3.0, rec=False, flip_at=0, copy=True):
     x, _ = memory_task.recall_task(1, gap=20, seed=0, distractor_scale=scale)
-    flipped = x[0].copy()
-    flipped[0, 0] = -flipped[0, 0]
+    flipped = x[0].copy() if copy else x[0]
+    flipped[flip_at, 0] = -flipped[flip_at, 0]
     gru = gated_cells.GRU(input_features=2, units=16, seed=0)
     (gru.b_rec if rec else gru.b)[gate] = np.full(16, bias)
     return gru.forward(x[0], return_sequences=True), gru.forward(flipped, return_sequences=True)
@@ -99,7 +111,8 @@ def _survival(measure, **settings):
 
 def _share(a, b, bias, first=0):
     d = np.linalg.norm(a - b, axis=1)
-    return d[-1] / d[first]
+    with np.errstate(divide="ignore", invalid="ignore"):  # the slips that divide by zero
+        return d[-1] / d[first]
 
 
 def test_update_bias(verdicts):
@@ -122,7 +135,15 @@ def test_update_bias(verdicts):
         ([right[b] for b in right], "expected a dict"),
         ({str(b): v for b, v in right.items()}, "not strings"),
         ({b: f"{v:.4g}" for b, v in right.items()}, "not strings"),
+        ({b: 100 * v for b, v in right.items()}, "percentages"),
+        ({b: 1 - v for b, v in right.items()}, "1 - share"),
+        (_survival(_share, flip_at=-1), "Flip the first sign"),
+        (_survival(_share, copy=False), "both sequences are the same"),
+        ({**right, 4: right[4] * 1.01}, "expected 0.70"),
     ])
+    # Right to 3 significant digits, or computed in another order: passes
+    verdicts("ex-gates-update-bias", {b: float(f"{v:.3g}") for b, v in right.items()}, [])
+    verdicts("ex-gates-update-bias", {b: v * (1 + 2e-7) for b, v in right.items()}, [])
     # Right, written differently: the recurrent bias of z (added to the same sum), float keys
     verdicts("ex-gates-update-bias", {float(b): np.float32(v) if b else v
                                       for b, v in _survival(_share, rec=True).items()}, [])
