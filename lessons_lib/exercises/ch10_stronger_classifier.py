@@ -210,6 +210,10 @@ def _as_triple(got: Any, what: str) -> np.ndarray:
         raise ExerciseFailed(f"{what}: expected three numbers, got arrays of shapes {shapes}: "
                              f"return each as a single number, such as float(np.mean(...)), "
                              f"not as an array")
+    if np.ndim(got) > 1:
+        raise ExerciseFailed(f"{what}: expected three numbers, got an array of shape "
+                             f"{np.shape(got)}: return three single numbers, such as "
+                             f"float(np.mean(...)), not as an array")
     try:
         values = np.asarray(got, dtype=float).reshape(-1)
     except (TypeError, ValueError):

@@ -119,6 +119,8 @@ def test_cut_accuracy(verdicts):
         (lambda c, n, m: (0.5, 0.8, 0.9), "expected (share cut"),
         (lambda c, n, m: print(right(c, n, m)), "returned None"),
         (lambda c, n, m: tuple(np.array([v]) for v in right(c, n, m)), "not as an array"),
+        (lambda c, n, m: [[v] for v in right(c, n, m)], "not as an array"),
+        (lambda c, n, m: np.array(right(c, n, m)).reshape(3, 1), "array of shape (3, 1)"),
     ])
     # the same numbers in other forms pass: a list, an array, numpy floats, 0-d arrays
     for same in (lambda c, n, m: list(right(c, n, m)),
