@@ -39,9 +39,10 @@ def fahrenheit_to_celsius(temp_f: np.ndarray | pd.Series | float) -> np.ndarray 
 def load_seattle_temps(unit: str = "C") -> pd.Series:
     """The hourly temperature of Seattle in 2010, one value per hour, in ``unit`` ("F" or "C").
 
-    The source lists 8,759 hours: the hour skipped when clocks move forward for daylight saving
-    time (14 March, 02:00) is missing. We put it back, linearly interpolated, so that every step
-    of the series is exactly one hour and "24 steps" always means "24 hours".
+    The source lists 8,759 hours: one hour is missing on the night clocks move forward for
+    daylight saving time (14 March: the table goes from 02:00 to 04:00). We put it back,
+    linearly interpolated, so that every step of the series is exactly one hour and "24 steps"
+    always means "24 hours".
     """
     if unit not in UNITS:
         raise ValueError(f"unit must be one of {UNITS}, got {unit!r}")
