@@ -293,7 +293,8 @@ class BagOfWords:
 
 
 def bag_of_words(train: IdReviews, y_train: Any, validation: IdReviews, y_validation: Any,
-                 test: IdReviews, c_grid: tuple[float, ...] = (1.0, 4.0, 16.0, 64.0, 256.0),
+                 test: IdReviews,
+                 c_grid: tuple[float, ...] = (1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0),
                  min_reviews: int = 2) -> BagOfWords:
     """TF-IDF of words and word pairs with a logistic regression, selected like a network.
 
