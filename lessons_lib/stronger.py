@@ -256,24 +256,38 @@ def _counts(rows: np.ndarray, columns: np.ndarray, shape: tuple[int, int]) -> An
 
 class TermCounter:
     """Counts of words and word pairs per review, over the terms of the training reviews that
-    occur in at least ``min_reviews`` of them (the vocabulary); other terms are dropped."""
+    occur in at least ``min_reviews`` of them (the vocabulary); other terms are dropped.
 
-    def __init__(self, min_reviews: int = 2) -> None:
-        self.min_reviews = min_reviews
+    Reviews are counted ``chunk`` at a time and the counts stacked, so that the memory the
+    counting takes does not grow with the number of reviews (chapter 10 must fit Binder's 2 GB).
+    """
+
+    def __init__(self, min_reviews: int = 2, chunk: int = 2000) -> None:
+        self.min_reviews, self.chunk = min_reviews, chunk
         self.vocabulary = np.zeros(0, np.int64)
 
     def fit_transform(self, reviews: IdReviews) -> Any:
         """Learn the vocabulary from ``reviews`` and count its terms in them."""
-        rows, codes = _terms(reviews)
-        vocabulary, columns = np.unique(codes, return_inverse=True)
-        counts = _counts(rows, columns, (len(reviews), len(vocabulary)))
-        in_reviews = np.bincount(counts.indices, minlength=len(vocabulary))
-        keep = in_reviews >= self.min_reviews
-        self.vocabulary = vocabulary[keep]
-        return counts[:, keep]
+        self.vocabulary = np.unique(_terms(reviews)[1])  # every term, before the cut
+        in_reviews = np.zeros(len(self.vocabulary), np.int64)
+        for start in range(0, len(reviews), self.chunk):
+            part = self._count(reviews.rows(start, min(start + self.chunk, len(reviews))))
+            in_reviews += np.bincount(part.indices, minlength=len(self.vocabulary))
+        self.vocabulary = self.vocabulary[in_reviews >= self.min_reviews]
+        return self.transform(reviews)
 
     def transform(self, reviews: IdReviews) -> Any:
         """Count the vocabulary's terms in ``reviews`` (a sparse matrix, one row per review)."""
+        from scipy import sparse
+
+        parts = [self._count(reviews.rows(start, min(start + self.chunk, len(reviews))))
+                 for start in range(0, len(reviews), self.chunk)]
+        if not parts:
+            return sparse.csr_matrix((0, len(self.vocabulary)), dtype=np.float32)
+        return sparse.vstack(parts, format="csr")
+
+    def _count(self, reviews: IdReviews) -> Any:
+        """The vocabulary's terms counted in a few reviews."""
         rows, codes = _terms(reviews)
         where = np.minimum(np.searchsorted(self.vocabulary, codes), len(self.vocabulary) - 1)
         known = self.vocabulary[where] == codes if len(self.vocabulary) else codes < 0

@@ -63,6 +63,19 @@ def test_term_counter_counts_words_and_pairs_within_reviews():
     assert counter.transform(other).toarray().tolist() == [[1, 0, 0], [0, 1, 0]]
 
 
+def test_term_counter_counts_the_same_in_chunks():
+    rng = np.random.default_rng(1)
+    lengths = rng.integers(0, 30, 57)
+    reviews = stronger.IdReviews(rng.integers(0, 50, lengths.sum()),
+                                 np.concatenate([[0], np.cumsum(lengths)]))
+    whole = stronger.TermCounter(min_reviews=2, chunk=1000)
+    expected = whole.fit_transform(reviews).toarray()
+    for chunk in (1, 7, 56):
+        counter = stronger.TermCounter(min_reviews=2, chunk=chunk)
+        assert np.array_equal(counter.fit_transform(reviews).toarray(), expected), chunk
+        assert np.array_equal(counter.vocabulary, whole.vocabulary)
+
+
 def test_bag_of_words_chooses_c_on_validation():
     rng = np.random.default_rng(0)
 
