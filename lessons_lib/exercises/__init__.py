@@ -15,9 +15,9 @@ returns the verdict as a dict instead, without printing or raising.
 A check function takes the student's answer(s) and returns a short message on success; it
 raises ``NotAttempted`` when the answer is still the stub, and ``ExerciseFailed`` with specific
 feedback when it is wrong. The helpers below (``call_student``, ``returned``, ``as_numbers``,
-``expect_answer``, ``expect_equal``, ``expect_shape``, ``expect_close``, and ``shown`` for
-printing a value in feedback) keep checks short; ``expect_equal`` takes
-a table of the wrong answers students really give and the mistake each one reveals.
+``first_wrong``, ``expect_answer``, ``expect_equal``, ``expect_shape``, ``expect_close``, and
+``shown`` for printing a value in feedback) keep checks short; ``expect_equal`` takes a table
+of the wrong answers students really give and the mistake each one reveals.
 
 A chapter's checks module is imported when one of its labels is first looked up, and only
 that module (the labels are found in the modules' source, without importing them): running
@@ -241,6 +241,28 @@ def as_numbers(value: Any, what: str = "your answer") -> np.ndarray:
     except (TypeError, ValueError) as exc:
         raise ExerciseFailed(f"expected {what} as an array of numbers, got "
                              f"{type(value).__name__}") from exc
+
+
+def first_wrong(answer: Callable[[Any], Any], cases: list[Any],
+                right: Callable[[Any, int], bool], failed: Any = None) -> tuple[int | None, list]:
+    """Ask ``answer(case)`` case by case: the index of the first wrong answer (``None`` when
+    all are right) and the answers to every case. After the first wrong one the later cases
+    are still asked, only to name the slip by the pattern of all the answers; one that raises
+    ``ExerciseFailed`` there is recorded as ``failed``, which should match no slip."""
+    got: list = []
+    for index, case in enumerate(cases):
+        got.append(answer(case))
+        if not right(got[-1], index):
+            break
+    else:
+        return None, got
+    wrong = len(got) - 1
+    for case in cases[wrong + 1:]:
+        try:
+            got.append(answer(case))
+        except ExerciseFailed:
+            got.append(failed)
+    return wrong, got
 
 
 def expect_answer(answer: Any) -> Any:

@@ -14,6 +14,7 @@ from lessons_lib.exercises import (
     exercise,
     expect_answer,
     expect_close,
+    first_wrong,
     returned,
 )
 
@@ -346,19 +347,10 @@ def check_half_life(half_life: Callable[..., Any]) -> str:
     """
     cases = [np.asarray(d, dtype=float) for d in _half_life_cases()]
     expected = [_first_below(d, d[0] / 2) for d in cases]
-    got: list = []
-    for d, right in zip(cases, expected, strict=True):
-        got.append(_half_life_of(half_life, d))
-        if not _same(got[-1], right):
-            break
-    else:
+    k, got = first_wrong(lambda d: _half_life_of(half_life, d), cases,
+                         lambda answer, i: _same(answer, expected[i]), failed=ExerciseFailed)
+    if k is None:
         return "your half_life finds the first step below half of d_1, counted from 1"
-    k = len(got) - 1
-    for d in cases[k + 1:]:  # the later cases only help to name the slip
-        try:
-            got.append(_half_life_of(half_life, d))
-        except ExerciseFailed:
-            got.append(ExerciseFailed)  # matches no slip
     d = cases[k]
     if expected[k] is None and got[k] is not None:
         named = ["these distances never fall below half of d_1: return None"]

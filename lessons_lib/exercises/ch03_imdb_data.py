@@ -11,6 +11,7 @@ from lessons_lib.exercises import (
     ExerciseFailed,
     exercise,
     expect_answer,
+    first_wrong,
     returned,
 )
 
@@ -70,19 +71,11 @@ def check_oov_share(oov_share: Callable[..., Any]) -> str:
         padded[row, start] = 1
     cases = [np.array([[0, 0, 1, 7, 2, 9]]), np.array([[1, 2, 2, 2], [0, 0, 0, 1]]), padded]
     expected = [float((x[x >= 2] == 2).mean()) for x in cases]
-    got: list[float] = []
-    for x, right in zip(cases, expected, strict=True):
-        got.append(_as_float(returned(oov_share, x.copy()), "the share"))
-        if not np.isclose(got[-1], right, atol=1e-9):
-            break
-    else:
+    k, got = first_wrong(lambda x: _as_float(returned(oov_share, x.copy()), "the share"), cases,
+                         lambda answer, i: np.isclose(answer, expected[i], atol=1e-9),
+                         failed=float("inf"))
+    if k is None:
         return "padding and start markers are not words: the share counts words only"
-    k = len(got) - 1
-    for x in cases[k + 1:]:  # the later cases only help to name the slip
-        try:
-            got.append(_as_float(returned(oov_share, x.copy()), "the share"))
-        except ExerciseFailed:
-            got.append(float("inf"))
     named = [text for slip, text in _oov_slips()
              if all(_same_share(g, slip(x)) for g, x in zip(got, cases, strict=True))]
     x = cases[k]

@@ -7,15 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from lessons_lib.exercises import ExerciseFailed, call_student, exercise, expect_close
-
-
-def _as_matrix(value: Any, what: str) -> np.ndarray:
-    """The student's answer as a numeric array (a list of lists is fine)."""
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise ExerciseFailed(f"expected {what} as a numpy array, got {value!r}") from exc
+from lessons_lib.exercises import (
+    ExerciseFailed,
+    as_numbers,
+    call_student,
+    exercise,
+    expect_close,
+)
 
 
 def _uses_identity(func: Any) -> bool:
@@ -77,7 +75,7 @@ def check_one_hot(one_hot: Callable[..., Any]) -> str:
              (rng.integers(0, 37, 20).tolist(), 37)]
     for ids, size in cases:
         ids = np.array(ids)
-        got = _as_matrix(call_student(one_hot, ids.copy(), size), f"one_hot of {len(ids)} ids")
+        got = as_numbers(call_student(one_hot, ids.copy(), size), f"one_hot of {len(ids)} ids")
         expected = np.eye(size)[ids]
         if got.shape == (size, len(ids)) and size != len(ids):
             raise ExerciseFailed(f"one_hot(ids, {size}) of {len(ids)} ids has shape "
@@ -99,7 +97,7 @@ def check_one_hot(one_hot: Callable[..., Any]) -> str:
             raise ExerciseFailed(f"one_hot({ids.tolist()[:8]}{'...' if len(ids) > 8 else ''}, "
                                  f"{size}) is wrong. {_one_hot_mistake(got, ids, size)}")
     weights = rng.normal(size=(10, 3))
-    product = _as_matrix(call_student(one_hot, np.array([3, 0, 9]), 10), "one_hot") @ weights
+    product = as_numbers(call_student(one_hot, np.array([3, 0, 9]), 10), "one_hot") @ weights
     expect_close(product, weights[[3, 0, 9]], "one_hot(ids) @ W")
     if _uses_identity(one_hot):
         raise ExerciseFailed("your matrix is right, but it comes from np.eye (or np.identity), "
@@ -228,7 +226,7 @@ def check_masked_average(masked_average: Callable[..., Any]) -> str:
     for ids in cases:
         words = ids[ids != 0]
         expected = table[words].mean(axis=0)
-        got = _as_matrix(call_student(masked_average, ids.copy(), table.copy()),
+        got = as_numbers(call_student(masked_average, ids.copy(), table.copy()),
                          "the average vector")
         if got.shape != expected.shape:
             hint = (" You averaged over the wrong axis: average the positions (axis=0), "

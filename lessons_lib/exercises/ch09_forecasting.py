@@ -15,6 +15,7 @@ import numpy as np
 from lessons_lib.exercises import (
     ExerciseFailed,
     NotAttempted,
+    as_numbers,
     call_student,
     exercise,
     expect_answer,
@@ -38,13 +39,6 @@ def _alike(got: np.ndarray, reference: np.ndarray) -> bool:
     rows = min(len(got), len(reference))
     return rows > 0 and bool(np.allclose(got[:rows], reference[:rows]))
 
-
-def _as_array(value: Any, what: str) -> np.ndarray:
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ExerciseFailed(f"{what} should be an array of numbers, got "
-                             f"{type(value).__name__}") from exc
 
 
 def _window_rows(values: np.ndarray, input_len: int, start: int = 0) -> np.ndarray:
@@ -138,7 +132,7 @@ def check_forecast_windows(windows: Any) -> str:
         if not isinstance(answer, (tuple, list)) or len(answer) != 2:
             raise ExerciseFailed(f"expected a pair (X, y), got {type(answer).__name__}")
         where = f"for {length} values, input_len={input_len}, horizon={horizon}"
-        X, y = _as_array(answer[0], "X"), _as_array(answer[1], "y")
+        X, y = as_numbers(answer[0], "X"), as_numbers(answer[1], "y")
         if X.shape != expected_X.shape or not np.allclose(X, expected_X):
             mistake = _x_mistake(X, values, input_len, horizon)
             if mistake:
@@ -216,7 +210,7 @@ def check_forecast_two_days(two_day_forecast: Any, two_day_mae: Any) -> str:
                     f"the columns from the end, X[:, -1] and X[:, -25], rather than "
                     f"hard-coding their numbers for 48-hour windows") from exc
             raise
-        got = _as_array(forecast, "the forecast")
+        got = as_numbers(forecast, "the forecast")
         expected = _two_day_rule(X)
         if got.shape == expected.shape and np.allclose(got, expected):
             continue
@@ -308,7 +302,7 @@ def _by_horizon(answer: Any) -> np.ndarray:
                              f"per horizon {list(HORIZONS)}; got {answer!r:.80}")
     if any(v is None for v in answer):
         raise NotAttempted("horizon_maes still holds None: compute every horizon's MAE")
-    values = _as_array(answer, "horizon_maes")
+    values = as_numbers(answer, "horizon_maes")
     if values.shape != (len(HORIZONS),):
         raise ExerciseFailed(f"horizon_maes should hold {len(HORIZONS)} numbers, one per "
                              f"horizon {list(HORIZONS)}; got {values.size}")

@@ -92,3 +92,16 @@ def test_feedback_prints_plain_numbers_and_refuses_what_is_not_a_number():
         with pytest.raises(ExerciseFailed, match="to hold numbers"):
             exercises.expect_close(not_numbers, np.zeros(2))
     assert exercises.expect_close([True, False], np.array([1, 0])).tolist() == [1, 0]
+
+
+def test_first_wrong_asks_every_case_after_the_first_wrong_one_to_name_the_slip():
+    def answer(x):
+        if x == 3:
+            raise ExerciseFailed("no answer for 3")
+        return x * 2 if x != 1 else 0
+
+    right = lambda got, i: got == [0, 1, 2, 3][i] * 2  # noqa: E731
+    assert exercises.first_wrong(answer, [0, 2], lambda got, i: got == [0, 4][i]) == (None, [0, 4])
+    assert exercises.first_wrong(answer, [0, 1, 2, 3], right, failed="x") == (1, [0, 0, 4, "x"])
+    with pytest.raises(ExerciseFailed):  # before the first wrong answer nothing is caught
+        exercises.first_wrong(answer, [3, 1], right)
