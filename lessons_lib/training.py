@@ -166,7 +166,6 @@ class TrainedModel:
         return list(range(1, len(self.history["loss"]) + 1))
 
 
-
 def versions() -> dict[str, str]:
     """The library versions and the training code's version a trained model depends on."""
     return {**library_versions(), "training_version": str(TRAINING_VERSION)}
