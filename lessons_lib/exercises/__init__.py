@@ -8,9 +8,17 @@ documents, in its docstring, what the student's answer must do (the instructors 
 these docstrings).
 
 A notebook calls ``check("label", answer)``: it prints a verdict and raises ``ExerciseFailed``
-when the answer is wrong or missing, so a test run of the notebook fails. Each verdict is also
-emitted as a JSON output (``CHECK_MIME``) for the grader. ``run_check("label", answer)``
-returns the verdict as a dict instead, without printing or raising.
+when the answer is wrong or missing, so a test run of the notebook fails. ``run_check("label",
+answer)`` returns the verdict as a dict instead, without printing or raising. Under the grader
+(``LESSONS_ANSWERS_DIR`` set), ``check`` first hands the answer itself to the grader
+(``lessons_lib.tooling.verdicts.capture``), which checks it again in a clean process of its own:
+the verdict printed in the student's kernel is for the student, and never counts.
+
+A check may be worth more than one point (``@exercise(label, points=2)``); a check with parts
+raises ``PartlyRight(message, passed, total)`` when only some are right, which earns
+``points * passed / total``. ``@exercise(label, reference=("lessons_lib.x.f", ...))`` names the
+course's own implementations of what the answer must do, so that the grader can tell an answer
+that merely calls them (see ``lessons_lib.tooling.verdicts``).
 
 A check function takes the student's answer(s) and returns a short message on success; it
 raises ``NotAttempted`` when the answer is still the stub, and ``ExerciseFailed`` with specific
@@ -32,6 +40,7 @@ from __future__ import annotations
 import importlib
 import json
 import numbers
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -41,7 +50,9 @@ from typing import Any
 
 import numpy as np
 
-CHECK_MIME = "application/vnd.lessons-check+json"
+CHECK_MIME = "application/vnd.lessons-check+json"  # a verdict for reading; the grader ignores it
+# Set by the grader for the student's kernel: the folder where ``check`` leaves the answers.
+ANSWERS_ENV = "LESSONS_ANSWERS_DIR"
 _CHAPTER_MODULE = re.compile(r"ch(\d\d_\w+)")
 _REGISTERED_LABEL = re.compile(r"@exercise\(\s*[\"']([^\"']+)[\"']")
 
@@ -70,6 +81,17 @@ class NotAttempted(ExerciseFailed):
     """The answer is still the stub that the exercise started with."""
 
 
+class PartlyRight(ExerciseFailed):
+    """Some parts of the answer are right: ``passed`` of ``total``, worth that share of the
+    points; the message says what is wrong."""
+
+    def __init__(self, message: str, passed: int, total: int) -> None:
+        if not 0 <= passed < total:
+            raise ValueError(f"PartlyRight needs 0 <= passed < total, got {passed} of {total}")
+        super().__init__(message)
+        self.passed, self.total = passed, total
+
+
 @dataclass(frozen=True)
 class Exercise:
     """One registered check: the chapter it belongs to, its label and the function."""
@@ -77,18 +99,29 @@ class Exercise:
     chapter: str
     label: str
     check: Callable[..., str]
+    # Dotted names of the course's own implementations of the answer (see the module docstring).
+    reference: tuple[str, ...] = ()
+    points: float = 1.0
 
 
 _REGISTRY: dict[str, Exercise] = {}
 
 
-def exercise(label: str, chapter: str | None = None
-             ) -> Callable[[Callable[..., str]], Callable[..., str]]:
+def exercise(label: str, chapter: str | None = None, reference: tuple[str, ...] = (),
+             points: float = 1.0) -> Callable[[Callable[..., str]], Callable[..., str]]:
     """Register the decorated function as the check of exercise ``label``.
 
     ``chapter`` defaults to the chapter of the checks module the function is in (``chNN_name``
-    holds the checks of chapter ``NN_name``); checks kept elsewhere must name it.
+    holds the checks of chapter ``NN_name``); checks kept elsewhere must name it. ``reference``
+    holds the dotted names of the course's implementations of the answer (an answer that calls
+    one fails under the grader); ``points`` is what the exercise is worth.
     """
+    if isinstance(reference, str) or not all(
+            isinstance(name, str) and name.count(".") >= 1 for name in reference):
+        raise ValueError(f"reference of {label!r}: expected a tuple of dotted names such as "
+                         f"('lessons_lib.bptt.clip_by_global_norm',), got {reference!r}")
+    if isinstance(points, bool) or not isinstance(points, numbers.Real) or points <= 0:
+        raise ValueError(f"points of {label!r}: expected a positive number, got {points!r}")
 
     def register(func: Callable[..., str]) -> Callable[..., str]:
         module = _CHAPTER_MODULE.fullmatch(func.__module__.rsplit(".", 1)[-1])
@@ -98,7 +131,7 @@ def exercise(label: str, chapter: str | None = None
                              f"checks module (chNN_name.py): give @exercise(..., chapter=...)")
         if label in _REGISTRY:
             raise ValueError(f"exercise label {label!r} is registered twice")
-        _REGISTRY[label] = Exercise(owner, label, func)
+        _REGISTRY[label] = Exercise(owner, label, func, tuple(reference), float(points))
         return func
 
     return register
@@ -141,25 +174,37 @@ def chapters() -> list[str]:
     return sorted({e.chapter for e in registry().values()})
 
 
-def run_check(label: str, *answers: Any, **kwargs: Any) -> dict[str, str]:
-    """Run one check and return its verdict as a dict, without raising.
-
-    The verdict's ``status`` is a :class:`Status` value: ``passed``, ``failed``, ``not
-    attempted`` or ``errored`` (the check itself broke, which is a bug in the course, not in
-    the answer).
-    """
+def lookup(label: str) -> Exercise:
+    """The registered exercise ``label`` (its chapter's checks loaded), or a ``KeyError`` that
+    lists the known labels."""
     if label not in _REGISTRY:
         _load_checks(label)
     if label not in _REGISTRY:
         known = ", ".join(sorted(registry())) or "none"
         raise KeyError(f"no exercise is labelled {label!r}; known labels: {known}")
-    entry = _REGISTRY[label]
-    verdict = {"exercise": label, "chapter": entry.chapter}
+    return _REGISTRY[label]
+
+
+def run_check(label: str, *answers: Any, **kwargs: Any) -> dict[str, Any]:
+    """Run one check and return its verdict as a dict, without raising.
+
+    The verdict's ``status`` is a :class:`Status` value: ``passed``, ``failed``, ``not
+    attempted`` or ``errored`` (the check itself broke, which is a bug in the course, not in
+    the answer); ``points`` is what the exercise is worth and ``score`` what the answer earned
+    (all of it when passed, a share when :class:`PartlyRight`).
+    """
+    entry = lookup(label)
+    verdict: dict[str, Any] = {"exercise": label, "chapter": entry.chapter,
+                               "points": entry.points, "score": 0.0}
     try:
         message = entry.check(*answers, **kwargs)
-        verdict.update(status=Status.PASSED.value, feedback=message or "correct")
+        verdict.update(status=Status.PASSED.value, feedback=message or "correct",
+                       score=entry.points)
     except NotAttempted as exc:
         verdict.update(status=Status.NOT_ATTEMPTED.value, feedback=str(exc))
+    except PartlyRight as exc:
+        verdict.update(status=Status.FAILED.value, feedback=str(exc),
+                       score=entry.points * exc.passed / exc.total)
     except ExerciseFailed as exc:
         verdict.update(status=Status.FAILED.value, feedback=str(exc))
     except Exception as exc:  # noqa: BLE001 - report any crash of the check as a verdict
@@ -172,7 +217,14 @@ _SYMBOLS = {Status.PASSED: "✅", Status.FAILED: "❌", Status.NOT_ATTEMPTED: "�
 
 
 def check(label: str, *answers: Any, **kwargs: Any) -> None:
-    """Check a student's answer to exercise ``label``: print the verdict, raise unless it passed."""
+    """Check a student's answer to exercise ``label``: print the verdict, raise unless it passed.
+
+    Under the grader (``LESSONS_ANSWERS_DIR`` set) the answer is first handed to it, to be
+    checked again in a clean process; what this prints is for the student only."""
+    if os.environ.get(ANSWERS_ENV):
+        from lessons_lib.tooling.verdicts import capture
+
+        capture(label, answers, kwargs)
     verdict = run_check(label, *answers, **kwargs)
     status = Status(verdict["status"])
     text = f"{_SYMBOLS[status]} {label}: {status} - {verdict['feedback']}"
@@ -183,7 +235,7 @@ def check(label: str, *answers: Any, **kwargs: Any) -> None:
         raise ExerciseFailed(verdict["feedback"])
 
 
-def _emit(text: str, verdict: dict[str, str]) -> None:
+def _emit(text: str, verdict: dict[str, Any]) -> None:
     try:
         from IPython import get_ipython
         from IPython.display import display
@@ -200,7 +252,11 @@ def _emit(text: str, verdict: dict[str, str]) -> None:
 
 
 def call_student(func: Any, *args: Any, **kwargs: Any) -> Any:
-    """Call the student's function; a stub (``NotImplementedError``) means not attempted."""
+    """Call the student's function; a stub (``NotImplementedError``) means not attempted.
+
+    Every check calls the student's functions through this (or :func:`returned`): the grader's
+    clean process looks for this function on the stack to tell the answer calling the course's
+    own implementation from the check calling it to compute what is expected."""
     if func is None or func is Ellipsis:
         raise NotAttempted("no answer yet: replace the placeholder with your code")
     if not callable(func):

@@ -91,7 +91,9 @@ def _named_slip(got: Any, expected: np.ndarray, args: tuple, slips: list) -> str
     return None
 
 
-@exercise("ex-rnn-step")
+@exercise("ex-rnn-step",
+          reference=("lessons_lib.numpy_rnn.rnn_step",
+                     "lessons_lib.numpy_rnn.SimpleRNN.forward"))
 def check_rnn_step(step: Callable[..., Any]) -> str:
     """``step(x_t, y_prev, W, U, b)`` must return ``tanh(W x_t + U y_prev + b)``.
 
@@ -172,7 +174,9 @@ _LAYER_ERRORS = ("expected W of shape", "expected U of shape", "expected b of sh
                  "expected inputs of shape", "the kept state belongs")
 
 
-@exercise("ex-run-sequence")
+@exercise("ex-run-sequence",
+          reference=("lessons_lib.numpy_rnn.rnn_step",
+                     "lessons_lib.numpy_rnn.SimpleRNN.forward"))
 def check_run_sequence(run_sequence: Callable[..., Any]) -> str:
     """``run_sequence(xs, W, U, b)`` must return the outputs of every step, from ``y_0 = 0``.
 

@@ -18,7 +18,7 @@ from lessons_lib.exercises import (
 )
 
 
-@exercise("ex-count-parameters")
+@exercise("ex-count-parameters", reference=("lessons_lib.models.simple_rnn_params",))
 def check_count_parameters(count: Callable[[int, int], Any]) -> str:
     """``count(input_features, units)`` is the number of weights of a SimpleRNN layer."""
     for inputs, units in [(32, 64), (16, 32), (32, 32), (1, 1), (7, 3)]:

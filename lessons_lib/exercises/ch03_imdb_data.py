@@ -112,7 +112,7 @@ def _pad_slips(ids: list[int], max_len: int) -> list[tuple[list[int], str]]:
     return slips
 
 
-@exercise("ex-pad-front")
+@exercise("ex-pad-front", reference=("lessons_lib.data.pad_reviews",))
 def check_pad_front(pad_front: Callable[..., Any]) -> str:
     """``pad_front(ids, max_len)``: zeros in front, or the last ``max_len`` ids, as integers."""
     rng = np.random.default_rng(4)

@@ -189,7 +189,7 @@ def _verdict_cases() -> list[tuple[np.ndarray, np.ndarray]]:
              np.array([True, False, True, True, False, False]))]
 
 
-@exercise("ex-discordant")
+@exercise("ex-discordant", reference=("lessons_lib.evaluation.mcnemar",))
 def check_discordant(func: Callable[[np.ndarray, np.ndarray], tuple[int, int]]) -> str:
     """The student's ``discordant_counts(correct_a, correct_b)`` on several sets of verdicts:
     the pair (reviews only A gets right, reviews only B gets right)."""

@@ -16,7 +16,9 @@ from lessons_lib.exercises import (
 )
 
 
-@exercise("ex-bptt-clip")
+@exercise("ex-bptt-clip",
+          reference=("lessons_lib.bptt.clip_by_global_norm",
+                     "lessons_lib.bptt.global_norm"))
 def check_bptt_clip(clip_by_global_norm: Any) -> str:
     """``clip_by_global_norm(grads, max_norm)``: global norm capped at ``max_norm``, tried with
     two limits; names the usual slips (scaling to norm 1, clipping each array by its own norm,
@@ -129,7 +131,7 @@ def _step_variants(x_t: np.ndarray, y_prev: np.ndarray, y_t: np.ndarray, g_t: np
     return variants
 
 
-@exercise("ex-bptt-step")
+@exercise("ex-bptt-step", reference=("lessons_lib.bptt.backward",))
 def check_bptt_step(step_backward: Any) -> str:
     """``step_backward(x_t, y_prev, y_t, g_t, W, U)``: dW, dU, db, dx_t, dy_prev of one step,
     tried on two layers (one with a square W); names the usual slips (no tanh derivative, y_t

@@ -67,7 +67,9 @@ def _count_mistakes(cell: str, m: int, u: int, reset_after: bool = True) -> dict
     return mistakes
 
 
-@exercise("ex-gates-count")
+@exercise("ex-gates-count",
+          reference=("lessons_lib.gated_cells.parameter_count",
+                     "lessons_lib.models.lstm_params"))
 def check_gates_count(gated_parameter_count: Any) -> str:
     """``gated_parameter_count(cell, m, u, reset_after=True)``: the weights of a Keras
     SimpleRNN, LSTM or GRU (``reset_after`` is the GRU's setting), tried on several sizes and on
@@ -142,7 +144,7 @@ _GRU_SLIPS = {
 }
 
 
-@exercise("ex-gates-gru-step")
+@exercise("ex-gates-gru-step", reference=("lessons_lib.gated_cells.GRU.step",))
 def check_gates_gru_step(gru_step: Any) -> str:
     """``gru_step(x_t, h_prev, W, U, b, b_rec)``: one step of Keras's GRU (reset_after=True),
     tried on two layers with random biases; names the usual slips (recurrent bias missing, or

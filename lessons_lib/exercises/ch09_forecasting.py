@@ -119,7 +119,7 @@ def _y_mistake(y: np.ndarray, values: np.ndarray, input_len: int, horizon: int) 
     return ""
 
 
-@exercise("ex-forecast-windows")
+@exercise("ex-forecast-windows", reference=("lessons_lib.forecasting.make_windows",))
 def check_forecast_windows(windows: Any) -> str:
     """``windows(values, input_len, horizon)``: the ``(X, y)`` pairs of ``make_windows``."""
     from lessons_lib.forecasting import make_windows
