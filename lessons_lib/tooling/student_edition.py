@@ -1,12 +1,14 @@
 """Write the student edition of the course: every chapter without its solutions.
 
-``python -m lessons_lib.tooling.student_edition OUT_DIR`` writes each chapter of ``book/`` to
-``OUT_DIR`` with the solution cells removed, the exercise stubs and check cells left in place
-and all outputs stripped, ready to hand out. It is the Colab edition (``colab_edition``) less
+``python -m lessons_lib.tooling.student_edition OUT_DIR [CHAPTER ...]`` writes each chapter of
+``book/`` (or the chapters named, to hand them out as a class reaches them) to ``OUT_DIR``
+with the solution cells removed, the exercise stubs and check cells left in place and all
+outputs stripped, ready to hand out. It is the Colab edition (``colab_edition``) less
 the solutions: MyST roles become plain Markdown, with the values the book computed; hidden
 cells are collapsed; exercise directives become plain headings
 (``### Exercise: title (`ex-...`)``). Like the Colab edition it reads those values from the
-book's cache of executed chapters, so build the book (or ``make notebooks``) first.
+book's cache of executed chapters, so build the book (or ``make notebooks``) first; only the
+chapters written need an executed copy there.
 
 It also writes what a student needs beside the notebooks: the files the chapters read from
 ``book/`` (pictures, small data files), a ``requirements.txt`` that installs ``lessons_lib``
@@ -173,10 +175,12 @@ def copy_assets(book_dir: Path, out_dir: Path) -> list[Path]:
 
 def write_edition(out_dir: Path, book_dir: Path = Path("book"), config: Path = Path("_config.yml"),
                   requirements: Path = Path("requirements.txt"),
-                  cache_dir: Path | None = None) -> list[Path]:
-    """Write the student edition of every chapter in ``book_dir`` to ``out_dir``.
+                  cache_dir: Path | None = None,
+                  chapters: list[str] | None = None) -> list[Path]:
+    """Write the student edition of ``chapters`` (default: every chapter in ``book_dir``).
 
-    ``cache_dir`` is the book's cache of executed chapters (default: the build's).
+    ``cache_dir`` is the book's cache of executed chapters (default: the build's). Links to
+    chapters left out point where their student edition will be, beside these.
     """
     from lessons_lib.tooling.book_cache import cache_path
 
@@ -186,7 +190,13 @@ def write_edition(out_dir: Path, book_dir: Path = Path("book"), config: Path = P
                          f"{out_dir}: writing there would delete the solutions")
     url, branch = repository(config)
     notebooks = read_book(book_dir)
-    index = book_index(notebooks, config)
+    index = book_index(notebooks, config)  # every chapter, for the links between them
+    unknown = sorted(set(chapters or []) - set(notebooks))
+    if unknown:
+        raise ValueError(f"expected chapter ids of {book_dir} ({', '.join(notebooks)}), "
+                         f"got {', '.join(unknown)}")
+    if chapters:
+        notebooks = {name: nb for name, nb in notebooks.items() if name in chapters}
     index.relative_links = True  # the published Colab edition would show the solutions
     cache_dir = cache_dir or cache_path(config)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -210,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lessons_lib.tooling.student_edition",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path, help="folder to write the student edition to")
+    parser.add_argument("chapters", nargs="*", metavar="CHAPTER",
+                        help="chapter ids such as 01_recurrence (default: every chapter)")
     parser.add_argument("--book", type=Path, default=Path("book"))
     parser.add_argument("--config", type=Path, default=Path("_config.yml"))
     parser.add_argument("--requirements", type=Path, default=Path("requirements.txt"))
@@ -218,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         written = write_edition(args.out_dir, args.book, args.config, args.requirements,
-                                args.cache)
+                                args.cache,
+                                [name.removesuffix(".ipynb") for name in args.chapters])
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -7,16 +7,21 @@ beside it: its kernel imports them from there and this test registers them in it
 
 from __future__ import annotations
 
+import ast
 import importlib
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import ROOT, AnyGluedValue
 
 from lessons_lib import exercises
-from lessons_lib.tooling import grade, student_edition
+from lessons_lib.tooling import colab_edition, grade, student_edition
+from lessons_lib.tooling.notebooks import parse_cell
+from lessons_lib.tooling.setup_cells import repository
 
 CHAPTER = "98_fake_student"
 CHECKS = '''
@@ -128,6 +133,53 @@ def test_what_a_student_needs_comes_along(book: Path) -> None:
                             "lessons_lib @ git+https://github.com/teacher/rnn-fork.git@fall",
                             student_edition.FRONT_END]
     assert "https://github.com/teacher/rnn-fork" in (out / "README.md").read_text()
+
+
+def test_only_the_chapters_named_are_written(book: Path) -> None:
+    other = nbformat.v4.new_notebook(cells=[md("# Later\n\nNot handed out yet.")])
+    nbformat.write(other, book / "book" / "99_later.ipynb")
+    out = book / "handout"
+    written = student_edition.write_edition(out, book / "book", book / "_config.yml",
+                                            book / "requirements.txt", chapters=[CHAPTER])
+    assert written == [out / f"{CHAPTER}.ipynb"] and not (out / "99_later.ipynb").exists()
+    assert "99_later" not in (out / "README.md").read_text()
+    with pytest.raises(ValueError, match="got 99_nope"):
+        student_edition.write_edition(out, book / "book", book / "_config.yml",
+                                      chapters=["99_nope"])
+
+
+def assert_statements(nb: nbformat.NotebookNode) -> list[str]:
+    """The code cells of ``nb`` that hold an ``assert`` statement."""
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        tree = parse_cell(cell.source)
+        if (any(isinstance(node, ast.Assert) for node in ast.walk(tree)) if tree is not None
+                else re.search(r"^\s*assert\b", cell.source, re.MULTILINE)):
+            found.append(cell.source)
+    return found
+
+
+def test_no_code_cell_of_the_student_edition_asserts(book: Path,
+                                                     book_index: colab_edition.BookIndex) -> None:
+    # The book's hidden asserts become printed notes: a student's (or the grader's) run goes on
+    # past a claim that their numbers do not bear out, and is told which claim it was.
+    assert assert_statements(nbformat.read(book / "book" / f"{CHAPTER}.ipynb", as_version=4))
+    assert not assert_statements(nbformat.read(write(book) / f"{CHAPTER}.ipynb", as_version=4))
+    for chapter, nb in colab_edition.read_book(ROOT / "book").items():
+        student = student_edition.student_notebook(nb, chapter, book_index, AnyGluedValue())
+        assert not assert_statements(student), chapter
+
+
+def test_the_real_requirements_leave_the_build_tools_out() -> None:
+    assert re.search(r"(?im)^jupyter.book\b", (ROOT / "requirements.txt").read_text())
+    url, branch = repository(ROOT / "_config.yml")
+    text = student_edition.student_requirements(ROOT / "requirements.txt", url, branch)
+    names = {re.sub(r"[-_.]+", "_", re.split(r"[=<>!~ \[@]", line, maxsplit=1)[0]).lower()
+             for line in text.splitlines() if line and not line.startswith("#")}
+    assert "numpy" in names and "jupyterlab" in names and "lessons_lib" in names
+    assert not names & {"jupyter_book", "sphinx_exercise"}
 
 
 def test_refuses_to_overwrite_the_book(book: Path) -> None:
