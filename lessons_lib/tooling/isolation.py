@@ -1,0 +1,398 @@
+"""Each graded submission in a sandbox of its own: folders, environment, memory, container.
+
+The grader (``lessons_lib.tooling.grade``) runs a student's notebook, code it has never read,
+as the instructor. This module keeps one submission from reading or spoiling another's
+files, the instructor's cache, or the machine. The interface:
+
+- ``with sandbox(parent, name, seed_cache) as box:`` makes a fresh folder
+  ``<parent or $TMPDIR>/grade-<name>-XXXX/`` (``box.root``) holding ``home/``, ``cache/``,
+  ``tmp/`` and ``answers/`` (``box.home``, ``box.cache``, ``box.tmp``, ``box.answers``,
+  absolute paths), and removes all of it on the way out, also when the body raises.
+  ``name`` (a student id, say) only makes the folder recognisable: any character outside
+  ``[A-Za-z0-9_.-]`` becomes ``_``.
+- ``box.env(os.environ)`` is the environment of the student's kernel and of the verdict
+  processes: ``base`` without ``PYTHONPATH``, ``PYTHONSTARTUP`` and ``PYTHONHOME``, with
+  ``HOME``, ``TMPDIR``/``TMP``/``TEMP``, the XDG folders, ``MPLCONFIGDIR``, ``KERAS_HOME``,
+  ``IPYTHONDIR``, the Jupyter folders, ``LESSONS_CACHE_DIR`` (= ``box.cache``),
+  ``LESSONS_ANSWERS_DIR`` (= ``box.answers``), ``PYTHONNOUSERSITE=1`` and
+  ``PYTHONDONTWRITEBYTECODE=1`` (no ``.pyc`` written into the instructor's installation). Every
+  other variable is kept (``PATH``, ``LESSONS_IMDB_ARCHIVE``, ``LESSONS_BOOK_BUILD``, ...). When
+  ``base`` has no ``LESSONS_IMDB_ARCHIVE`` but the instructor's Keras cache holds the IMDB
+  archive, the variable points at that copy, so no student's chapter downloads it again. What
+  the chapters write under ``HOME`` then lands in ``box.home``: ``.keras/keras.json``,
+  matplotlib's font cache, IPython's history and the kernel's Jupyter runtime files (a test
+  runs a real kernel and checks).
+- *The seed.* ``box.cache`` mirrors the folders of ``seed_cache`` (the instructor's cache, so
+  no model is trained again per student) and each of its files is a symbolic link to the
+  seed's file, which is made read-only (``chmod a-w``). A chapter that *loads* a model reads
+  through the link; one that *writes* goes through ``lessons_lib.cache.atomic_write``, whose
+  rename replaces the link in the sandbox only; a write *through* a link fails with
+  ``PermissionError``. ``chmod a-w`` never blocks the course's own writes to its cache,
+  because those are renames, which the folder's permissions govern. Lock files (``*.lock``)
+  and unfinished atomic writes (``.*.tmp``) are not linked, so ``exclusive_lock`` makes its
+  lock in the sandbox. A seed that does not exist yet gives an empty ``cache/``.
+- ``seed_manifest(seed)`` (relative path -> ``FileState(size, mtime_ns, mode)``) taken inside
+  the ``with`` block (after the seeding made the files read-only) and ``seed_changes(seed,
+  manifest)`` after the run: one sentence per file of the seed that was changed, removed or
+  added, for the report. The student's code runs as the instructor, so it *can* ``chmod`` a
+  seed file back and rewrite it, or add a file to a seed folder; this finds it, it does not
+  prevent it. Compare while no other writer uses the seed (``--jobs N``: another submission's
+  change shows in every report taken at the time; the instructor's own build as well).
+- ``with MemoryWatch(limit_mb) as watch:`` samples, every ``interval`` seconds, the resident
+  memory (RSS) summed over every descendant process of this one (the kernel and what it
+  started) and, past ``limit_mb`` (``0``: never), kills them all, children first. Afterwards
+  ``watch.peak_mb`` is the highest sum seen, ``watch.exceeded`` whether it stopped them, and
+  ``watch.summary()`` says so in a sentence ("its kernel used more than N MB and was
+  stopped"). Use it in the process that starts the kernel, one submission per process (a
+  ``--jobs`` worker): it watches *all* of its process's descendants. It samples, so a single
+  allocation larger than the machine's memory can still meet the system's OOM killer first,
+  and a process that detaches itself from the tree (double fork) escapes it; a container's
+  ``--memory`` (below) is the hard limit.
+- ``find_engine(preferred)`` is ``"docker"`` or ``"podman"``, the first (or the one
+  ``preferred``) that is on ``PATH`` and answers ``<engine> info``, else a ``ValueError`` that
+  says what to install or to drop ``--container``. ``container_argv(engine, image, mounts,
+  memory_mb, workdir, env)`` is ``[engine, "run", "--rm", "-i", "--network", "none",
+  "--memory", "<mb>m", "--memory-swap", "<mb>m", "--pids-limit", "512", "--cap-drop", "ALL",
+  "--security-opt", "no-new-privileges", "--user", "<uid>:<gid>", "-v", "host:container[:ro]",
+  ..., "-e", "NAME=value", ..., "-w", workdir, image]``: append the command to run. The user is
+  the caller's uid:gid, so what the container writes to the mounts belongs to the instructor
+  (podman without root also gets ``--userns keep-id`` to map that uid to itself). Mount each
+  sandbox folder (and the seed, read-only, and the notebook's folder) at the *same* path in the
+  container, so that ``box.env(...)`` holds there unchanged. ``memory_mb=0`` leaves out the
+  memory flags.
+
+Why not ``resource.setrlimit(RLIMIT_AS, ...)`` for the memory limit: it caps *virtual* address
+space, not memory used, and TensorFlow reserves far more of the first than it uses of the
+second. Measured here (TensorFlow 2.21 on CPU, 2 cores): a Python that imports TensorFlow and
+trains a small LSTM has 2,752 MB of address space for 725 MB resident. Under an ``RLIMIT_AS`` of
+4,096 or 3,072 MB it runs; under 2,048 MB it *aborts* (SIGABRT, exit 134) with ``Check failed:
+... Thread dataset-memory-logging-thread creation via pthread_create() failed`` (every thread
+reserves its stack in address space), so a kernel that uses a third of the limit dies with a
+C++ stack trace instead of a report; under 1,024 MB ``import tensorflow`` raises
+``MemoryError``. The reservation grows with the number of cores (a stack and a malloc arena per
+thread) and with a GPU (CUDA maps the device's memory into the address space), so no one
+number fits every machine. The limit is per process, too, not per tree: a child gets a fresh
+allowance. Hence the watchdog on resident memory.
+
+What could not be tested here: the machine has a ``docker`` client but no daemon and no podman,
+so the argv is tested against a stand-in ``docker`` script that records its arguments and runs
+the command after the image locally (showing the argv is complete and runnable), not against
+a real engine: that ``--network none``, ``--memory``, ``--pids-limit`` and the uid mapping
+behave as documented, and podman's ``--userns keep-id``, are the engines' documented behaviour,
+not measured. The tests run as root here, and root ignores file modes: a write through a link
+to a read-only seed file *succeeds* for root. The tests show the ``PermissionError`` with a
+child that runs as another user; a grader run as root gets no protection from ``chmod`` (only
+the report of :func:`seed_changes`, or a container).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import stat
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import NamedTuple
+
+import psutil
+
+from lessons_lib.data import ARCHIVE_ENV, ARCHIVE_NAME
+
+ENGINES = ("docker", "podman")
+PIDS_LIMIT = 512
+_DROPPED = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+_MB = 2**20
+
+
+# --- the sandbox folders and environment -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """The folders of one submission's run; all under ``root``, removed with it."""
+
+    root: Path
+    home: Path
+    cache: Path
+    tmp: Path
+    answers: Path
+
+    def env(self, base: Mapping[str, str]) -> dict[str, str]:
+        """``base`` with every per-user folder moved into this sandbox (see the module's doc)."""
+        home, tmp = str(self.home), str(self.tmp)
+        env = {name: value for name, value in base.items() if name not in _DROPPED}
+        archive = _instructors_imdb_archive(base)
+        if archive is not None and not env.get(ARCHIVE_ENV):
+            env[ARCHIVE_ENV] = str(archive)
+        env.update({
+            "HOME": home, "TMPDIR": tmp, "TMP": tmp, "TEMP": tmp,
+            "XDG_CACHE_HOME": f"{home}/.cache", "XDG_CONFIG_HOME": f"{home}/.config",
+            "XDG_DATA_HOME": f"{home}/.local/share", "XDG_STATE_HOME": f"{home}/.local/state",
+            "MPLCONFIGDIR": f"{home}/.config/matplotlib", "KERAS_HOME": f"{home}/.keras",
+            "IPYTHONDIR": f"{home}/.ipython", "JUPYTER_CONFIG_DIR": f"{home}/.jupyter",
+            "JUPYTER_DATA_DIR": f"{home}/.local/share/jupyter",
+            "JUPYTER_RUNTIME_DIR": f"{home}/.local/share/jupyter/runtime",
+            "LESSONS_CACHE_DIR": str(self.cache), "LESSONS_ANSWERS_DIR": str(self.answers),
+            "PYTHONNOUSERSITE": "1", "PYTHONDONTWRITEBYTECODE": "1",
+        })
+        return env
+
+
+def _instructors_imdb_archive(base: Mapping[str, str]) -> Path | None:
+    """The IMDB archive in the Keras cache of the environment ``base``, if it is there."""
+    keras_home = base.get("KERAS_HOME") or (f"{base['HOME']}/.keras" if base.get("HOME") else "")
+    if not keras_home:
+        return None
+    path = Path(keras_home).expanduser() / "datasets" / ARCHIVE_NAME
+    return path.resolve() if path.is_file() else None
+
+
+@contextmanager
+def sandbox(parent: Path | None, name: str, seed_cache: Path | None) -> Iterator[Sandbox]:
+    """A fresh sandbox under ``parent`` (the system's temp folder if ``None``), its cache
+    seeded from ``seed_cache`` (nothing if ``None``); removed afterwards, whatever happens."""
+    if parent is not None:
+        Path(parent).mkdir(parents=True, exist_ok=True)
+    label = _UNSAFE_NAME.sub("_", name)[:40] or "submission"
+    root = Path(tempfile.mkdtemp(prefix=f"grade-{label}-", dir=parent)).resolve()
+    try:
+        box = Sandbox(root, root / "home", root / "cache", root / "tmp", root / "answers")
+        for folder in (box.home, box.cache, box.tmp, box.answers):
+            folder.mkdir()
+        if seed_cache is not None:
+            link_seed(Path(seed_cache), box.cache)
+        yield box
+    finally:
+        _remove_tree(root)
+
+
+def _remove_tree(root: Path) -> None:
+    """Remove ``root`` and everything in it, also folders the student's code made read-only.
+
+    ``rmtree`` removes symbolic links without following them, so the seed's files stay.
+    """
+    try:
+        shutil.rmtree(root)
+    except OSError:
+        _make_folders_writable(root)
+        shutil.rmtree(root)
+
+
+def _make_folders_writable(root: Path) -> None:
+    """Give the owner every permission on every folder under ``root`` (not through links)."""
+    folders = [root]
+    while folders:
+        folder = folders.pop()
+        os.chmod(folder, stat.S_IRWXU)
+        with os.scandir(folder) as entries:
+            folders += [entry.path for entry in entries if entry.is_dir(follow_symlinks=False)]
+
+
+# --- seeding the cache from the instructor's ------------------------------------------------
+
+
+class FileState(NamedTuple):
+    """What :func:`seed_changes` compares of a seed file."""
+
+    size: int
+    mtime_ns: int
+    mode: int
+
+
+def _is_scratch(name: str) -> bool:
+    """A lock file or an unfinished atomic write: never shared, never compared."""
+    return name.endswith(".lock") or (name.startswith(".") and name.endswith(".tmp"))
+
+
+def _seed_files(seed: Path) -> Iterator[Path]:
+    """The regular files of ``seed`` (recursively), without lock and temporary files."""
+    for folder, _subfolders, names in os.walk(seed):
+        for name in sorted(names):
+            path = Path(folder) / name
+            if not _is_scratch(name) and path.is_file() and not path.is_symlink():
+                yield path
+
+
+def link_seed(seed: Path, cache: Path) -> None:
+    """Make ``cache`` a tree of links to ``seed``'s files, and make those files read-only."""
+    if not seed.exists():
+        return  # the instructor has not built anything yet: every chapter starts cold
+    if not seed.is_dir():
+        raise ValueError(f"expected a folder as the seed cache, but {seed} is a file: give "
+                         "the instructor's cache folder (LESSONS_CACHE_DIR) or none")
+    seed = seed.resolve()
+    for folder, _subfolders, _names in os.walk(seed):
+        (cache / Path(folder).relative_to(seed)).mkdir(parents=True, exist_ok=True)
+    for path in _seed_files(seed):
+        path.chmod(stat.S_IMODE(path.stat().st_mode) & ~0o222)
+        (cache / path.relative_to(seed)).symlink_to(path)
+
+
+def seed_manifest(seed: Path) -> dict[str, FileState]:
+    """Size, modification time and mode of every file of ``seed``, by relative path."""
+    if not Path(seed).is_dir():
+        return {}
+    states = {}
+    for path in _seed_files(Path(seed)):
+        info = path.stat()
+        states[path.relative_to(seed).as_posix()] = FileState(
+            info.st_size, info.st_mtime_ns, stat.S_IMODE(info.st_mode))
+    return states
+
+
+def seed_changes(seed: Path, manifest: Mapping[str, FileState]) -> list[str]:
+    """One sentence for each file of ``seed`` changed, removed or added since ``manifest``."""
+    now = seed_manifest(seed)
+    changes = []
+    for name in sorted(manifest.keys() | now.keys()):
+        before, after = manifest.get(name), now.get(name)
+        if after is None:
+            changes.append(f"{name} was removed from the seed cache {seed}.")
+        elif before is None:
+            changes.append(f"{name} was added to the seed cache {seed}.")
+        elif before.mode != after.mode:
+            changes.append(f"{name} in the seed cache {seed} had its mode changed from "
+                           f"{before.mode:o} to {after.mode:o}.")
+        elif before != after:
+            changes.append(f"{name} in the seed cache {seed} was rewritten "
+                           f"({before.size} bytes before, {after.size} after).")
+    return changes
+
+
+# --- the memory limit ------------------------------------------------------------------------
+
+
+class MemoryWatch:
+    """Kill this process's descendants when their summed resident memory passes a limit.
+
+    A context manager running a daemon thread; ``limit_mb=0`` only measures ``peak_mb``.
+    """
+
+    def __init__(self, limit_mb: float, interval: float = 0.25) -> None:
+        if limit_mb < 0 or interval <= 0:
+            raise ValueError(f"expected a limit >= 0 MB (0: none) and an interval > 0 s, got "
+                             f"{limit_mb!r} MB and {interval!r} s")
+        self.limit_mb, self.interval = limit_mb, interval
+        self.peak_mb = 0.0
+        self.exceeded = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="memory-watch", daemon=True)
+
+    def __enter__(self) -> MemoryWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> str:
+        """A sentence for the report when the limit stopped the kernel, else ``""``."""
+        if not self.exceeded:
+            return ""
+        return (f"its kernel used more than {self.limit_mb:g} MB (the memory limit) and was "
+                f"stopped")
+
+    def _watch(self) -> None:
+        """Sample until stopped; kill the tree once it is over the limit."""
+        while not self._stop.wait(self.interval):
+            processes = psutil.Process().children(recursive=True)
+            used_mb = sum(_rss(process) for process in processes) / _MB
+            self.peak_mb = max(self.peak_mb, used_mb)
+            if self.limit_mb and used_mb > self.limit_mb:
+                self.exceeded = True
+                _kill(processes)
+
+
+def _rss(process: psutil.Process) -> int:
+    """The resident memory of ``process`` in bytes; 0 if it is gone or not ours to read."""
+    try:
+        return process.memory_info().rss
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return 0
+
+
+def _kill(processes: list[psutil.Process]) -> None:
+    """SIGKILL every process, children before parents (``children()`` lists parents first),
+    so no parent lives to restart a child.
+
+    No waiting for them here: waiting reaps a direct child, and its exit status belongs to
+    whoever started it (the kernel manager, which then reports the kernel dead).
+    """
+    for process in reversed(processes):
+        try:
+            process.kill()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            pass
+
+
+# --- containers ------------------------------------------------------------------------------
+
+
+def find_engine(preferred: str | None = None) -> str:
+    """``"docker"`` or ``"podman"``: the first on ``PATH`` that answers ``<engine> info``."""
+    if preferred is not None and preferred not in ENGINES:
+        raise ValueError(f"expected --engine docker or podman, got {preferred!r}")
+    problems = []
+    for engine in (preferred,) if preferred else ENGINES:
+        if shutil.which(engine) is None:
+            problems.append(f"{engine} is not installed (not on PATH)")
+            continue
+        try:
+            answer = subprocess.run([engine, "info"], capture_output=True, text=True,
+                                    timeout=60, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            problems.append(f"`{engine} info` failed ({exc})")
+            continue
+        if answer.returncode == 0:
+            return engine
+        said = (answer.stderr or answer.stdout).strip().splitlines()
+        problems.append(f"`{engine} info` failed ({said[-1] if said else answer.returncode})")
+    raise ValueError(f"--container needs a running container engine, but {'; '.join(problems)}. "
+                     "Install and start Docker or Podman, or grade without --container.")
+
+
+def container_argv(engine: str, image: str, mounts: list[tuple[Path, Path, bool]],
+                   memory_mb: int, workdir: Path,
+                   env: Mapping[str, str] | None = None) -> list[str]:
+    """The command line that runs a command in ``image`` with no network, the caller's user,
+    no capabilities, at most ``memory_mb`` MB (``0``: no limit) and ``PIDS_LIMIT`` processes.
+
+    ``mounts`` are ``(host path, container path, read_only)``; append the command to the list.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"expected the engine docker or podman, got {engine!r}")
+    if not image or image.startswith("-"):
+        raise ValueError(f"expected the name of a container image, got {image!r}")
+    if memory_mb < 0:
+        raise ValueError(f"expected a memory limit >= 0 MB (0: none), got {memory_mb!r}")
+    argv = [engine, "run", "--rm", "-i", "--network", "none"]
+    if memory_mb:
+        argv += ["--memory", f"{memory_mb}m", "--memory-swap", f"{memory_mb}m"]
+    argv += ["--pids-limit", str(PIDS_LIMIT), "--cap-drop", "ALL",
+             "--security-opt", "no-new-privileges", "--user", f"{os.getuid()}:{os.getgid()}"]
+    if engine == "podman" and os.geteuid() != 0:
+        argv += ["--userns", "keep-id"]  # rootless podman would map our uid to another
+    for host, inside, read_only in mounts:
+        argv += ["-v", f"{_mount_path(host)}:{_mount_path(inside)}" + (":ro" if read_only else "")]
+    for name, value in (env or {}).items():
+        argv += ["-e", f"{name}={value}"]
+    return [*argv, "-w", _mount_path(workdir), image]
+
+
+def _mount_path(path: Path) -> str:
+    """``path`` as a string ``-v`` can hold: absolute, without the ``:`` that separates."""
+    text = str(path)
+    if not Path(path).is_absolute() or ":" in text or "," in text:
+        raise ValueError(f"expected an absolute path without ':' or ',' for a container "
+                         f"mount, got {text!r}: move the folder, or give its absolute path")
+    return text

@@ -1,0 +1,375 @@
+"""The sandbox of one graded submission: its folders, environment, seeded cache, memory watch
+and container command line (lessons_lib.tooling.isolation).
+
+Root ignores file modes, and these tests may run as root: what a read-only seed file prevents
+is then shown by a child process that drops to the user ``nobody``, which owns the seed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import psutil
+import pytest
+from nbclient import NotebookClient
+
+from lessons_lib import cache
+from lessons_lib.tooling import grade, isolation
+from lessons_lib.tooling.isolation import MemoryWatch, container_argv, find_engine, sandbox
+
+NOBODY = 65534
+IS_ROOT = os.geteuid() == 0
+
+
+@pytest.fixture
+def shared_tmp() -> Iterator[Path]:
+    """A temporary folder that the user ``nobody`` may enter (pytest's is private to root)."""
+    folder = Path(tempfile.mkdtemp(prefix="isolation-test-"))
+    folder.chmod(0o755)
+    yield folder
+    isolation._remove_tree(folder)
+
+
+def make_seed(folder: Path) -> Path:
+    """An instructor's cache: a model, a corpus, a lock and an unfinished write; as root,
+    owned by ``nobody`` (so that only the modes stand between that user and the files)."""
+    seed = folder / "seed"
+    cache.save_weights(seed / "models" / "lstm.npz", [np.arange(3.0)], {"kind": "lstm"})
+    cache.atomic_write(seed / "imdb-corpus.npz", b"corpus")
+    (seed / "models" / "lstm.npz.lock").write_bytes(b"")
+    (seed / "models" / ".lstm.npz.x1.tmp").write_bytes(b"half")
+    if IS_ROOT:
+        for path in [seed, *seed.rglob("*")]:
+            os.chown(path, NOBODY, NOBODY)
+    return seed
+
+
+def as_seed_owner(code: str, *args: str) -> str:
+    """Run ``code`` (with ``lessons_lib.cache`` imported, ``sys.argv[1:]`` = ``args``) as the
+    owner of the seed: ``nobody`` when these tests run as root. Returns its stdout."""
+    drop = f"os.setgroups([]); os.setgid({NOBODY}); os.setuid({NOBODY})" if IS_ROOT else "pass"
+    program = f"import os, sys\nfrom lessons_lib import cache\n{drop}\n{textwrap.dedent(code)}"
+    done = subprocess.run([sys.executable, "-c", program, *args], capture_output=True,
+                          text=True, timeout=60, check=True)
+    return done.stdout.strip()
+
+
+# --- folders and environment -----------------------------------------------------------------
+
+
+def test_sandbox_makes_its_folders_and_removes_them_even_when_the_body_raises(tmp_path):
+    with pytest.raises(RuntimeError, match="student"), sandbox(tmp_path, "a/b c", None) as box:
+        assert box.root.parent == tmp_path.resolve() and box.root.name.startswith("grade-a_b_c-")
+        assert [p.name for p in sorted(box.root.iterdir())] == ["answers", "cache", "home", "tmp"]
+        (box.home / "locked").mkdir()
+        (box.home / "locked" / "file").write_text("x")
+        (box.home / "locked").chmod(0)  # a student's code can do this to its own folders
+        raise RuntimeError("the student's notebook broke the grader")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_env_moves_every_per_user_folder_into_the_sandbox(tmp_path):
+    base = {"HOME": "/home/teacher", "PATH": "/usr/bin", "PYTHONPATH": "/evil",
+            "PYTHONSTARTUP": "/evil/start.py", "PYTHONHOME": "/evil", "LESSONS_BOOK_BUILD": "1",
+            "LESSONS_IMDB_ARCHIVE": "/data/aclImdb_v1.tar.gz", "LESSONS_CACHE_DIR": "/teacher"}
+    with sandbox(tmp_path, "alice", None) as box:
+        env = box.env(base)
+        home = str(box.home)
+        assert env["HOME"] == home and env["TMPDIR"] == env["TMP"] == env["TEMP"] == str(box.tmp)
+        for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "MPLCONFIGDIR",
+                     "KERAS_HOME", "IPYTHONDIR", "JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR"):
+            assert env[name].startswith(home + "/"), name
+        assert env["LESSONS_CACHE_DIR"] == str(box.cache)
+        assert env["LESSONS_ANSWERS_DIR"] == str(box.answers)
+        assert env["PYTHONNOUSERSITE"] == "1"
+        assert not {"PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME"} & env.keys()
+        assert (env["PATH"], env["LESSONS_IMDB_ARCHIVE"], env["LESSONS_BOOK_BUILD"]) == (
+            "/usr/bin", "/data/aclImdb_v1.tar.gz", "1")
+        assert base["HOME"] == "/home/teacher"  # the caller's mapping is left alone
+
+
+def test_env_points_at_the_instructors_downloaded_imdb_archive(tmp_path):
+    archive = tmp_path / "teacher" / ".keras" / "datasets" / "aclImdb_v1.tar.gz"
+    with sandbox(tmp_path, "alice", None) as box:
+        assert "LESSONS_IMDB_ARCHIVE" not in box.env({"HOME": str(tmp_path / "teacher")})
+        archive.parent.mkdir(parents=True)
+        archive.write_bytes(b"reviews")
+        env = box.env({"HOME": str(tmp_path / "teacher")})
+    assert env["LESSONS_IMDB_ARCHIVE"] == str(archive.resolve())
+
+
+def test_a_kernel_writes_nothing_under_the_instructors_home(tmp_path):
+    """Keras' config, matplotlib's font cache, IPython's history, temporary files and the
+    course's cache of a real kernel all land in the sandbox."""
+    teacher = tmp_path / "teacher"
+    teacher.mkdir()
+    cells = ["import keras, matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt",
+             "figure = plt.figure(); plt.title('words'); figure.canvas.draw()",
+             "import tempfile\nwith tempfile.NamedTemporaryFile(delete=False) as f: f.write(b'x')",
+             "from lessons_lib import cache\ncache.atomic_write(cache.model_dir() / 'm.npz', b'm')",
+             "print(1 + 1)"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    with sandbox(tmp_path, "alice", None) as box:
+        env = box.env({**os.environ, "HOME": str(teacher)})
+        client = NotebookClient(nb, timeout=300, kernel_name="python3",
+                                kernel_manager_class=grade.kernel_manager_class(sys.executable),
+                                resources={"metadata": {"path": str(box.tmp)}})
+        client.execute(env=env)
+        written = {p.relative_to(box.root).as_posix() for p in box.root.rglob("*") if p.is_file()}
+    assert nb.cells[-1].outputs[0]["text"] == "2\n"
+    assert list(teacher.iterdir()) == []
+    assert "home/.keras/keras.json" in written
+    assert any(name.startswith("home/.config/matplotlib/fontlist") for name in written)
+    assert any(name.startswith("home/.ipython/profile_default/") for name in written)
+    assert "cache/models/m.npz" in written
+    assert any(name.startswith("tmp/") for name in written)
+
+
+# --- the seeded cache ------------------------------------------------------------------------
+
+
+def test_the_cache_is_a_tree_of_links_to_read_only_seed_files(shared_tmp):
+    seed = make_seed(shared_tmp)
+    assert (seed / "models" / "lstm.npz").stat().st_mode & 0o200  # writable before seeding
+    with sandbox(shared_tmp, "alice", seed) as box:
+        links = sorted(p.relative_to(box.cache).as_posix() for p in box.cache.rglob("*"))
+        assert links == ["imdb-corpus.npz", "models", "models/lstm.npz"]  # no lock, no .tmp
+        assert (box.cache / "models").is_dir() and not (box.cache / "models").is_symlink()
+        assert (box.cache / "models" / "lstm.npz").readlink() == seed / "models" / "lstm.npz"
+        for name in ("imdb-corpus.npz", "models/lstm.npz"):
+            assert stat.S_IMODE((seed / name).stat().st_mode) & 0o222 == 0, name
+        assert (seed / "models" / "lstm.npz.lock").stat().st_mode & 0o200  # locks stay usable
+    assert (seed / "models" / "lstm.npz").is_file()  # removing the sandbox keeps the seed
+
+
+def test_a_write_through_a_link_fails_and_the_instructors_atomic_write_does_not(shared_tmp):
+    seed = make_seed(shared_tmp)
+    with sandbox(shared_tmp, "alice", seed) as box:
+        box.root.chmod(0o755)  # let nobody reach the link
+        link = box.cache / "imdb-corpus.npz"
+        outcome = as_seed_owner("""
+            try:
+                with open(sys.argv[1], "ab") as handle:
+                    handle.write(b"forged")
+                print("wrote")
+            except PermissionError:
+                print("PermissionError")
+        """, str(link))
+        assert outcome == "PermissionError"
+        assert (seed / "imdb-corpus.npz").read_bytes() == b"corpus"
+        # The course's own writes are renames, which the read-only file does not block.
+        as_seed_owner("cache.atomic_write(cache.Path(sys.argv[1]), b'rebuilt')",
+                      str(seed / "imdb-corpus.npz"))
+        assert link.read_bytes() == b"rebuilt"
+
+
+def test_a_chapter_loads_through_the_links_and_writes_into_the_sandbox(shared_tmp, monkeypatch):
+    seed = make_seed(shared_tmp)
+    with sandbox(shared_tmp, "alice", seed) as box:
+        monkeypatch.setenv("LESSONS_CACHE_DIR", str(box.cache))
+        model = cache.model_dir() / "lstm.npz"
+        with cache.exclusive_lock(model):
+            meta, weights = cache.load_weights(model)
+            assert meta == {"kind": "lstm"} and np.array_equal(weights[0], np.arange(3.0))
+            cache.save_weights(model, [np.ones(2)], {"kind": "retrained"})
+            cache.save_weights(cache.model_dir() / "gru.npz", [np.ones(1)], {"kind": "gru"})
+        lock = box.cache / "models" / "lstm.npz.lock"
+        assert lock.is_file() and not lock.is_symlink()
+        assert not model.is_symlink() and cache.load_weights(model)[0] == {"kind": "retrained"}
+    assert cache.load_weights(seed / "models" / "lstm.npz")[0] == {"kind": "lstm"}
+    assert not (seed / "models" / "gru.npz").exists()
+
+
+def test_a_missing_seed_gives_an_empty_cache_and_a_file_is_refused(tmp_path):
+    with sandbox(tmp_path, "alice", tmp_path / "never-built") as box:
+        assert list(box.cache.iterdir()) == []
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="expected a folder as the seed cache"):
+        with sandbox(tmp_path, "alice", tmp_path / "file"):
+            pass
+    assert [p.name for p in tmp_path.iterdir()] == ["file"]
+
+
+def test_seed_changes_names_every_changed_removed_or_added_file(shared_tmp):
+    seed = make_seed(shared_tmp)
+    with sandbox(shared_tmp, "alice", seed):
+        manifest = isolation.seed_manifest(seed)
+        assert set(manifest) == {"imdb-corpus.npz", "models/lstm.npz"}
+        assert isolation.seed_changes(seed, manifest) == []
+        (seed / "models" / "lstm.npz.lock").write_bytes(b"held")  # a lock is not a change
+        # What a student's code, running as the instructor, can do to the seed:
+        (seed / "models" / "lstm.npz").chmod(0o644)
+        corpus = seed / "imdb-corpus.npz"
+        corpus.unlink()
+        corpus.write_bytes(b"poisoned!")
+        corpus.chmod(manifest["imdb-corpus.npz"].mode)
+        (seed / "models" / "gru.npz").write_bytes(b"")
+        changes = isolation.seed_changes(seed, manifest)
+    assert len(changes) == 3
+    assert "imdb-corpus.npz in the seed cache" in changes[0] and "rewritten" in changes[0]
+    assert changes[1].startswith("models/gru.npz was added")
+    assert "models/lstm.npz" in changes[2] and "from 444 to 644" in changes[2]
+    corpus.unlink()
+    assert isolation.seed_changes(seed, manifest)[0].startswith("imdb-corpus.npz was removed")
+
+
+# --- the memory watch ------------------------------------------------------------------------
+
+
+def allocate(megabytes: int, seconds: float, children: int = 0) -> subprocess.Popen:
+    """A Python that touches ``megabytes`` MB, then sleeps; with ``children``, through that
+    many children of its own, which wait half a second (while it prints their process ids)
+    and then each allocate that much."""
+    code = (f"import subprocess, sys, time\n"
+            f"kids = [subprocess.Popen([sys.executable, '-c', sys.argv[1]]) "
+            f"for _ in range({children})]\n"
+            f"print(*[kid.pid for kid in kids], flush=True)\n"
+            f"block = b'x' * ({megabytes} * 2**20) if not kids else b''\n"
+            f"time.sleep({seconds})")
+    leaf = (f"import time\ntime.sleep(0.5)\nblock = b'x' * ({megabytes} * 2**20)\n"
+            f"time.sleep({seconds})")
+    return subprocess.Popen([sys.executable, "-c", code, leaf], stdout=subprocess.PIPE, text=True)
+
+
+def is_dead(process: psutil.Process) -> bool:
+    """Gone, or a zombie waiting to be reaped (a container's init may never reap it)."""
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_a_kernel_over_the_limit_is_killed():
+    with MemoryWatch(150, interval=0.05) as watch:
+        child = allocate(300, seconds=30)
+        assert child.wait(timeout=20) == -9
+    assert watch.exceeded and watch.peak_mb > 150
+    assert watch.summary() == ("its kernel used more than 150 MB (the memory limit) and was "
+                               "stopped")
+
+
+def test_the_limit_is_on_the_sum_over_the_tree_and_kills_grandchildren():
+    with MemoryWatch(150, interval=0.05) as watch:
+        parent = allocate(100, seconds=30, children=2)  # two grandchildren of 100 MB each
+        family = [psutil.Process(int(pid)) for pid in parent.stdout.readline().split()]
+        assert parent.wait(timeout=20) == -9
+        parent.stdout.close()
+    assert watch.exceeded
+    assert len(family) == 2
+    deadline = time.monotonic() + 5
+    while not all(map(is_dead, family)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(map(is_dead, family))
+
+
+def test_a_kernel_under_the_limit_runs_to_its_end():
+    with MemoryWatch(150, interval=0.05) as watch:
+        assert allocate(20, seconds=1).wait(timeout=20) == 0
+    assert not watch.exceeded and 20 < watch.peak_mb < 150 and watch.summary() == ""
+    with MemoryWatch(0, interval=0.05) as only_measuring:
+        assert allocate(200, seconds=1).wait(timeout=20) == 0
+    assert not only_measuring.exceeded and only_measuring.peak_mb > 200
+    with pytest.raises(ValueError, match="expected a limit >= 0 MB"):
+        MemoryWatch(-1)
+
+
+# --- containers ------------------------------------------------------------------------------
+
+FAKE_ENGINE = """#!/bin/sh
+# A stand-in for docker: records its arguments, then runs the command after the image here.
+printf '%s\\n' "$@" > "$FAKE_ENGINE_LOG"
+if [ "$1" = info ]; then exit 0; fi
+shift
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rm|-i) shift ;;
+    -w) cd "$2" || exit 125; shift 2 ;;
+    -e) export "$2"; shift 2 ;;
+    -*) shift 2 ;;
+    *) shift; exec "$@" ;;
+  esac
+done
+exit 125
+"""
+NO_DAEMON = """#!/bin/sh
+echo "Cannot connect to the Docker daemon at unix:///var/run/docker.sock." >&2
+exit 1
+"""
+
+
+def fake_engines(folder: Path, **scripts: str) -> Path:
+    """A folder of executable stand-ins, by name, to put on ``PATH``."""
+    folder.mkdir()
+    for name, script in scripts.items():
+        (folder / name).write_text(script)
+        (folder / name).chmod(0o755)
+    return folder
+
+
+def test_container_argv(tmp_path):
+    argv = container_argv("docker", "course/grader:1",
+                          [(tmp_path / "box", tmp_path / "box", False),
+                           (Path("/seed"), Path("/seed"), True)], 4096, tmp_path / "box",
+                          {"HOME": "/box/home"})
+    assert argv == ["docker", "run", "--rm", "-i", "--network", "none",
+                    "--memory", "4096m", "--memory-swap", "4096m", "--pids-limit", "512",
+                    "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
+                    "--user", f"{os.getuid()}:{os.getgid()}",
+                    "-v", f"{tmp_path}/box:{tmp_path}/box", "-v", "/seed:/seed:ro",
+                    "-e", "HOME=/box/home", "-w", f"{tmp_path}/box", "course/grader:1"]
+    assert "--memory" not in container_argv("podman", "img", [], 0, Path("/w"))
+    for mounts, workdir, message in [([(Path("box"), Path("/box"), False)], Path("/w"), "'box'"),
+                                     ([(Path("/a:b"), Path("/b"), False)], Path("/w"), "'/a:b'"),
+                                     ([], Path("w"), "'w'")]:
+        with pytest.raises(ValueError, match=f"expected an absolute path .* got {message}"):
+            container_argv("docker", "img", mounts, 0, workdir)
+    with pytest.raises(ValueError, match="expected the engine docker or podman"):
+        container_argv("lxc", "img", [], 0, Path("/w"))
+    with pytest.raises(ValueError, match="expected the name of a container image"):
+        container_argv("docker", "--privileged", [], 0, Path("/w"))
+
+
+def test_the_container_argv_runs(tmp_path, monkeypatch):
+    """Through the stand-in engine: it gets exactly the argv, and the command after the image
+    runs in the working folder with the environment given."""
+    engines = fake_engines(tmp_path / "bin", docker=FAKE_ENGINE)
+    log = tmp_path / "argv.log"
+    monkeypatch.setenv("PATH", str(engines))
+    monkeypatch.setenv("FAKE_ENGINE_LOG", str(log))
+    assert find_engine(None) == "docker" and log.read_text() == "info\n"
+    with sandbox(tmp_path, "alice", None) as box:
+        argv = container_argv(find_engine("docker"), "course/grader:1",
+                              [(box.root, box.root, False)], 512, box.root,
+                              {"GREETING": "hello world", "HOME": str(box.home)})
+        command = [sys.executable, "-c", "import json, os; print(json.dumps("
+                   "[os.getcwd(), os.environ['GREETING'], os.environ['HOME']]))"]
+        done = subprocess.run(argv + command, capture_output=True, text=True, timeout=60,
+                              check=True)
+        assert json.loads(done.stdout) == [str(box.root), "hello world", str(box.home)]
+        assert log.read_text().splitlines() == argv[1:] + command
+
+
+def test_find_engine_says_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(fake_engines(tmp_path / "bin", docker=NO_DAEMON)))
+    with pytest.raises(ValueError) as refused:
+        find_engine(None)
+    said = str(refused.value)
+    assert "Cannot connect to the Docker daemon" in said and "podman is not installed" in said
+    assert "Install and start Docker or Podman, or grade without --container" in said
+    with pytest.raises(ValueError, match="podman is not installed"):
+        find_engine("podman")
+    with pytest.raises(ValueError, match="expected --engine docker or podman, got 'lxc'"):
+        find_engine("lxc")
+    assert shutil.which("docker") is not None  # the stand-in is what was asked
