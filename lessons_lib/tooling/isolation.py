@@ -20,8 +20,9 @@ files, the instructor's cache, or the machine. The interface:
   ``base`` has no ``LESSONS_IMDB_ARCHIVE`` but the instructor's Keras cache holds the IMDB
   archive, the variable points at that copy, so no student's chapter downloads it again. What
   the chapters write under ``HOME`` then lands in ``box.home``: ``.keras/keras.json``,
-  matplotlib's font cache, IPython's history and the kernel's Jupyter runtime files (a test
-  runs a real kernel and checks).
+  matplotlib's font cache (rebuilt per sandbox: 0.2 s), IPython's profile and history, the
+  Jupyter folders, temporary files and the course's cache (a test runs a real kernel with
+  another ``HOME`` in ``base`` and finds that ``HOME`` still empty).
 - *The seed.* ``box.cache`` mirrors the folders of ``seed_cache`` (the instructor's cache, so
   no model is trained again per student) and each of its files is a symbolic link to the
   seed's file, which is made read-only (``chmod a-w``). A chapter that *loads* a model reads

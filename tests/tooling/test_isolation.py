@@ -24,6 +24,7 @@ import numpy as np
 import psutil
 import pytest
 from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
 
 from lessons_lib import cache
 from lessons_lib.tooling import grade, isolation
@@ -373,3 +374,17 @@ def test_find_engine_says_what_to_install(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="expected --engine docker or podman, got 'lxc'"):
         find_engine("lxc")
     assert shutil.which("docker") is not None  # the stand-in is what was asked
+
+
+def test_a_real_kernel_over_the_limit_dies_and_the_run_ends(tmp_path):
+    """The kernel manager sees a killed kernel as dead (no restart, no hang): the grader's
+    "kernel died", which ``watch.summary()`` explains."""
+    cells = ["block = b'x' * (300 * 2**20)", "import time\ntime.sleep(60)"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    client = NotebookClient(nb, timeout=120, kernel_name="python3",
+                            kernel_manager_class=grade.kernel_manager_class(sys.executable),
+                            resources={"metadata": {"path": str(tmp_path)}})
+    started = time.monotonic()
+    with MemoryWatch(150, interval=0.05) as watch, pytest.raises(DeadKernelError):
+        client.execute()
+    assert watch.exceeded and time.monotonic() - started < 60
