@@ -15,6 +15,7 @@ import numpy as np
 from lessons_lib.exercises import (
     ExerciseFailed,
     NotAttempted,
+    PartlyRight,
     as_numbers,
     call_student,
     exercise,
@@ -194,9 +195,33 @@ def _train_std() -> float:
 
 @exercise("ex-forecast-two-days")
 def check_forecast_two_days(two_day_forecast: Any, two_day_mae: Any) -> str:
-    """``two_day_forecast(X)``: mean of now and 24 h ago; ``two_day_mae``: its test MAE in °C."""
-    from lessons_lib import forecasting as fc
+    """``two_day_forecast(X)``: mean of now and 24 h ago; ``two_day_mae``: its test MAE in °C.
+    Half the points when only one of the two is right."""
+    try:
+        _check_two_day_forecast(two_day_forecast)
+        forecast_problem = None
+    except NotAttempted:
+        raise
+    except ExerciseFailed as exc:
+        forecast_problem = exc
+    try:
+        message = _check_two_day_mae(two_day_mae)
+    except NotAttempted:
+        if forecast_problem is not None:
+            raise forecast_problem from None
+        raise
+    except ExerciseFailed as exc:
+        if forecast_problem is not None:
+            raise forecast_problem from None
+        raise PartlyRight(f"the forecast is right, the MAE is not: {exc}", 1, 2) from exc
+    if forecast_problem is not None:
+        raise PartlyRight(f"{forecast_problem} (two_day_mae is right)", 1, 2) \
+            from forecast_problem
+    return message
 
+
+def _check_two_day_forecast(two_day_forecast: Any) -> None:
+    """The forecast part of ex-forecast-two-days: raises unless it is right."""
     rng = np.random.default_rng(19)
     # Windows of two lengths, so that counting hours from the window's start does not pass.
     for n, steps in ((6, 48), (4, 30)):
@@ -237,6 +262,12 @@ def check_forecast_two_days(two_day_forecast: Any, two_day_mae: Any) -> str:
             if got.shape == slip.shape and np.allclose(got, slip):
                 raise ExerciseFailed(f"{what}: {description}")
         expect_close(got, expected, what)
+
+
+
+def _check_two_day_mae(two_day_mae: Any) -> str:
+    """The MAE part of ex-forecast-two-days: its success message, else raises."""
+    from lessons_lib import forecasting as fc
 
     X_test, y_test = _test_windows()
     expected = fc.mean_absolute_error(y_test, _two_day_rule(X_test))

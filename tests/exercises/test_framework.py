@@ -105,3 +105,59 @@ def test_first_wrong_asks_every_case_after_the_first_wrong_one_to_name_the_slip(
     assert exercises.first_wrong(answer, [0, 1, 2, 3], right, failed="x") == (1, [0, 0, 4, "x"])
     with pytest.raises(ExerciseFailed):  # before the first wrong answer nothing is caught
         exercises.first_wrong(answer, [3, 1], right)
+
+
+def test_points_and_partial_credit_come_with_every_verdict():
+    verdict = exercises.run_check("ex-rnn-step", None)
+    assert (verdict["points"], verdict["score"]) == (1.0, 0.0)
+    exercises.exercise("ex-parts", chapter="99_parts", points=3)(
+        lambda a, b: (_ for _ in ()).throw(exercises.PartlyRight("b is wrong", 1, 3)))
+    try:
+        verdict = exercises.run_check("ex-parts", 1, 2)
+        assert verdict["status"] == "failed" and verdict["feedback"] == "b is wrong"
+        assert (verdict["points"], verdict["score"]) == (3.0, 1.0)
+    finally:
+        del exercises._REGISTRY["ex-parts"]
+    with pytest.raises(ValueError, match="0 <= passed < total"):
+        exercises.PartlyRight("all right?", 2, 2)
+    with pytest.raises(ValueError, match="positive number"):
+        exercises.exercise("ex-bad", chapter="99_parts", points=0)
+    with pytest.raises(ValueError, match="tuple of dotted names"):
+        exercises.exercise("ex-bad", chapter="99_parts", reference="lessons_lib.bptt.x")
+
+
+def test_every_reference_names_something_the_course_defines():
+    import importlib
+
+    for label, entry in exercises.registry().items():
+        for dotted in entry.reference:
+            module, _, rest = dotted.partition(".")
+            assert module == "lessons_lib", (label, dotted)
+            parts = dotted.split(".")
+            owner = importlib.import_module(".".join(parts[:2]))
+            for name in parts[2:]:
+                owner = getattr(owner, name)
+            assert callable(owner), (label, dotted)
+
+
+def test_two_day_forecast_earns_half_when_one_part_is_right():
+    from lessons_lib import forecasting as fc
+    from lessons_lib.exercises.ch09_forecasting import _test_windows
+
+    def right(X):
+        return (np.asarray(X)[:, -1] + np.asarray(X)[:, -25]) / 2
+
+    def persistence(X):
+        return np.asarray(X)[:, -1]
+
+    X, y = _test_windows()
+    mae = fc.mean_absolute_error(y, right(X))
+    assert exercises.run_check("ex-forecast-two-days", right, mae)["score"] == 1.0
+    forecast_only = exercises.run_check("ex-forecast-two-days", right, mae * 9 / 5)
+    assert forecast_only["status"] == "failed" and forecast_only["score"] == 0.5
+    assert forecast_only["feedback"].startswith("the forecast is right, the MAE is not")
+    mae_only = exercises.run_check("ex-forecast-two-days", persistence, mae)
+    assert mae_only["score"] == 0.5 and "persistence" in mae_only["feedback"]
+    assert "(two_day_mae is right)" in mae_only["feedback"]
+    both = exercises.run_check("ex-forecast-two-days", persistence, mae * 9 / 5)
+    assert both["status"] == "failed" and both["score"] == 0.0
