@@ -11,7 +11,11 @@ files, the instructor's cache, or the machine. The interface:
   ``name`` (a student id, say) only makes the folder recognisable: any character outside
   ``[A-Za-z0-9_.-]`` becomes ``_``.
 - ``box.env(os.environ)`` is the environment of the student's kernel and of the verdict
-  processes: ``base`` without ``PYTHONPATH``, ``PYTHONSTARTUP`` and ``PYTHONHOME``, with
+  processes: ``base`` without ``PYTHONPATH``, ``PYTHONSTARTUP`` and ``PYTHONHOME``, without
+  the instructor's credentials (``SSH_AUTH_SOCK``, ``GPG_AGENT_INFO`` and any name holding
+  ``TOKEN``, ``SECRET``, ``PASSW``, ``CREDENTIAL``, ``API_KEY``, ``ACCESS_KEY`` or
+  ``PRIVATE_KEY``: the student's code could send them away; its files it can still read, as
+  it runs as the instructor, unless in a container), with
   ``HOME``, ``TMPDIR``/``TMP``/``TEMP``, the XDG folders, ``MPLCONFIGDIR``, ``KERAS_HOME``,
   ``IPYTHONDIR``, the Jupyter folders, ``LESSONS_CACHE_DIR`` (= ``box.cache``),
   ``LESSONS_ANSWERS_DIR`` (= ``box.answers``), ``PYTHONNOUSERSITE=1`` and
@@ -108,7 +112,10 @@ from lessons_lib.data import ARCHIVE_ENV, ARCHIVE_NAME
 
 ENGINES = ("docker", "podman")
 PIDS_LIMIT = 512
-_DROPPED = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME")
+_DROPPED = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "SSH_AUTH_SOCK", "GPG_AGENT_INFO")
+# The instructor's credentials: a student's code could send them anywhere it can reach.
+_SECRET = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY",
+                     re.IGNORECASE)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 _MB = 2**20
 
@@ -129,7 +136,8 @@ class Sandbox:
     def env(self, base: Mapping[str, str]) -> dict[str, str]:
         """``base`` with every per-user folder moved into this sandbox (see the module's doc)."""
         home, tmp = str(self.home), str(self.tmp)
-        env = {name: value for name, value in base.items() if name not in _DROPPED}
+        env = {name: value for name, value in base.items()
+               if name not in _DROPPED and not _SECRET.search(name)}
         archive = _instructors_imdb_archive(base)
         if archive is not None and not env.get(ARCHIVE_ENV):
             env[ARCHIVE_ENV] = str(archive)

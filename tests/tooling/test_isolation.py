@@ -40,7 +40,7 @@ def shared_tmp() -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="isolation-test-"))
     folder.chmod(0o755)
     yield folder
-    isolation._remove_tree(folder)
+    shutil.rmtree(folder)
 
 
 def make_seed(folder: Path) -> Path:
@@ -84,7 +84,9 @@ def test_sandbox_makes_its_folders_and_removes_them_even_when_the_body_raises(tm
 def test_env_moves_every_per_user_folder_into_the_sandbox(tmp_path):
     base = {"HOME": "/home/teacher", "PATH": "/usr/bin", "PYTHONPATH": "/evil",
             "PYTHONSTARTUP": "/evil/start.py", "PYTHONHOME": "/evil", "LESSONS_BOOK_BUILD": "1",
-            "LESSONS_IMDB_ARCHIVE": "/data/aclImdb_v1.tar.gz", "LESSONS_CACHE_DIR": "/teacher"}
+            "LESSONS_IMDB_ARCHIVE": "/data/aclImdb_v1.tar.gz", "LESSONS_CACHE_DIR": "/teacher",
+            "SSH_AUTH_SOCK": "/run/agent", "GITHUB_TOKEN": "t", "AWS_SECRET_ACCESS_KEY": "k",
+            "OPENAI_API_KEY": "k", "DB_PASSWORD": "p"}
     with sandbox(tmp_path, "alice", None) as box:
         env = box.env(base)
         home = str(box.home)
@@ -96,6 +98,8 @@ def test_env_moves_every_per_user_folder_into_the_sandbox(tmp_path):
         assert env["LESSONS_ANSWERS_DIR"] == str(box.answers)
         assert env["PYTHONNOUSERSITE"] == "1"
         assert not {"PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME"} & env.keys()
+        assert not {"SSH_AUTH_SOCK", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "OPENAI_API_KEY",
+                    "DB_PASSWORD"} & env.keys()
         assert (env["PATH"], env["LESSONS_IMDB_ARCHIVE"], env["LESSONS_BOOK_BUILD"]) == (
             "/usr/bin", "/data/aclImdb_v1.tar.gz", "1")
         assert base["HOME"] == "/home/teacher"  # the caller's mapping is left alone
@@ -330,7 +334,9 @@ def test_container_argv(tmp_path):
                     "--user", f"{os.getuid()}:{os.getgid()}",
                     "-v", f"{tmp_path}/box:{tmp_path}/box", "-v", "/seed:/seed:ro",
                     "-e", "HOME=/box/home", "-w", f"{tmp_path}/box", "course/grader:1"]
-    assert "--memory" not in container_argv("podman", "img", [], 0, Path("/w"))
+    podman = container_argv("podman", "img", [], 0, Path("/w"))
+    assert "--memory" not in podman and podman[-3:] == ["-w", "/w", "img"]
+    assert ("--userns" in podman) == (not IS_ROOT)  # rootless podman: keep our uid
     for mounts, workdir, message in [([(Path("box"), Path("/box"), False)], Path("/w"), "'box'"),
                                      ([(Path("/a:b"), Path("/b"), False)], Path("/w"), "'/a:b'"),
                                      ([], Path("w"), "'w'")]:
@@ -373,7 +379,6 @@ def test_find_engine_says_what_to_install(tmp_path, monkeypatch):
         find_engine("podman")
     with pytest.raises(ValueError, match="expected --engine docker or podman, got 'lxc'"):
         find_engine("lxc")
-    assert shutil.which("docker") is not None  # the stand-in is what was asked
 
 
 def test_a_real_kernel_over_the_limit_dies_and_the_run_ends(tmp_path):
