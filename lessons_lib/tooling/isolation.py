@@ -1,8 +1,11 @@
 """Each graded submission in a sandbox of its own: folders, environment, memory, container.
 
 The grader (``lessons_lib.tooling.grade``) runs a student's notebook, code it has never read,
-as the instructor. This module keeps one submission from reading or spoiling another's
-files, the instructor's cache, or the machine. The interface:
+as the instructor. This module gives each submission its own folders, environment and
+memory limit, so that what one run writes never reaches another's run or the instructor's
+cache unnoticed, and a runaway kernel is stopped. Outside a container the code still runs as
+the instructor and can reach whatever the instructor can; ``--container`` (below) is the
+answer to that. The interface:
 
 - ``with sandbox(parent, name, seed_cache) as box:`` makes a fresh folder
   ``<parent or $TMPDIR>/grade-<name>-XXXX/`` (``box.root``) holding ``home/``, ``cache/``,
