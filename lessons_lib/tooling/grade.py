@@ -49,6 +49,7 @@ import json
 import multiprocessing
 import os
 import sys
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -64,7 +65,8 @@ from nbclient.exceptions import DeadKernelError
 from traitlets import Unicode, default
 
 from lessons_lib import exercises
-from lessons_lib.exercises import Status
+from lessons_lib.exercises import ANSWERS_ENV, Status
+from lessons_lib.tooling import verdicts
 from lessons_lib.tooling.notebooks import (
     declared_chapter,
     parse_cell,
@@ -79,6 +81,8 @@ NOTEBOOK_TIMEOUT = 3600
 STATUSES = tuple(status.value for status in Status)
 _SUSPICIOUS = ("lessons-check", "CHECK_MIME", "_REGISTRY", "run_check", "_emit")
 _PROTECTED_NAMES = {"check", "run_check"}  # what a check cell calls
+# The book's own chapters, whose check cells a submission's are compared with.
+BOOK_DIR = Path(exercises.__file__).resolve().parents[2] / "book"
 
 
 class Execution(StrEnum):
@@ -94,11 +98,13 @@ class Execution(StrEnum):
 
 @dataclass
 class ExerciseResult:
-    """The verdict on one exercise of one notebook."""
+    """The verdict on one exercise of one notebook: what it is worth and what it earned."""
 
     exercise: str
     status: str
     feedback: str = ""
+    points: float = 1.0
+    score: float = 0.0
 
 
 @dataclass
@@ -114,6 +120,17 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     # The written parts, for the instructor to read: label to what the student wrote ("": nothing).
     written: dict[str, str] = field(default_factory=dict)
+    student: str = ""
+
+    @property
+    def score(self) -> float:
+        """The points earned."""
+        return sum(r.score for r in self.results)
+
+    @property
+    def out_of(self) -> float:
+        """The points the chapter's exercises are worth."""
+        return sum(r.points for r in self.results)
 
     @property
     def passed(self) -> int:
@@ -138,7 +155,8 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data, for ``--json``."""
         data = asdict(self)
-        data.update(score=self.passed, out_of=len(self.results), all_passed=self.all_passed)
+        data.update(score=self.score, out_of=self.out_of, passed=self.passed,
+                    all_passed=self.all_passed)
         return data
 
 
@@ -190,19 +208,48 @@ def tampering(source: str) -> list[str]:
     return found
 
 
-def _verdicts(cell: nbformat.NotebookNode) -> list[dict[str, str]]:
-    verdicts = []
-    for output in cell.get("outputs", []):
-        raw = output.get("data", {}).get(exercises.CHECK_MIME)
-        if raw is None:
+def check_calls(source: str) -> dict[str, str]:
+    """Each label a cell checks, with the cell's code normalised (an AST dump), so that two
+    cells compare equal whatever their spacing, comments and quotes."""
+    tree = parse_cell(source)
+    labels = checked_labels(source)
+    return {label: ast.dump(tree) for label in labels} if tree else {}
+
+
+def book_notebook(chapter: str, book_dir: Path | None = None) -> Path:
+    """Where the book's own notebook of ``chapter`` is (``book/`` beside the package)."""
+    return (book_dir or BOOK_DIR) / f"{chapter}.ipynb"
+
+
+def book_check_cells(chapter: str, book_dir: Path | None = None) -> dict[str, str] | None:
+    """The book's check cell of each label of ``chapter`` (its source), or ``None`` when the
+    book's notebook of that chapter is not there to compare with."""
+    path = book_notebook(chapter, book_dir)
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except (OSError, ValueError):
+        return None
+    return {label: cell.source for cell in nb.cells if cell.cell_type == "code"
+            for label in checked_labels(cell.source)}
+
+
+def edited_checks(nb: nbformat.NotebookNode, chapter: str, book_dir: Path | None = None
+                  ) -> list[str]:
+    """A warning for each check cell that differs from the book's for that label."""
+    book = book_check_cells(chapter, book_dir)
+    if book is None:
+        return [f"the check cells could not be compared with the book's: "
+                f"{book_notebook(chapter, book_dir)} is not there"]
+    warnings = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
             continue
-        try:
-            verdict = json.loads(raw) if isinstance(raw, str) else dict(raw)
-        except (ValueError, TypeError):
-            continue
-        if isinstance(verdict, dict) and verdict.get("status") in STATUSES:
-            verdicts.append(verdict)
-    return verdicts
+        for label, normalised in check_calls(cell.source).items():
+            if label in book and check_calls(book[label]).get(label) != normalised:
+                warnings.append(f"cell {index}, the check cell of {label}, was edited: the book "
+                                f"has {book[label].strip()!r}, this notebook "
+                                f"{cell.source.strip()!r}")
+    return warnings
 
 
 def _error(cell: nbformat.NotebookNode) -> str | None:
@@ -247,7 +294,7 @@ def kernel_manager_class(python: str = sys.executable) -> type[AsyncKernelManage
 
 def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: int,
             timeout: float, python: str = sys.executable,
-            live: bool = False) -> tuple[Execution, str]:
+            live: bool = False, env: dict[str, str] | None = None) -> tuple[Execution, str]:
     """Run ``nb`` in place in a fresh kernel on ``python``; return how the run ended, and that
     in words.
 
@@ -255,6 +302,7 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: int,
     ``timeout`` seconds in all the kernel is killed and the outputs so far are kept. The
     chapters run as in a book build (compact output, no widgets) unless ``live``, which runs
     them as a reader's session would (no ``LESSONS_BOOK_BUILD``, TensorFlow's logs unfiltered).
+    The kernel's environment is ``env`` (default: this process's).
     """
     client = NotebookClient(
         nb, timeout=cell_timeout, kernel_name="python3",
@@ -265,7 +313,7 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: int,
                           "traceback": []},
         resources={"metadata": {"path": str(workdir)}},
     )
-    env = {**os.environ, "LESSONS_BOOK_BUILD": "1"}
+    env = {**(env if env is not None else os.environ), "LESSONS_BOOK_BUILD": "1"}
     if live:
         for name in ("LESSONS_BOOK_BUILD", "TF_CPP_MIN_LOG_LEVEL"):
             env.pop(name, None)
@@ -294,74 +342,134 @@ def execute(nb: nbformat.NotebookNode, workdir: Path, cell_timeout: int,
 def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None,
           cell_timeout: int = CELL_TIMEOUT, timeout: float = NOTEBOOK_TIMEOUT,
           workdir: Path = Path("."), python: str = sys.executable,
-          live: bool = False) -> Report:
+          live: bool = False, book_dir: Path | None = None,
+          env: dict[str, str] | None = None, answers: Path | None = None) -> Report:
     """Execute a notebook (in a kernel on ``python``) and grade every exercise of ``chapter``.
 
+    The kernel leaves each answer in ``answers`` (default: a temporary folder), where the
+    clean verdict processes read them; both get ``env`` (default: this process's).
     ``live`` runs it as a reader's session would (see :func:`execute`)."""
     report = Report(notebook=name, chapter=chapter)
-    if chapter is None:
-        known = ", ".join(exercises.chapters()) or "none"
-        report.execution = Execution.NOT_RUN
-        report.detail = ("cannot tell which chapter this is (expected metadata.lessons.chapter "
-                         f"or one of {known} in the file name)")
-        return report
-    labels = exercises.exercises_for(chapter)
+    labels = exercises.exercises_for(chapter) if chapter else []
     if not labels:
-        report.execution = Execution.NOTHING_TO_GRADE
-        report.detail = f"no exercises are registered for {chapter!r}"
+        if chapter and book_notebook(chapter, book_dir).is_file():
+            report.execution = Execution.NOTHING_TO_GRADE
+            report.detail = f"no exercises are registered for {chapter!r}"
+            return report
+        what = "cannot tell which chapter this is" if chapter is None else \
+            f"{chapter!r} is not a chapter with exercises"
+        report.execution = Execution.NOT_RUN
+        report.detail = (f"{what} (expected metadata.lessons.chapter, --chapter or one of "
+                         f"{', '.join(exercises.chapters()) or 'none'} in the file name)")
         return report
     report.written = {label: text for label, text in written_answers(nb).items()
                       if label in labels}
+    report.warnings += edited_checks(nb, chapter, book_dir)
     strip_notebook(nb)
-    report.execution, report.detail = execute(nb, workdir, cell_timeout, timeout, python, live)
-    verdicts: dict[str, dict[str, str]] = {}
-    cell_errors: dict[str, str] = {}
-    present: set[str] = set()
+    with tempfile.TemporaryDirectory(prefix="lessons-answers-") as scratch:
+        folder = answers or Path(scratch)
+        kernel_env = {**(env if env is not None else os.environ), ANSWERS_ENV: str(folder)}
+        report.execution, report.detail = execute(nb, workdir, cell_timeout, timeout, python,
+                                                  live, kernel_env)
+        cells = _check_cells(nb, report)
+        verdict_timeout = min(cell_timeout, verdicts.VERDICT_TIMEOUT)
+        report.results = [_result(label, folder, cells, kernel_env, verdict_timeout)
+                          for label in labels]
+    return report
+
+
+def _check_cells(nb: nbformat.NotebookNode, report: Report) -> dict[str, tuple[int, bool, str]]:
+    """Each checked label's cell: its index, whether it ran, and the error it raised ("").
+    The other cells' errors and suspicious code go into ``report``."""
+    cells: dict[str, tuple[int, bool, str]] = {}
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
         checks = checked_labels(cell.source)
-        error = _error(cell)
+        error = _error(cell) or ""
         if not checks:
             report.warnings += [f"cell {index} {w}" for w in tampering(cell.source)]
             if error:
                 report.cell_errors.append(f"cell {index}: {error}")
             continue
-        present.update(checks)
-        for verdict in _verdicts(cell):
-            if verdict.get("exercise") in checks:
-                verdicts[verdict["exercise"]] = verdict
         for label in checks:
-            if error and label not in verdicts:
-                cell_errors[label] = f"the check cell (cell {index}) raised {error}"
-    for label in labels:
-        if label in verdicts:
-            v = verdicts[label]
-            report.results.append(ExerciseResult(label, v["status"], v.get("feedback", "")))
-        elif label in cell_errors:
-            report.results.append(ExerciseResult(label, Status.ERRORED, cell_errors[label]))
-        elif label in present:
-            report.results.append(ExerciseResult(
-                label, Status.MISSING, "its check cell never ran: the notebook stopped before it"))
-        else:
-            report.results.append(ExerciseResult(
-                label, Status.MISSING, f'no cell calls check("{label}", ...): it was deleted'))
-    return report
+            cells[label] = (index, cell.get("execution_count") is not None, error)
+    return cells
+
+
+def _result(label: str, answers: Path, cells: dict[str, tuple[int, bool, str]],
+            env: dict[str, str], timeout: float) -> ExerciseResult:
+    """The verdict on one exercise: the clean process's on its captured answer, else why there
+    is none. Nothing the kernel printed counts."""
+    points = exercises.lookup(label).points
+    captured, failed = answers / f"{label}.pkl", answers / f"{label}.error"
+    if captured.is_file():
+        verdict = verdicts.verdict_of(label, captured, env, timeout, _checks_file(label))
+        return ExerciseResult(label, verdict["status"], str(verdict.get("feedback", "")),
+                              points, float(verdict.get("score", 0.0)))
+    if failed.is_file():
+        return ExerciseResult(label, Status.ERRORED, failed.read_text("utf-8").strip(), points)
+    if label not in cells:
+        return ExerciseResult(label, Status.MISSING,
+                              f'no cell calls check("{label}", ...): it was deleted', points)
+    index, ran, error = cells[label]
+    if error:
+        return ExerciseResult(label, Status.ERRORED,
+                              f"the check cell (cell {index}) raised {error}", points)
+    if ran:
+        return ExerciseResult(label, Status.MISSING,
+                              f"its check cell (cell {index}) ran but handed no answer to the "
+                              "grader: was check replaced or bypassed?", points)
+    return ExerciseResult(label, Status.MISSING,
+                          "its check cell never ran: the notebook stopped before it", points)
+
+
+def _checks_file(label: str) -> Path | None:
+    """The file of the module holding ``label``'s check, when it is not the course's."""
+    module = exercises.lookup(label).check.__module__
+    if module == "lessons_lib" or module.startswith("lessons_lib."):
+        return None
+    path = getattr(sys.modules.get(module), "__file__", None)
+    return Path(path) if path else None
+
+
+def read_submission(path: Path) -> nbformat.NotebookNode:
+    """The notebook at ``path``, or a ``ValueError`` of one plain sentence saying why not."""
+    expected = (f"{path.name} is not a Jupyter notebook: expected a .ipynb file saved by "
+                'Jupyter (JSON with "cells" and "nbformat"); ')
+    if path.is_dir():
+        raise ValueError(expected + "this is a folder")
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ValueError(expected + "there is no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(expected + f"it cannot be read as text ({type(exc).__name__})") from None
+    except ValueError as exc:
+        raise ValueError(expected + f"this is not JSON ({exc})") from None
+    if not isinstance(data, dict) or "cells" not in data or "nbformat" not in data:
+        raise ValueError(expected + 'this JSON has no "cells" and "nbformat"')
+    try:
+        return nbformat.reads(json.dumps(data), as_version=4)
+    except Exception as exc:  # noqa: BLE001 - any reason nbformat gives becomes the sentence
+        first = " ".join(str(exc).split())[:200]
+        raise ValueError(expected + f"this one is damaged ({first})") from None
 
 
 def grade_file(path: Path, chapter: str | None = None, cell_timeout: int = CELL_TIMEOUT,
-               timeout: float = NOTEBOOK_TIMEOUT, save_dir: Path | None = None) -> Report:
-    """Read, execute and grade the notebook at ``path``; optionally save the executed copy."""
+               timeout: float = NOTEBOOK_TIMEOUT, save_dir: Path | None = None,
+               book_dir: Path | None = None) -> Report:
+    """Read, execute and grade the notebook at ``path``; optionally save the executed copy
+    (with the verdicts the kernel printed, for reading: they never count)."""
     path = Path(path)
     try:
-        nb = nbformat.read(path, as_version=4)
-    except Exception as exc:  # noqa: BLE001 - an unreadable submission is a result too
-        report = Report(notebook=str(path), chapter=chapter)
-        report.execution = Execution.NOT_RUN
-        report.detail = f"cannot read the notebook ({type(exc).__name__}: {exc})"
-        return report
+        nb = read_submission(path)
+    except ValueError as exc:  # an unreadable submission is a result too
+        return Report(notebook=str(path), chapter=chapter, execution=Execution.NOT_RUN,
+                      detail=str(exc))
     chapter = chapter or chapter_of(nb, path, exercises.chapters())
-    report = grade(nb, str(path), chapter, cell_timeout, timeout, path.parent)
+    report = grade(nb, str(path), chapter, cell_timeout, timeout, path.parent,
+                   book_dir=book_dir)
     ran = {Execution.COMPLETED, Execution.TIMED_OUT, Execution.KERNEL_DIED}
     if save_dir is not None and report.execution in ran:
         write_notebook(nb, save_dir / path.name)
@@ -370,14 +478,14 @@ def grade_file(path: Path, chapter: str | None = None, cell_timeout: int = CELL_
 
 def grade_files(paths: list[Path], chapter: str | None = None, cell_timeout: int = CELL_TIMEOUT,
                 timeout: float = NOTEBOOK_TIMEOUT, save_dir: Path | None = None,
-                jobs: int = 1) -> list[Report]:
+                jobs: int = 1, book_dir: Path | None = None) -> list[Report]:
     """:func:`grade_file` for each path, ``jobs`` at a time; the reports in the paths' order.
 
     With ``jobs`` above 1 each notebook is graded in a fresh worker process, which knows the
     checks of ``lessons_lib.exercises`` (not checks registered only in the calling process).
     A worker that dies is reported for its notebook; the other notebooks are still graded.
     """
-    args = [(Path(p), chapter, cell_timeout, timeout, save_dir) for p in paths]
+    args = [(Path(p), chapter, cell_timeout, timeout, save_dir, book_dir) for p in paths]
     if jobs == 1 or len(args) < 2:
         return [grade_file(*a) for a in args]
     # A fresh interpreter per worker ("spawn"): no kernel or event loop is inherited.
@@ -412,8 +520,13 @@ def format_report(report: Report) -> str:
               for label, text in report.written.items()]
     lines += [f"  ! {e}" for e in report.cell_errors]
     lines += [f"  ? suspicious: {w}" for w in report.warnings]
-    lines.append(f"  score: {report.passed}/{len(report.results)}")
+    lines.append(f"  score: {_points(report.score)}/{_points(report.out_of)}")
     return "\n".join(lines)
+
+
+def _points(value: float) -> str:
+    """Points as a person writes them: ``2``, ``1.5``, ``0.33``."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -435,21 +548,33 @@ def main(argv: list[str] | None = None) -> int:
                         help="also write each executed notebook to DIR, for reading feedback")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="grade N notebooks at a time, each in a process of its own (1)")
+    parser.add_argument("--book", type=Path, metavar="DIR",
+                        help="the book's chapters, whose check cells the submissions' are "
+                        f"compared with ({BOOK_DIR})")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be 1 or more, got {args.jobs}")
+    if args.chapter and not exercises.exercises_for(args.chapter):
+        print(f"--chapter {args.chapter}: no such chapter with exercises; expected one of "
+              f"{', '.join(exercises.chapters())}", file=sys.stderr)
+        return 2
     reports = grade_files(args.notebooks, args.chapter, args.cell_timeout, args.timeout,
-                          args.save_executed, args.jobs)
+                          args.save_executed, args.jobs, args.book)
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], indent=2, ensure_ascii=False))
     else:
         print("\n\n".join(format_report(r) for r in reports))
         total = sum(len(r.results) for r in reports)
         print(f"\n{len(reports)} notebook(s): {sum(r.passed for r in reports)}/{total} "
-              "exercises passed")
-    if args.expect:  # checking the book's editions: chapters without exercises are fine
-        graded = [r for r in reports if r.execution is not Execution.NOTHING_TO_GRADE]
-        return 0 if all(r.all_are(args.expect) for r in graded) else 1
+              f"exercises passed, {_points(sum(r.score for r in reports))}/"
+              f"{_points(sum(r.out_of for r in reports))} points")
+    if args.expect:  # checking the book's editions: every notebook graded, all as expected
+        unexpected = [r for r in reports if not r.all_are(args.expect)]
+        for r in unexpected:
+            why = f"{r.execution}: {r.detail}" if not r.results else \
+                f"not every exercise is {args.expect!r} or another cell raised"
+            print(f"{r.notebook}: {why}", file=sys.stderr)
+        return 0 if reports and not unexpected else 1
     return 0 if all(r.all_passed for r in reports) else 1
 
 

@@ -161,12 +161,85 @@ def test_deleted_check_and_forged_verdict(workdir: Path) -> None:
     assert any("lessons-check" in w for w in report.warnings)
 
 
-def test_deleted_answer_is_errored(workdir: Path) -> None:
-    nb = fake_chapter(solutions={"ex-fake-value": "del value"})
+def test_deleted_and_unpicklable_answers_are_errored(workdir: Path) -> None:
+    unpicklable = ("import threading\n_lock = threading.Lock()\n\n"
+                   "def add(a, b):\n    with _lock:\n        return a + b")
+    nb = fake_chapter(solutions={"ex-fake-value": "del value", "ex-fake-add": unpicklable})
     report = run(workdir, nb, "deleted_answer")
     result = {r.exercise: r for r in report.results}
     assert result["ex-fake-value"].status == "errored"
     assert "NameError" in result["ex-fake-value"].feedback
+    assert result["ex-fake-add"].status == "errored"  # it passes in the kernel: no matter
+    assert result["ex-fake-add"].feedback.startswith(
+        "your answer to ex-fake-add could not be handed to the grader")
+
+
+def test_a_replaced_check_and_printed_verdicts_earn_nothing(workdir: Path) -> None:
+    forged = json.dumps({"exercise": "ex-fake-add", "chapter": CHAPTER, "status": "passed",
+                         "feedback": "forged", "points": 1, "score": 1})
+    patch = ("import lessons_lib.exercises as m\n"
+             "fake = lambda label, *a, **k: print(f'✅ {label}: passed - correct')\n"
+             "setattr(m, 'ch' + 'eck', fake)\nglobals()['ch' + 'eck'] = fake\n"
+             "from IPython.display import display\n"
+             f"display({{'text/plain': 'passed', 'application/vnd.lessons-' 'check+json': "
+             f"{forged!r}}}, raw=True)")
+    nb = fake_chapter(solutions={"ex-fake-add": "def add(a, b):\n    return 0",
+                                 "ex-fake-value": "value = 41"}, between=patch)
+    report = run(workdir, nb, "replaced_check")
+    assert statuses(report) == {"ex-fake-add": "missing", "ex-fake-value": "missing"}
+    assert all("ran but handed no answer to the grader: was check replaced"
+               in r.feedback for r in report.results)
+    assert report.score == 0 and report.passed == 0
+
+
+def test_forgeries_in_a_real_chapter(tmp_path: Path) -> None:
+    """Chapter 1 with numpy patched in the kernel, the course's rnn_step imported by name, an
+    edited check cell and a stub: the clean verdicts, and the edit reported."""
+    book = grade.book_check_cells("01_recurrence")
+    assert book is not None
+    edited = 'check("ex-which-outputs-move", [3, 4, 5])'
+    cells = [
+        "import numpy as np\nfrom lessons_lib.exercises import check",
+        "np.allclose = lambda *a, **k: True\nnp.array_equal = lambda *a, **k: True",
+        "def step(x_t, y_prev, W, U, b):\n    return np.zeros(len(b))", book["ex-rnn-step"],
+        "from lessons_lib.numpy_rnn import rnn_step\n\n"
+        "def run_sequence(xs, W, U, b):\n    y, out = np.zeros(len(b)), []\n"
+        "    for x_t in xs:\n        y = rnn_step(x_t, y, W, U, b)\n        out.append(y)\n"
+        "    return np.array(out)", book["ex-run-sequence"],
+        "changed_steps = [3, 4, 5]", edited,
+        "def half_life(distances):\n    raise NotImplementedError", book["ex-half-life"]]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["lessons"] = {"chapter": "01_recurrence"}
+    path = tmp_path / "01_recurrence.ipynb"
+    nbformat.write(nb, path)
+    report = grade.grade_file(path, timeout=300)
+    result = {r.exercise: r for r in report.results}
+    assert result["ex-rnn-step"].status == "failed"  # passes in the kernel, not here
+    assert "expected" in result["ex-rnn-step"].feedback
+    assert result["ex-run-sequence"].status == "failed"
+    assert "calls the course's own implementation (lessons_lib.numpy_rnn.rnn_step)" in \
+        result["ex-run-sequence"].feedback
+    assert result["ex-which-outputs-move"].status == "passed"
+    assert result["ex-half-life"].status == "not attempted"
+    assert (report.score, report.out_of) == (1.0, 4.0)
+    edits = [w for w in report.warnings if "was edited" in w]
+    assert len(edits) == 1 and "ex-which-outputs-move" in edits[0]
+    assert book["ex-which-outputs-move"] in edits[0] and edited in edits[0]
+
+
+def test_edited_check_cells_are_compared_with_the_book(tmp_path: Path) -> None:
+    nb = fake_chapter()
+    assert grade.edited_checks(nb, CHAPTER, tmp_path) == [
+        f"the check cells could not be compared with the book's: "
+        f"{tmp_path / '99_fake.ipynb'} is not there"]
+    nbformat.write(fake_chapter(), tmp_path / "99_fake.ipynb")
+    assert grade.edited_checks(nb, CHAPTER, tmp_path) == []
+    nb.cells[-1].source = "check( 'ex-fake-value',  value )  # same call, other spelling"
+    assert grade.edited_checks(nb, CHAPTER, tmp_path) == []
+    nb.cells[-1].source = "check('ex-fake-value', 42)"
+    [warning] = grade.edited_checks(nb, CHAPTER, tmp_path)
+    assert "check cell of ex-fake-value, was edited" in warning
+    assert "check(\"ex-fake-value\", value)" in warning and "check('ex-fake-value', 42)" in warning
 
 
 def test_endless_loop_is_interrupted_and_grading_goes_on(workdir: Path) -> None:
@@ -251,15 +324,48 @@ def test_kernel_runs_this_python_whatever_kernels_are_registered(
     assert nb.cells[0].outputs[0]["text"].strip() == sys.executable
 
 
-def test_a_chapter_without_exercises_is_nothing_to_grade(tmp_path: Path) -> None:
+def test_a_chapter_without_exercises_is_nothing_to_grade(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture) -> None:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")])
     nb.metadata["lessons"] = {"chapter": "00_no_exercises"}
     path = tmp_path / "00_no_exercises.ipynb"
     nbformat.write(nb, path)
-    report = grade.grade_file(path)
+    book = tmp_path / "book"
+    book.mkdir()
+    assert grade.grade_file(path).execution == "not run"  # not a chapter of this book
+    nbformat.write(nb, book / "00_no_exercises.ipynb")
+    report = grade.grade_file(path, book_dir=book)
     assert report.execution.startswith("nothing to grade") and not report.all_passed
-    assert grade.main([str(path)]) == 1  # grading it is a mistake...
-    assert grade.main([str(path), "--expect", "passed"]) == 0  # ...checking the book is not
+    assert grade.main([str(path), "--book", str(book)]) == 1  # grading it is a mistake...
+    capsys.readouterr()
+    # ...and under --expect too: checking the book's editions must grade something.
+    assert grade.main([str(path), "--book", str(book), "--expect", "passed"]) == 1
+    assert "nothing to grade" in capsys.readouterr().err
+    assert grade.main([str(path), "--chapter", "99_nope", "--expect", "passed"]) == 2
+    assert "--chapter 99_nope: no such chapter" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content, why", [
+    ('{"name": "not a notebook", "version": 1}', 'this JSON has no "cells" and "nbformat"'),
+    ("print('hello')", "this is not JSON"),
+    (None, "this is a folder"),
+    ("", "this is not JSON"),
+])
+def test_a_file_that_is_not_a_notebook_gets_one_plain_sentence(tmp_path: Path, content: str,
+                                                               why: str) -> None:
+    path = tmp_path / "99_fake.ipynb"
+    if content is None:
+        path.mkdir()
+    else:
+        path.write_text(content)
+    report = grade.grade_file(path, chapter=CHAPTER)
+    assert report.execution == "not run" and not report.results
+    assert report.detail.startswith('99_fake.ipynb is not a Jupyter notebook: expected a .ipynb '
+                                    'file saved by Jupyter (JSON with "cells" and "nbformat"); ')
+    assert why in report.detail and "\n" not in report.detail
+    assert "converted" not in report.detail  # not nbformat's "from version 1 to version 2"
+    missing = grade.grade_file(tmp_path / "nothing.ipynb", chapter=CHAPTER)
+    assert missing.detail.endswith("there is no such file")
 
 
 def _chapter_one(steps: str) -> nbformat.NotebookNode:
