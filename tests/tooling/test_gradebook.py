@@ -9,43 +9,12 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from lessons_lib.tooling import gradebook
-
-
-# TODO(H1): replace by grade.Report and grade.ExerciseResult once they carry points and score.
-@dataclass
-class ExerciseResult:
-    exercise: str
-    status: str
-    feedback: str = ""
-    points: float = 1.0
-    score: float = 0.0
-
-
-@dataclass
-class Report:
-    notebook: str
-    chapter: str | None
-    execution: str = "completed"
-    detail: str = ""
-    results: list[ExerciseResult] = field(default_factory=list)
-    cell_errors: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    written: dict[str, str] = field(default_factory=dict)
-    student: str = ""
-
-    @property
-    def score(self) -> float:
-        return sum(r.score for r in self.results)
-
-    @property
-    def out_of(self) -> float:
-        return sum(r.points for r in self.results)
+from lessons_lib.tooling.grade import Execution, ExerciseResult, Report
 
 
 def training(notebook: str, a: float, b: float, written: str = "", **kwargs) -> Report:
@@ -189,7 +158,7 @@ def small_class() -> list[Report]:
     reports = [
         training("alice/06_training.ipynb", 1, 1, written="It overfits after epoch 3."),
         bptt("alice/07_bptt.ipynb", 1),
-        training("bob/06_training.ipynb", 0, 0, execution="timed out",
+        training("bob/06_training.ipynb", 0, 0, execution=Execution.TIMED_OUT,
                  detail="stopped after 3600 s in all", warnings=["cell 4 rebinds 'check'"]),
     ]
     gradebook.assign_students(reports)
@@ -224,7 +193,7 @@ def test_partial_credit_shows_as_a_fraction_of_a_point() -> None:
 
 def test_a_notebook_that_could_not_be_graded_is_in_the_notes() -> None:
     reports = [training("a/06_training.ipynb", 1, 2),
-               Report("b/notes.ipynb", None, execution="not run",
+               Report("b/notes.ipynb", None, execution=Execution.NOT_RUN,
                       detail="cannot tell which chapter this is")]
     gradebook.assign_students(reports)
     _, rows = gradebook.class_table(reports)
