@@ -27,7 +27,9 @@ The grader (``python -m lessons_lib.tooling.grade``) takes these options from
   grades by hand on Gradescope, and the autograder's total stays what the checks measured;
   as a test it sits beside its exercise, where the instructor reads it, and its status says
   whether anything was written. The grader's warnings (suspicious cells, edited check cells)
-  go to ``extra_data``, which only instructors see, not to the students' ``output``.
+  go to ``extra_data`` (``notes``, as in the CSV), which only instructors see, not to the
+  students' ``output``. ``execution_time`` is written for one student only (the autograder's
+  case): for a class the grader knows its own time, not each student's.
 
 Every file is written atomically (``lessons_lib.cache.atomic_write``). Bad input - a roster
 without its columns, a notebook listed twice, a graded notebook missing from the roster -
@@ -304,7 +306,7 @@ def gradescope_results(reports_of_one_student: list[Report],
         "extra_data": {  # for instructors only
             "student": reports[0].student if reports else "",
             "notebooks": [r.notebook for r in reports],
-            "warnings": [w for r in reports for w in _notes(r)],
+            "notes": [note for r in reports for note in _notes(r)],
         },
     }
     if seconds is not None:
@@ -320,7 +322,10 @@ def folder_name(student: str) -> str:
 
 
 def write_gradescope(out_dir: Path, reports: list[Report], seconds: float | None = None) -> None:
-    """Write ``results.json`` to ``out_dir`` for one student, else to ``out_dir/<student>/``."""
+    """Write ``results.json`` to ``out_dir`` for one student, else to ``out_dir/<student>/``.
+
+    ``seconds`` (the grading's time) is the ``execution_time`` of one student's results only.
+    """
     out_dir = Path(out_dir)
     by_student: dict[str, list[Report]] = {}
     for report in reports:
@@ -333,9 +338,10 @@ def write_gradescope(out_dir: Path, reports: list[Report], seconds: float | None
                              f"folder {out_dir / name}: rename one in the roster")
         folders[name] = student
     for name, student in folders.items():
-        target = out_dir if len(by_student) == 1 else out_dir / name
-        data = json.dumps(gradescope_results(by_student[student], seconds), indent=2,
-                          ensure_ascii=False)
+        alone = len(by_student) == 1  # else ``seconds`` is the class's time, not the student's
+        target = out_dir if alone else out_dir / name
+        data = json.dumps(gradescope_results(by_student[student], seconds if alone else None),
+                          indent=2, ensure_ascii=False)
         atomic_write(target / "results.json", data.encode("utf-8"))
 
 

@@ -247,7 +247,7 @@ def test_one_student_gets_results_json_in_the_folder_itself(tmp_path: Path) -> N
 
 
 def test_several_students_get_a_folder_each(tmp_path: Path) -> None:
-    gradebook.write_gradescope(tmp_path, small_class())
+    gradebook.write_gradescope(tmp_path, small_class(), seconds=60)
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.json")) == [
         "alice/results.json", "bob/results.json"]
     alice = json.loads((tmp_path / "alice" / "results.json").read_text(encoding="utf-8"))
@@ -255,12 +255,13 @@ def test_several_students_get_a_folder_each(tmp_path: Path) -> None:
     for results in (alice, bob):
         assert_gradescope_shape(results)
     assert alice["score"] == 3 and [t["name"] for t in alice["tests"]][-1] == "ex-c"
+    assert "execution_time" not in alice  # the class's time is not alice's
     assert bob["score"] == 0
     assert bob["output"] == ("06_training: 0 of 3 points; the notebook's run: timed out "
                              "(stopped after 3600 s in all)")
     # the grader's warnings are for the instructor: extra_data, not the students' output
     assert "rebinds" not in json.dumps(bob["tests"]) + bob["output"]
-    assert "06_training: cell 4 rebinds 'check'" in bob["extra_data"]["warnings"]
+    assert "06_training: cell 4 rebinds 'check'" in bob["extra_data"]["notes"]
     assert bob["tests"][-1] == {"name": "ex-b: written part (your instructor reads it)",
                                 "score": 0, "max_score": 0, "status": "failed",
                                 "output": "(nothing written)"}
