@@ -48,8 +48,11 @@ import asyncio
 import json
 import multiprocessing
 import os
+import secrets
+import subprocess
 import sys
 import tempfile
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
@@ -65,8 +68,11 @@ from nbclient.exceptions import DeadKernelError
 from traitlets import Unicode, default
 
 from lessons_lib import exercises
+from lessons_lib.cache import cache_dir
+from lessons_lib.data import ARCHIVE_ENV
 from lessons_lib.exercises import ANSWERS_ENV, Status
-from lessons_lib.tooling import verdicts
+from lessons_lib.tooling import gradebook, verdicts
+from lessons_lib.tooling import isolation as isolation_tools
 from lessons_lib.tooling.notebooks import (
     declared_chapter,
     parse_cell,
@@ -151,6 +157,17 @@ class Report:
         """
         return (bool(self.results) and self.execution is Execution.COMPLETED
                 and not self.cell_errors and all(r.status == status for r in self.results))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Report:
+        """A report from :meth:`to_dict`'s plain data (what a container printed)."""
+        fields = {name: data[name] for name in ("notebook", "chapter", "detail", "cell_errors",
+                                                "warnings", "written", "student") if name in data}
+        results = [ExerciseResult(r["exercise"], r["status"], r.get("feedback", ""),
+                                  float(r.get("points", 1.0)), float(r.get("score", 0.0)))
+                   for r in data.get("results", [])]
+        return cls(**fields, execution=Execution(data.get("execution", Execution.NOT_RUN)),
+                   results=results)
 
     def to_dict(self) -> dict[str, Any]:
         """The report as plain data, for ``--json``."""
@@ -456,36 +473,125 @@ def read_submission(path: Path) -> nbformat.NotebookNode:
         raise ValueError(expected + f"this one is damaged ({first})") from None
 
 
+@dataclass(frozen=True)
+class Isolation:
+    """How each submission is kept apart (``lessons_lib.tooling.isolation``): a sandbox of its
+    own, its cache seeded from ``seed_cache`` (default: the instructor's), a memory limit in
+    MB (0: none), and optionally a container ``image`` run by ``engine``."""
+
+    memory_limit: int = 4096
+    seed_cache: Path | None = None
+    container: str | None = None
+    engine: str | None = None
+    parent: Path | None = None  # where the sandboxes go (default: the system's temp folder)
+
+
 def grade_file(path: Path, chapter: str | None = None, cell_timeout: int = CELL_TIMEOUT,
                timeout: float = NOTEBOOK_TIMEOUT, save_dir: Path | None = None,
-               book_dir: Path | None = None) -> Report:
-    """Read, execute and grade the notebook at ``path``; optionally save the executed copy
-    (with the verdicts the kernel printed, for reading: they never count)."""
-    path = Path(path)
+               book_dir: Path | None = None, isolation: Isolation | None = None) -> Report:
+    """Read, execute and grade the notebook at ``path`` in a sandbox of its own; optionally
+    save the executed copy (with the verdicts the kernel printed, for reading: they never
+    count)."""
+    path = Path(path).absolute()
+    isolation = isolation or Isolation()
     try:
         nb = read_submission(path)
     except ValueError as exc:  # an unreadable submission is a result too
         return Report(notebook=str(path), chapter=chapter, execution=Execution.NOT_RUN,
                       detail=str(exc))
     chapter = chapter or chapter_of(nb, path, exercises.chapters())
-    report = grade(nb, str(path), chapter, cell_timeout, timeout, path.parent,
-                   book_dir=book_dir)
+    seed = Path(isolation.seed_cache or cache_dir())
+    with isolation_tools.sandbox(isolation.parent, path.parent.name, seed) as box:
+        manifest = isolation_tools.seed_manifest(seed)
+        if isolation.container:
+            report = _grade_in_container(path, chapter, cell_timeout, timeout, book_dir,
+                                         isolation, box, seed)
+        else:
+            with isolation_tools.MemoryWatch(isolation.memory_limit) as watch:
+                report = grade(nb, str(path), chapter, cell_timeout, timeout, path.parent,
+                               book_dir=book_dir, env=box.env(os.environ), answers=box.answers)
+            if watch.exceeded:
+                report.detail = f"{report.detail}; {watch.summary()}".lstrip("; ")
+        report.warnings += [f"the seed cache changed while this was graded: {change}"
+                            for change in isolation_tools.seed_changes(seed, manifest)]
     ran = {Execution.COMPLETED, Execution.TIMED_OUT, Execution.KERNEL_DIED}
-    if save_dir is not None and report.execution in ran:
+    if save_dir is not None and report.execution in ran and not isolation.container:
         write_notebook(nb, save_dir / path.name)
     return report
 
 
+def _grade_in_container(path: Path, chapter: str | None, cell_timeout: int, timeout: float,
+                        book_dir: Path | None, isolation: Isolation,
+                        box: isolation_tools.Sandbox, seed: Path) -> Report:
+    """Grade ``path`` by this same grader run inside the container (no network, the memory
+    limit), which prints its report behind a token sent on its stdin."""
+    env = {name: value for name, value in box.env(os.environ).items()
+           if os.environ.get(name) != value or name.startswith(("LESSONS_", "TF_"))}
+    mounts = [(box.root, box.root, False), (path.parent, path.parent, True)]
+    mounts += [(folder, folder, True) for folder in {seed, book_dir or BOOK_DIR}
+               if folder.is_dir()]
+    archive = env.get(ARCHIVE_ENV) or os.environ.get(ARCHIVE_ENV)
+    if archive and Path(archive).is_file():
+        mounts.append((Path(archive).parent.resolve(), Path(archive).parent.resolve(), True))
+    engine = isolation_tools.find_engine(isolation.engine)
+    command = [*isolation_tools.container_argv(engine, isolation.container, mounts,
+                                               isolation.memory_limit, path.parent, env),
+               "python", "-m", "lessons_lib.tooling.grade", "--inside-container",
+               "--cell-timeout", str(cell_timeout), "--timeout", str(timeout),
+               *(["--chapter", chapter] if chapter else []),
+               *(["--book", str(book_dir)] if book_dir else []), str(path)]
+    token = secrets.token_hex(16)
+    failed = Report(notebook=str(path), chapter=chapter, execution=Execution.COULD_NOT_RUN)
+    try:
+        done = subprocess.run(command, input=token + "\n", capture_output=True, text=True,
+                              timeout=timeout + 600, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        failed.detail = f"the container did not finish ({type(exc).__name__}: {exc})"
+        return failed
+    lines = [line[len(token):] for line in done.stdout.splitlines() if line.startswith(token)]
+    if len(lines) != 1:
+        last = (done.stderr.strip().splitlines() or ["nothing"])[-1][:300]
+        failed.detail = (f"the container gave {len(lines)} reports, not one (exit status "
+                         f"{done.returncode}; its last words: {last})")
+        return failed
+    return Report.from_dict(json.loads(lines[0]))
+
+
+def _inside_container(args: argparse.Namespace) -> int:
+    """In the container: grade one notebook with the environment the host set, and print the
+    report behind the token read from stdin, on a stdout no other code writes to."""
+    token = sys.stdin.readline().strip()
+    channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    path = Path(args.notebooks[0]).absolute()
+    try:
+        nb = read_submission(path)
+    except ValueError as exc:
+        report = Report(notebook=str(path), chapter=args.chapter,
+                        execution=Execution.NOT_RUN, detail=str(exc))
+    else:
+        chapter = args.chapter or chapter_of(nb, path, exercises.chapters())
+        answers = os.environ.get(ANSWERS_ENV)
+        report = grade(nb, str(path), chapter, args.cell_timeout, args.timeout, path.parent,
+                       book_dir=args.book, env=dict(os.environ),
+                       answers=Path(answers) if answers else None)
+    channel.write(token + json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
+    channel.flush()
+    return 0
+
+
 def grade_files(paths: list[Path], chapter: str | None = None, cell_timeout: int = CELL_TIMEOUT,
                 timeout: float = NOTEBOOK_TIMEOUT, save_dir: Path | None = None,
-                jobs: int = 1, book_dir: Path | None = None) -> list[Report]:
+                jobs: int = 1, book_dir: Path | None = None,
+                isolation: Isolation | None = None) -> list[Report]:
     """:func:`grade_file` for each path, ``jobs`` at a time; the reports in the paths' order.
 
     With ``jobs`` above 1 each notebook is graded in a fresh worker process, which knows the
     checks of ``lessons_lib.exercises`` (not checks registered only in the calling process).
     A worker that dies is reported for its notebook; the other notebooks are still graded.
     """
-    args = [(Path(p), chapter, cell_timeout, timeout, save_dir, book_dir) for p in paths]
+    args = [(Path(p), chapter, cell_timeout, timeout, save_dir, book_dir, isolation)
+            for p in paths]
     if jobs == 1 or len(args) < 2:
         return [grade_file(*a) for a in args]
     # A fresh interpreter per worker ("spawn"): no kernel or event loop is inherited.
@@ -548,18 +654,51 @@ def main(argv: list[str] | None = None) -> int:
                         help="also write each executed notebook to DIR, for reading feedback")
     parser.add_argument("--jobs", type=int, default=1, metavar="N",
                         help="grade N notebooks at a time, each in a process of its own (1)")
+    parser.add_argument("--memory-limit", type=int, default=4096, metavar="MB",
+                        help="stop a notebook whose processes use more than MB of memory "
+                        "(4096; 0: no limit)")
+    parser.add_argument("--seed-cache", type=Path, metavar="DIR",
+                        help="the cache each sandbox is seeded from, read-only (default: "
+                        "the instructor's, LESSONS_CACHE_DIR or ~/.cache/lessons_lib)")
+    parser.add_argument("--container", metavar="IMAGE",
+                        help="grade each notebook inside a container of IMAGE (which has "
+                        "lessons_lib installed), with no network")
+    parser.add_argument("--engine", choices=isolation_tools.ENGINES,
+                        help="the container engine (default: docker, else podman)")
+    parser.add_argument("--inside-container", action="store_true", help=argparse.SUPPRESS)
+    gradebook.add_arguments(parser)
     parser.add_argument("--book", type=Path, metavar="DIR",
                         help="the book's chapters, whose check cells the submissions' are "
                         f"compared with ({BOOK_DIR})")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error(f"--jobs must be 1 or more, got {args.jobs}")
+    if args.memory_limit < 0:
+        parser.error(f"--memory-limit must be 0 (none) or more MB, got {args.memory_limit}")
+    if args.inside_container:
+        return _inside_container(args)
+    if args.container:
+        try:
+            isolation_tools.find_engine(args.engine)
+        except ValueError as exc:
+            parser.error(str(exc))
+    try:
+        gradebook.check_roster(args, args.notebooks)
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.chapter and not exercises.exercises_for(args.chapter):
         print(f"--chapter {args.chapter}: no such chapter with exercises; expected one of "
               f"{', '.join(exercises.chapters())}", file=sys.stderr)
         return 2
+    isolation = Isolation(args.memory_limit, args.seed_cache, args.container, args.engine)
+    started = time.perf_counter()
     reports = grade_files(args.notebooks, args.chapter, args.cell_timeout, args.timeout,
-                          args.save_executed, args.jobs, args.book)
+                          args.save_executed, args.jobs, args.book, isolation)
+    try:
+        gradebook.write_outputs(args, reports, time.perf_counter() - started)
+    except ValueError as exc:
+        print(f"grade: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps([r.to_dict() for r in reports], indent=2, ensure_ascii=False))
     else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -406,3 +407,59 @@ def test_a_dead_grading_process_is_reported_not_raised() -> None:
     report = grade._report_of(future, Path("x/01_recurrence.ipynb"))
     assert report.execution == "could not run" and "killed" in report.detail
     assert not report.all_passed
+
+
+STAND_IN_ENGINE = '''#!{python}
+"""A stand-in for docker: `info` answers; `run [options] IMAGE CMD...` runs CMD here, in the
+-w folder, with the -e variables (what the container would see), and logs its argv."""
+import os, sys
+args = sys.argv[1:]
+with open(os.environ["ENGINE_LOG"], "a") as log:
+    log.write(" ".join(args) + "\\n")
+if args[0] == "info":
+    sys.exit(0)
+env, i = dict(os.environ), 1
+while args[i].startswith("-"):
+    if args[i] in ("--rm", "-i"):
+        i += 1
+        continue
+    if args[i] == "-e":
+        name, value = args[i + 1].split("=", 1)
+        env[name] = value
+    if args[i] == "-w":
+        os.chdir(args[i + 1])
+    i += 2
+command = args[i + 1:]
+if command[0] == "python":
+    command[0] = sys.executable
+os.execve(command[0], command, env)
+'''
+
+
+def test_container_mode_and_the_gradebook(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture) -> None:
+    engine = tmp_path / "bin" / "docker"
+    engine.parent.mkdir()
+    engine.write_text(STAND_IN_ENGINE.format(python=sys.executable))
+    engine.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{engine.parent}:{os.environ['PATH']}")
+    monkeypatch.setenv("ENGINE_LOG", str(tmp_path / "engine.log"))
+    paths = []
+    for name, steps in (("alice", "[3, 4, 5]"), ("bob", "[3]")):
+        (tmp_path / name).mkdir()
+        paths.append(tmp_path / name / "01_recurrence.ipynb")
+        nbformat.write(_chapter_one(steps), paths[-1])
+    csv_file, scores = tmp_path / "class.csv", tmp_path / "gradescope"
+    status = grade.main([*map(str, paths), "--container", "lessons:test", "--engine", "docker",
+                         "--json", "--csv", str(csv_file), "--gradescope", str(scores),
+                         "--seed-cache", str(tmp_path / "seed"), "--timeout", "300"])
+    assert status == 1  # ex-half-life is missing from both
+    data = json.loads(capsys.readouterr().out)
+    assert [(r["student"], r["passed"], r["execution"]) for r in data] == [
+        ("alice", 3, "completed"), ("bob", 2, "completed")]
+    log = (tmp_path / "engine.log").read_text()
+    assert "--network none" in log and "--memory 4096m" in log and "lessons:test" in log
+    assert "--inside-container" in log
+    rows = csv_file.read_text().splitlines()
+    assert rows[0].startswith("student,") and len(rows) == 3
+    assert (scores / "alice" / "results.json").is_file()
