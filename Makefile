@@ -56,14 +56,20 @@ unit: $(BIN)/.installed
 
 # Every chapter under nbval, with nothing but the virtual environment on PATH: a chapter that
 # needs a system program (Graphviz's dot, say) fails here, as it would on a reader's machine.
+# Each check cell also leaves its answer in _build/answers (labels are unique, one folder does),
+# which `editions` checks again in the grader's clean processes, without running a chapter twice.
 notebooks: $(BIN)/.installed
+	rm -rf _build/answers
+	LESSONS_ANSWERS_DIR="$(abspath _build/answers)" \
 	PATH="$(abspath $(BIN))" $(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=1200 \
 		-p no:cacheprovider -n $(JOBS) --dist loadfile -p lessons_lib.tooling.nbval_cache \
 		--book-cache $(BOOK_CACHE) book
 
-# The student edition (solutions removed) run through the grader: every exercise must come back
-# "not attempted" and no other cell may fail.
+# The book's own solutions, captured by `notebooks`, through the grader's clean verdict: every
+# exercise must be there and pass. Then the student edition (solutions removed) run through the
+# grader: every exercise must come back "not attempted" and no other cell may fail.
 editions: $(BIN)/.installed
+	$(BIN)/python -m lessons_lib.tooling.verdicts --captured _build/answers --expect passed
 	rm -rf _build/student
 	$(BIN)/python -m lessons_lib.tooling.student_edition _build/student
 	$(BIN)/python -m lessons_lib.tooling.grade --jobs $(JOBS) --expect "not attempted" \
