@@ -1,43 +1,68 @@
-"""Grade students' chapter notebooks: run them, read every exercise's verdict, report a score.
+"""Grade students' chapter notebooks: run them, check every answer in a clean process, score.
 
 ``python -m lessons_lib.tooling.grade alice/06_training.ipynb bob/06_training.ipynb`` executes each
 notebook from the top in a fresh kernel (outputs in the submitted file are thrown away first),
-then reports, for every exercise registered for the notebook's chapter in
-``lessons_lib.exercises``:
+each in a sandbox of its own (``lessons_lib.tooling.isolation``: its own HOME, temp folder and
+cache, seeded read-only from the instructor's cache or ``--seed-cache`` so that no model is
+trained again per student; a watch on memory, ``--memory-limit`` MB), then reports, for every
+exercise registered for the notebook's chapter in ``lessons_lib.exercises``:
 
 - ``passed``: its check accepted the answer;
-- ``failed``: its check rejected the answer (the check's feedback says why);
+- ``failed``: its check rejected the answer (the check's feedback says why), or the answer
+  tampered with the checks or called the course's own implementation;
 - ``not attempted``: the answer is still the stub;
-- ``errored``: the check cell raised before giving a verdict (say the answer's variable was
-  deleted), or the check itself broke;
-- ``missing``: no verdict at all, because the check cell was deleted or never ran (the
-  notebook died or ran out of time before it).
+- ``errored``: the check cell raised before handing the answer over (say the answer's variable
+  was deleted), the answer could not be handed over (one sentence says why), the clean check
+  gave no verdict (the answer exited or crashed it), or the check itself broke;
+- ``missing``: no answer at all, because the check cell was deleted, never ran (the notebook
+  died or ran out of time before it), or ran without handing the answer over (``check`` was
+  replaced).
+
+How a verdict is made: the kernel runs with ``LESSONS_ANSWERS_DIR`` pointing into the sandbox,
+where each ``check("label", answer)`` leaves the answer itself, by value. After the run, each
+answer is checked again by ``python -I -m lessons_lib.tooling.verdicts``, a fresh process with a
+pristine ``lessons_lib`` (see that module: tampering and calls of the course's implementation
+are found there). The verdicts the kernel printed or displayed are never read: they stay in the
+``--save-executed`` copies, for reading. Each check cell is compared with the book's check cell
+for its label (``book/<chapter>.ipynb`` beside the package, or ``--book``); an edited one is
+named in the report's warnings with both sources, as is code that mentions the grader's
+machinery or rebinds ``check`` (worth reading, though no longer needed for the verdicts).
 
 Some exercises also have a written part (a question the student answers in words, in a
 markdown cell tagged ``written-answer``): no check reads it, so the report quotes what was
 written under each such exercise, for the instructor to read (``written`` in ``--json``).
 
-The score is the number of exercises passed out of the number registered. ``--json`` prints
-the reports as JSON; the exit status is 0 only when every exercise of every notebook passed
-(``--expect STATUS``: only when every exercise has that status and no other cell raised;
-notebooks of chapters without exercises are then passed over). ``--jobs N`` grades N notebooks
-at a time, each in a process (and kernel) of its own.
+The score is the points earned out of the points of the chapter's exercises (1 each unless
+``@exercise(..., points=...)`` says otherwise; a check with parts can give a share). ``--json``
+prints the reports as JSON; ``--roster``, ``--csv`` and ``--gradescope`` write the class's
+gradebook (``lessons_lib.tooling.gradebook``). The exit status is 0 only when every exercise of
+every notebook passed (``--expect STATUS``: only when every notebook was graded, every exercise
+has that status and no other cell raised; a notebook that is not a chapter with exercises, or
+not a notebook, then fails with a sentence on stderr). ``--jobs N`` grades N notebooks at a
+time, each in a process (and kernel) of its own.
+
+``--container IMAGE`` (``--engine docker|podman``) grades each notebook inside a container of
+IMAGE, which must have ``lessons_lib`` installed: ``<engine> run --network none --memory ...
+IMAGE python -m lessons_lib.tooling.grade --inside-container ...`` with the sandbox, the seed
+(read-only) and the notebook's folder (read-only) mounted at the same paths; the report comes
+back on stdout behind a token sent on stdin. That takes the network and the rest of the machine
+away from the student's code; it does not make the verdicts any harder to forge than without.
 
 The grader never hangs and never crashes on a student's notebook: cells that raise are
 recorded and execution goes on (``allow_errors``); a cell that runs past ``--cell-timeout``
 (1200 s) is interrupted; a notebook that runs past ``--timeout`` (3600 s) in total has its
-kernel killed, and what ran until then is graded; a kernel that dies is reported.
+kernel killed, and what ran until then is graded; a kernel that dies is reported. A file that
+is not a notebook is reported in one sentence.
 
 The chapter a notebook belongs to is read from its metadata (``metadata.lessons.chapter``,
 which the book's chapters and the student edition carry), else from its file name (the
 chapter id, possibly with a suffix such as ``06_training-alice``); ``--chapter`` overrides.
 
-Trust: a verdict counts only when it comes from an output of a check cell (a cell calling
-``check("label", ...)``) for that same label, so a verdict printed by other code is ignored.
-Code that could forge or bend verdicts (mentions of the check mime type, the registry, or a
-rebinding of ``check``) is flagged in the report's warnings. The checks run inside the
-student's own kernel, so a determined student could still subvert them; read flagged
-notebooks.
+What remains possible (see ``lessons_lib.tooling.verdicts`` for the details): the student's code
+runs, as the user who grades, in the kernel and, when a check calls it, in the verdict process;
+code written to attack the grader itself could find the verdict process's token in memory and
+speak for it, or hand over a value whose comparisons lie. Answers that are values (not
+functions) are computed in the kernel, where nothing says how. Read flagged notebooks.
 """
 
 from __future__ import annotations
