@@ -415,7 +415,9 @@ def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None,
                                                   live, kernel_env)
         cells = _check_cells(nb, report)
         verdict_timeout = min(cell_timeout, verdicts.VERDICT_TIMEOUT)
-        report.results = [_result(label, folder, cells, kernel_env, verdict_timeout)
+        # The verdicts run on the kernel's Python: the answers were pickled with its libraries.
+        command = [python, "-I", "-m", "lessons_lib.tooling.verdicts"]
+        report.results = [_result(label, folder, cells, kernel_env, verdict_timeout, command)
                           for label in labels]
     return report
 
@@ -440,13 +442,14 @@ def _check_cells(nb: nbformat.NotebookNode, report: Report) -> dict[str, tuple[i
 
 
 def _result(label: str, answers: Path, cells: dict[str, tuple[int, bool, str]],
-            env: dict[str, str], timeout: float) -> ExerciseResult:
+            env: dict[str, str], timeout: float, command: list[str]) -> ExerciseResult:
     """The verdict on one exercise: the clean process's on its captured answer, else why there
     is none. Nothing the kernel printed counts."""
     points = exercises.lookup(label).points
     captured, failed = answers / f"{label}.pkl", answers / f"{label}.error"
     if captured.is_file():
-        verdict = verdicts.verdict_of(label, captured, env, timeout, _checks_file(label))
+        verdict = verdicts.verdict_of(label, captured, env, timeout, _checks_file(label),
+                                      command)
         return ExerciseResult(label, verdict["status"], str(verdict.get("feedback", "")),
                               points, float(verdict.get("score", 0.0)))
     if failed.is_file():
