@@ -251,11 +251,17 @@ def tampering(source: str) -> list[str]:
 
 
 def check_calls(source: str) -> dict[str, str]:
-    """Each label a cell checks, with the cell's code normalised (an AST dump), so that two
-    cells compare equal whatever their spacing, comments and quotes."""
+    """Each label a cell checks, with the cell's code normalised (an AST dump without the
+    import of ``check``), so that two cells compare equal whatever their spacing, comments,
+    quotes and whether ``check`` is imported there."""
     tree = parse_cell(source)
-    labels = checked_labels(source)
-    return {label: ast.dump(tree) for label in labels} if tree else {}
+    if tree is None:
+        return {}
+    kept = [node for node in tree.body if not (
+        isinstance(node, ast.ImportFrom) and node.module == "lessons_lib.exercises"
+        and [(a.name, a.asname) for a in node.names] == [("check", None)])]
+    normalised = ast.dump(ast.Module(body=kept, type_ignores=[]))
+    return {label: normalised for label in checked_labels(source)}
 
 
 def book_notebook(chapter: str, book_dir: Path | None = None) -> Path:
@@ -410,15 +416,17 @@ def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None,
     strip_notebook(nb)
     with tempfile.TemporaryDirectory(prefix="lessons-answers-") as scratch:
         folder = answers or Path(scratch)
-        kernel_env = {**(env if env is not None else os.environ), ANSWERS_ENV: str(folder)}
+        kernel_env = {**(env if env is not None else os.environ), ANSWERS_ENV: str(folder),
+                      verdicts.RECEIPT_ENV: "1"}
         report.execution, report.detail = execute(nb, workdir, cell_timeout, timeout, python,
                                                   live, kernel_env)
         cells = _check_cells(nb, report)
+        receipts = _receipts(nb)
         verdict_timeout = min(cell_timeout, verdicts.VERDICT_TIMEOUT)
         # The verdicts run on the kernel's Python: the answers were pickled with its libraries.
         command = [python, "-I", "-m", "lessons_lib.tooling.verdicts"]
-        report.results = [_result(label, folder, cells, kernel_env, verdict_timeout, command)
-                          for label in labels]
+        report.results = [_result(label, folder, cells, kernel_env, verdict_timeout, command,
+                                  receipts.get(label)) for label in labels]
     return report
 
 
@@ -441,15 +449,32 @@ def _check_cells(nb: nbformat.NotebookNode, report: Report) -> dict[str, tuple[i
     return cells
 
 
+def _receipts(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """The digest of each answer ``check`` handed over, from the kernel's own outputs (the
+    last one of a label wins, as its file does)."""
+    found = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            raw = output.get("data", {}).get(verdicts.RECEIPT_MIME)
+            try:
+                receipt = json.loads(raw) if isinstance(raw, str) else None
+                found[str(receipt["label"])] = str(receipt["sha256"])
+            except (ValueError, TypeError, KeyError):
+                continue
+    return found
+
+
 def _result(label: str, answers: Path, cells: dict[str, tuple[int, bool, str]],
-            env: dict[str, str], timeout: float, command: list[str]) -> ExerciseResult:
-    """The verdict on one exercise: the clean process's on its captured answer, else why there
-    is none. Nothing the kernel printed counts."""
+            env: dict[str, str], timeout: float, command: list[str],
+            receipt: str | None) -> ExerciseResult:
+    """The verdict on one exercise: the clean process's on its captured answer (whose digest
+    must match the kernel's receipt: no other process may swap it), else why there is none.
+    Nothing the kernel printed counts."""
     points = exercises.lookup(label).points
     captured, failed = answers / f"{label}.pkl", answers / f"{label}.error"
-    if captured.is_file():
+    if captured.is_file() and receipt:
         verdict = verdicts.verdict_of(label, captured, env, timeout, _checks_file(label),
-                                      command)
+                                      command, receipt)
         return ExerciseResult(label, verdict["status"], str(verdict.get("feedback", "")),
                               points, float(verdict.get("score", 0.0)))
     if failed.is_file():

@@ -4,12 +4,16 @@ Under the grader (``lessons_lib.tooling.grade``) a student's notebook runs with
 ``LESSONS_ANSWERS_DIR`` set. There ``lessons_lib.exercises.check`` first calls :func:`capture`,
 which writes the answers themselves, by value (cloudpickle), to ``<label>.pkl`` in that folder,
 or a one-sentence ``<label>.error`` when they cannot be written; then it prints its verdict for
-the student as usual. The grader never reads that verdict. For each captured answer it calls
-:func:`verdict_of`, which starts ``python -I -m lessons_lib.tooling.verdicts`` (a fresh
-interpreter; ``-I``: the notebook's folder is not on ``sys.path`` and no ``PYTHON*`` variable
-counts) and sends it one JSON request on stdin: a random token, the label, the answers file and,
-for a check kept outside ``lessons_lib`` (the tests' fake chapter), the file of its module. The
-process (:func:`main`):
+the student as usual. Under the grader (``LESSONS_ANSWERS_RECEIPT`` set) it also shows the
+file's SHA-256 as an output of the cell (``RECEIPT_MIME``): the answers folder can be written by
+any process of the grading user (another student's, left running), the kernel's own outputs
+cannot, so the grader passes that digest on and an answer file that does not match it, or has
+no receipt, is not graded. The grader never reads the printed verdict. For each captured
+answer it calls :func:`verdict_of`, which starts ``python -I -m lessons_lib.tooling.verdicts``
+(a fresh interpreter; ``-I``: the notebook's folder is not on ``sys.path`` and no ``PYTHON*``
+variable counts) and sends it one JSON request on stdin: a random token, the label, the answers
+file, its receipt and, for a check kept outside ``lessons_lib`` (the tests' fake chapter), the
+file of its module. The process (:func:`main`):
 
 1. points its file descriptor 1 at stderr, keeping a private copy of the real stdout, so that
    nothing the student's code prints can reach the grader;
@@ -52,6 +56,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import hashlib
 import importlib
 import importlib.util
 import json
@@ -72,6 +77,10 @@ from lessons_lib.exercises import ANSWERS_ENV, Status
 
 # One verdict process may run this long by default (the longest checks train nothing).
 VERDICT_TIMEOUT = 300.0
+# Set by the grader: ``capture`` then also shows the answer file's SHA-256 in the kernel's own
+# output (this MIME type), which no other process can change; the verdict process checks it.
+RECEIPT_ENV = "LESSONS_ANSWERS_RECEIPT"
+RECEIPT_MIME = "application/vnd.lessons-answer+json"
 _LABEL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _PACKAGE = "lessons_lib"
 # The course's helpers whose calls of a reference are the check's, not the answer's.
@@ -103,6 +112,18 @@ def capture(label: str, answers: tuple, kwargs: dict[str, Any]) -> None:
         return
     if _write_quietly(folder / f"{label}.pkl", data):
         (folder / f"{label}.error").unlink(missing_ok=True)
+        if os.environ.get(RECEIPT_ENV):
+            _show_receipt(label, hashlib.sha256(data).hexdigest())
+
+
+def _show_receipt(label: str, digest: str) -> None:
+    """Show the answer's digest as an output of the cell, for the grader alone to read."""
+    try:
+        from IPython.display import display
+
+        display({RECEIPT_MIME: json.dumps({"label": label, "sha256": digest})}, raw=True)
+    except ImportError:
+        return
 
 
 def _write_quietly(path: Path, content: str | bytes) -> bool:
@@ -139,17 +160,18 @@ def _pickle_local_modules_by_value(cloudpickle: types.ModuleType) -> None:
 
 def verdict_of(label: str, answers_file: Path, env: dict[str, str] | None = None,
                timeout: float = VERDICT_TIMEOUT, checks_file: Path | None = None,
-               command: list[str] | None = None) -> dict[str, Any]:
+               command: list[str] | None = None, sha256: str | None = None) -> dict[str, Any]:
     """The clean verdict on the answers in ``answers_file``, from a fresh process.
 
     ``env`` is the process's environment (default: this one's); ``checks_file`` the module of a
     check registered outside ``lessons_lib``; ``command`` what starts the process (default
-    ``[sys.executable, "-I", "-m", "lessons_lib.tooling.verdicts"]``). Whatever goes wrong,
+    ``[sys.executable, "-I", "-m", "lessons_lib.tooling.verdicts"]``); ``sha256`` the digest
+    the file must have (the kernel's receipt), checked before it is loaded. Whatever goes wrong,
     a verdict comes back: ``errored`` with a sentence when the process gave none.
     """
     token = secrets.token_hex(16)
     request = {"token": token, "label": label, "answers": str(answers_file),
-               "checks_file": str(checks_file) if checks_file else None}
+               "checks_file": str(checks_file) if checks_file else None, "sha256": sha256}
     argv = command or [sys.executable, "-I", "-m", "lessons_lib.tooling.verdicts"]
     try:
         done = subprocess.run(argv, input=json.dumps(request), capture_output=True, text=True,
@@ -218,8 +240,11 @@ def clean_verdict(request: dict[str, Any]) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - a broken course is reported, not raised
         return _errored(label, f"the check could not be set up: {type(exc).__name__}: {exc}")
     try:
-        with open(request["answers"], "rb") as file:
-            answers, kwargs = pickle.load(file)
+        data = Path(request["answers"]).read_bytes()
+        if request.get("sha256") and hashlib.sha256(data).hexdigest() != request["sha256"]:
+            return _errored(label, "the answer file was changed after check() handed it over "
+                                   "(another process wrote to it): the answer cannot be trusted")
+        answers, kwargs = pickle.loads(data)
         verdict = exercises.run_check(label, *answers, **kwargs)
     except Exception as exc:  # noqa: BLE001 - an answer that does not load is a verdict
         verdict = _errored(label, f"your answer could not be loaded for grading "

@@ -178,7 +178,10 @@ def test_deleted_and_unpicklable_answers_are_errored(workdir: Path) -> None:
 def test_a_replaced_check_and_printed_verdicts_earn_nothing(workdir: Path) -> None:
     forged = json.dumps({"exercise": "ex-fake-add", "chapter": CHAPTER, "status": "passed",
                          "feedback": "forged", "points": 1, "score": 1})
-    patch = ("import lessons_lib.exercises as m\n"
+    patch = ("import os, cloudpickle\n"  # an answer file written without check(): no receipt
+             "with open(os.environ['LESSONS_ANSWERS_DIR'] + '/ex-fake-value.pkl', 'wb') as f:\n"
+             "    f.write(cloudpickle.dumps(((42,), {})))\n"
+             "import lessons_lib.exercises as m\n"
              "fake = lambda label, *a, **k: print(f'✅ {label}: passed - correct')\n"
              "setattr(m, 'ch' + 'eck', fake)\nglobals()['ch' + 'eck'] = fake\n"
              "from IPython.display import display\n"
@@ -237,6 +240,10 @@ def test_edited_check_cells_are_compared_with_the_book(tmp_path: Path) -> None:
     assert grade.edited_checks(nb, CHAPTER, tmp_path) == []
     nb.cells[-1].source = "check( 'ex-fake-value',  value )  # same call, other spelling"
     assert grade.edited_checks(nb, CHAPTER, tmp_path) == []
+    nb.cells[-1].source = "from lessons_lib.exercises import check\ncheck('ex-fake-value', value)"
+    assert grade.edited_checks(nb, CHAPTER, tmp_path) == []
+    nb.cells[-1].source = "import numpy\ncheck('ex-fake-value', value)"
+    assert "ex-fake-value, was edited" in grade.edited_checks(nb, CHAPTER, tmp_path)[0]
     nb.cells[-1].source = "check('ex-fake-value', 42)"
     [warning] = grade.edited_checks(nb, CHAPTER, tmp_path)
     assert "check cell of ex-fake-value, was edited" in warning

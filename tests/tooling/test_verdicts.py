@@ -158,3 +158,21 @@ def test_captured_mode_wants_every_label_and_status(tmp_path: Path,
     command[-1] = "failed"
     assert subprocess.run(command, capture_output=True, check=False).returncode == 1
     assert subprocess.run(command[:5], capture_output=True, check=False).returncode == 0
+
+
+def test_an_answer_swapped_after_check_handed_it_over_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another student's process may write into this sandbox's answers: the digest the kernel
+    showed (its receipt) must match what the verdict process loads."""
+    import hashlib
+
+    clip = notebook(RIGHT_CLIP)["clip"]
+    monkeypatch.setenv(ANSWERS_ENV, str(tmp_path))
+    verdicts.capture("ex-bptt-clip", (clip,), {})
+    answer = tmp_path / "ex-bptt-clip.pkl"
+    receipt = hashlib.sha256(answer.read_bytes()).hexdigest()
+    assert verdicts.verdict_of("ex-bptt-clip", answer, sha256=receipt)["status"] == "passed"
+    verdicts.capture("ex-bptt-clip", (None,), {})  # the swap
+    swapped = verdicts.verdict_of("ex-bptt-clip", answer, sha256=receipt)
+    assert swapped["status"] == "errored"
+    assert "changed after check() handed it over" in swapped["feedback"]
