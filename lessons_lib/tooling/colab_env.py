@@ -52,6 +52,9 @@ PACKAGE_FILES = ("pyproject.toml", "README.md", "LICENSE", "lessons_lib")
 BAD_ADDRESS = "file:///nonexistent/no-such-course"
 CELL_TIMEOUT = 1200
 CHAPTER_TIMEOUT = 2400
+# What the grader needs in a chapter's kernel beyond Colab's packages: check() hands each answer
+# to the clean verdict process with cloudpickle (a reader's Colab never runs that path).
+GRADER_NEEDS = ("cloudpickle>=3.0",)
 
 
 @dataclass
@@ -110,7 +113,8 @@ def environment(env_dir: Path, python: str, runtime: Path = RUNTIME) -> Path:
     An environment made before from the same file and interpreter is reused, less the
     ``lessons_lib`` that an earlier run's setup cell installed: Colab starts without it.
     """
-    stamp = hashlib.sha256(runtime.read_bytes() + python.encode()).hexdigest()
+    stamp = hashlib.sha256(runtime.read_bytes() + python.encode()
+                           + " ".join(GRADER_NEEDS).encode()).hexdigest()
     marker = env_dir / ".colab-runtime"
     env_python = env_dir / "bin" / "python"
     if marker.is_file() and marker.read_text() == stamp and env_python.exists():
@@ -120,7 +124,8 @@ def environment(env_dir: Path, python: str, runtime: Path = RUNTIME) -> Path:
     shutil.rmtree(env_dir, ignore_errors=True)
     subprocess.run([python, "-m", "venv", str(env_dir)], check=True)
     subprocess.run([str(env_python), "-I", "-m", "pip", "install", "--quiet",
-                    "--disable-pip-version-check", "-r", str(runtime)], check=True)
+                    "--disable-pip-version-check", "-r", str(runtime), *GRADER_NEEDS],
+                   check=True)
     marker.write_text(stamp)
     return env_python
 
