@@ -692,7 +692,8 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: grade the notebooks given; exit 0 only when every exercise passed."""
     parser = argparse.ArgumentParser(prog="python -m lessons_lib.tooling.grade",
                                      description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("notebooks", nargs="*", type=Path,
+                        help="the notebooks to grade (default: those --roster lists)")
     parser.add_argument("--json", action="store_true", help="print the reports as JSON")
     parser.add_argument("--chapter", help="grade as this chapter, whatever the file says")
     parser.add_argument("--cell-timeout", type=int, default=CELL_TIMEOUT,
@@ -736,6 +737,11 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError as exc:
             parser.error(str(exc))
     try:
+        if not args.notebooks and args.roster is not None:
+            args.notebooks = gradebook.roster_notebooks(args.roster)
+        if not args.notebooks:
+            parser.error("no notebook to grade: name the notebooks, or give --roster with "
+                         "their paths")
         gradebook.check_roster(args, args.notebooks)
     except ValueError as exc:
         parser.error(str(exc))

@@ -98,6 +98,14 @@ def read_roster(path: Path) -> dict[str, str]:
     return roster
 
 
+def roster_notebooks(path: Path) -> list[Path]:
+    """The notebooks a roster lists, in its order: what is graded when no notebook is named.
+
+    An entry that names no file beside the roster is kept as written, so the grader reports
+    it as missing rather than this function guessing."""
+    return [Path(entry) for entry in read_roster(path)]
+
+
 def _roster_key(entry: str, roster_folder: Path) -> str:
     """A roster entry as matched: absolute if it names a file beside the roster, else as is."""
     beside = roster_folder / entry
