@@ -470,3 +470,11 @@ def test_container_mode_and_the_gradebook(tmp_path: Path, monkeypatch: pytest.Mo
     rows = csv_file.read_text().splitlines()
     assert rows[0].startswith("student,") and len(rows) == 3
     assert (scores / "alice" / "results.json").is_file()
+
+
+def test_no_notebook_and_no_roster_is_one_sentence(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        grade.main([])
+    assert stopped.value.code == 2
+    assert "no notebook to grade: name the notebooks, or give --roster" in \
+        capsys.readouterr().err

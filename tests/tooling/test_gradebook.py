@@ -321,3 +321,15 @@ def test_a_notebook_missing_from_the_roster_is_found_before_grading(tmp_path: Pa
     with pytest.raises(ValueError, match=r"subs/b.ipynb is not on the roster"):
         gradebook.check_roster(args, [Path("subs/a.ipynb"), Path("subs/b.ipynb")])
     gradebook.check_roster(parse(), [Path("anything.ipynb")])  # no roster: nothing to check
+
+
+def test_the_roster_names_the_notebooks_when_none_are_given(tmp_path: Path) -> None:
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "01_recurrence.ipynb").write_text("{}")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("notebook,student\nalice/01_recurrence.ipynb,alice\n"
+                      "bob/01_recurrence.ipynb,bob\n")
+    # Alice's file is found beside the roster; Bob's is kept as written, for the grader to
+    # report as missing.
+    assert gradebook.roster_notebooks(roster) == [
+        (tmp_path / "alice" / "01_recurrence.ipynb").resolve(), Path("bob/01_recurrence.ipynb")]
