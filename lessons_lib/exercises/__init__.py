@@ -266,7 +266,9 @@ def call_student(func: Any, *args: Any, **kwargs: Any) -> Any:
     except NotImplementedError as exc:
         raise NotAttempted("the function still raises NotImplementedError: fill it in") from exc
     except Exception as exc:  # noqa: BLE001 - the student's error becomes feedback
-        raise ExerciseFailed(f"your function raised {type(exc).__name__}: {exc}") from exc
+        # Raised in the grader's answer process, it comes back named as the student's class.
+        name = getattr(exc, "answer_type", type(exc).__name__)
+        raise ExerciseFailed(f"your function raised {name}: {exc}") from exc
 
 
 def shown(value: Any) -> Any:

@@ -206,10 +206,14 @@ def _errored(label: str, sentence: str) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: ``--captured DIR`` checks a folder of answers; else one request on stdin."""
+    """Entry point: ``--captured DIR`` checks a folder of answers; ``--answer-process`` serves
+    one student's answers to the verdict process; else one request on stdin."""
     args = sys.argv[1:] if argv is None else argv
+    if args == ["--answer-process"]:
+        return answer_process_main()
     if args:
         return captured_main(args)
+    _not_dumpable()  # the answer process (same user) cannot read this one's memory or fds
     raw = sys.stdin.read()
     channel = os.fdopen(os.dup(1), "w", encoding="utf-8")  # the real stdout, kept private
     os.dup2(2, 1)  # whatever else writes to fd 1 goes to stderr
@@ -223,11 +227,11 @@ def main(argv: list[str] | None = None) -> int:
     verdict = clean_verdict(request)
     channel.write(token + json.dumps(verdict, default=str) + "\n")
     channel.flush()
-    os._exit(0)  # no atexit hook or finaliser of the student's may run after the verdict
+    os._exit(0)
 
 
 def clean_verdict(request: dict[str, Any]) -> dict[str, Any]:
-    """The verdict on one request, with tampering and reference calls checked."""
+    """The verdict on one request: the check runs here, the answer in an answer process."""
     from lessons_lib import exercises
 
     label = str(request.get("label"))
@@ -235,38 +239,85 @@ def clean_verdict(request: dict[str, Any]) -> dict[str, Any]:
         if request.get("checks_file"):
             _import_file(Path(request["checks_file"]))
         entry = exercises.lookup(label)
-        tracer = ReferenceTracer(entry.reference)
-        snapshot = Snapshot(entry.check)
     except Exception as exc:  # noqa: BLE001 - a broken course is reported, not raised
         return _errored(label, f"the check could not be set up: {type(exc).__name__}: {exc}")
     try:
         data = Path(request["answers"]).read_bytes()
-        if request.get("sha256") and hashlib.sha256(data).hexdigest() != request["sha256"]:
-            return _errored(label, "the answer file was changed after check() handed it over "
-                                   "(another process wrote to it): the answer cannot be trusted")
-        answers, kwargs = pickle.loads(data)
-        verdict = exercises.run_check(label, *answers, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - an answer that does not load is a verdict
-        verdict = _errored(label, f"your answer could not be loaded for grading "
-                                  f"({type(exc).__name__}: {str(exc)[:200]})")
-        verdict["chapter"] = entry.chapter
-    except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt from an answer
-        verdict = _errored(label, f"your answer stopped the check ({type(exc).__name__})")
-    verdict.setdefault("points", entry.points)
-    changed = snapshot.changed() + tracer.replaced()
-    if changed:
-        return _forged(verdict, "your code changed what the grader relies on: "
-                       + ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else ""))
-    if tracer.calls:
-        names = ", ".join(sorted(set(tracer.calls)))
-        return _forged(verdict, f"your answer calls the course's own implementation ({names}) "
-                                "instead of doing the work itself")
+    except (OSError, KeyError, TypeError) as exc:
+        return _capped(_errored(label, f"your answer could not be loaded for grading "
+                                       f"({type(exc).__name__}: {str(exc)[:200]})"), entry)
+    if request.get("sha256") and hashlib.sha256(data).hexdigest() != request["sha256"]:
+        return _errored(label, "the answer file was changed after check() handed it over "
+                               "(another process wrote to it): the answer cannot be trusted")
+    return _capped(_verdict_through(entry, data, request.get("checks_file")), entry)
+
+
+def _verdict_through(entry: Any, data: bytes, checks_file: str | None) -> dict[str, Any]:
+    """Run ``entry``'s check on the answers in ``data``, served by a fresh answer process."""
+    from lessons_lib import exercises
+
+    label = entry.label
+    try:
+        with AnswerProcess(data, entry.reference, checks_file) as answer:
+            if answer.copies:
+                return _failed(label, "your answer is a copy of the course's own "
+                                      f"implementation ({', '.join(answer.copies)}): write it "
+                                      "yourself")
+            if answer.refused is not None:
+                return _failed(label, answer.refused)
+            verdict = exercises.run_check(label, *answer.answers, **answer.kwargs)
+    except AnswerGone as exc:
+        return _errored(label, str(exc))
+    except BaseException as exc:  # noqa: BLE001 - SystemExit and the like from the answer
+        return _errored(label, f"your answer stopped the check ({exc})")
+    if answer.reference_calls:
+        names = ", ".join(sorted(set(answer.reference_calls)))
+        return _failed(label, f"your answer calls the course's own implementation ({names}) "
+                              "instead of doing the work itself")
     return verdict
 
 
-def _forged(verdict: dict[str, Any], sentence: str) -> dict[str, Any]:
-    """``verdict`` turned into a failure for the reason ``sentence``."""
-    return {**verdict, "status": Status.FAILED.value, "feedback": sentence, "score": 0.0}
+def _failed(label: str, sentence: str) -> dict[str, Any]:
+    return {"exercise": label, "status": Status.FAILED.value, "feedback": sentence,
+            "score": 0.0}
+
+
+def _capped(verdict: dict[str, Any], entry: Any) -> dict[str, Any]:
+    """``verdict`` with the registry's points and a score between 0 and them, from its status."""
+    points = float(entry.points)
+    status = verdict.get("status")
+    try:
+        score = float(verdict.get("score", 0.0))
+    except (TypeError, ValueError):
+        score = 0.0
+    if status == Status.PASSED.value:
+        score = points
+    elif status != Status.FAILED.value or not score == score:  # NaN or not a failure: nothing
+        score = 0.0
+    return {**verdict, "exercise": entry.label, "chapter": entry.chapter, "points": points,
+            "score": min(max(score, 0.0), points)}
+
+
+def _not_dumpable() -> None:
+    """Mark this process not dumpable (Linux): other processes of the same user, the answer
+    process among them, can then neither read its memory nor open its file descriptors."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+    except (OSError, AttributeError):
+        return
+
+
+def _die_with_parent() -> None:
+    """Linux: this process is killed when the verdict process that started it ends."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):
+        return
 
 
 def _import_file(path: Path) -> types.ModuleType:
@@ -278,6 +329,397 @@ def _import_file(path: Path) -> types.ModuleType:
     sys.modules[path.stem] = module
     spec.loader.exec_module(module)
     return module
+
+
+# --- the channel between the two processes -------------------------------------------------
+
+# Seconds one call of the student's function may run (``LESSONS_CALL_TIMEOUT`` overrides).
+CALL_TIMEOUT = 60.0
+CALL_TIMEOUT_ENV = "LESSONS_CALL_TIMEOUT"
+_MAX_FRAME = 256 * 2 ** 20  # bytes of one message: more is no answer a check needs
+_NOT_PLAIN = ("which the grader cannot check: return numbers, arrays, lists, tuples or dicts")
+
+
+class AnswerGone(BaseException):
+    """The answer process ran past its time, died or spoke out of turn. A ``BaseException``,
+    so that neither ``call_student`` nor ``run_check`` turns it into a verdict of its own."""
+
+
+class NotPlain(Exception):
+    """A value that is not plain data: it names the type."""
+
+
+def _send(stream: Any, message: Any) -> None:
+    data = pickle.dumps(message, protocol=5)
+    stream.write(len(data).to_bytes(8, "big") + data)
+    stream.flush()
+
+
+def _receive(fd: int, deadline: float | None, why_late: str) -> bytes:
+    """One message from ``fd``; :class:`AnswerGone` at end of file or past ``deadline``."""
+    header = _read_exactly(fd, 8, deadline, why_late)
+    size = int.from_bytes(header, "big")
+    if size > _MAX_FRAME:
+        raise AnswerGone(f"your answer sent back {size} bytes, more than the grader reads")
+    return _read_exactly(fd, size, deadline, why_late)
+
+
+def _read_exactly(fd: int, size: int, deadline: float | None, why_late: str) -> bytes:
+    import select
+
+    chunks, left = [], size
+    while left:
+        wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+        if not select.select([fd], [], [], wait)[0]:
+            raise AnswerGone(why_late)
+        chunk = os.read(fd, min(left, 2 ** 20))
+        if not chunk:
+            raise AnswerGone("the process running your answer stopped before it replied "
+                             "(did your code exit or crash Python?)")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Reads only plain data: builtin containers and scalars, numpy arrays, scalars and
+    dtypes. Any other class, the student's own subclasses of int or list among them, is
+    refused, so that no code of the student's runs here and no ``__eq__`` of theirs lies."""
+
+    _ALLOWED = {("builtins", "complex"), ("builtins", "Ellipsis"), ("builtins", "set"),
+                ("builtins", "frozenset"), ("builtins", "bytearray"),
+                ("numpy", "dtype"), ("numpy", "ndarray"),
+                ("numpy._core.numeric", "_frombuffer"), ("numpy.core.numeric", "_frombuffer"),
+                ("numpy._core.multiarray", "_reconstruct"),
+                ("numpy.core.multiarray", "_reconstruct"),
+                ("numpy._core.multiarray", "scalar"), ("numpy.core.multiarray", "scalar")}
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in self._ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not plain data")
+        return super().find_class(module, name)
+
+
+def _plain_loads(data: bytes) -> Any:
+    """``data`` read with :class:`_PlainUnpickler`; :class:`AnswerGone` if it is not plain."""
+    import io
+
+    try:
+        return _PlainUnpickler(io.BytesIO(data)).load()
+    except Exception as exc:  # noqa: BLE001 - whatever it is, it is not a reply
+        raise AnswerGone(f"the process running your answer sent something that is not "
+                         f"plain data ({str(exc)[:120]})") from exc
+
+
+def _is_plain(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is made only of the exact plain types (checked again on this side)."""
+    import numpy as np
+
+    kind = type(value)
+    if depth > 64:
+        return False
+    if value is None or value is Ellipsis or kind in (bool, int, float, complex, str, bytes):
+        return True
+    if kind is np.ndarray:
+        return value.dtype.kind != "O"
+    if isinstance(value, np.generic):
+        return kind.__module__ == "numpy" and value.dtype.kind != "O"
+    if kind is np.dtype or (isinstance(value, np.dtype) and kind.__module__ == "numpy.dtypes"):
+        return True
+    if kind in (list, tuple, set, frozenset):
+        return all(_is_plain(v, depth + 1) for v in value)
+    if kind is dict:
+        return all(_is_plain(k, depth + 1) and _is_plain(v, depth + 1)
+                   for k, v in value.items())
+    return False
+
+
+def _to_plain(value: Any, depth: int = 0) -> Any:
+    """``value`` as plain data (the answer process's side): containers of any subclass become
+    the builtin ones, arrays plain ndarrays; anything else raises :class:`NotPlain`."""
+    import numpy as np
+
+    kind = type(value)
+    if depth > 64:
+        raise NotPlain("structure nested deeper than 64 levels")
+    if value is None or value is Ellipsis or kind in (bool, int, float, complex, str, bytes):
+        return value
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "O":
+            return [_to_plain(v, depth + 1) for v in value.tolist()]
+        return np.array(value, subok=False)
+    if isinstance(value, np.generic) and kind.__module__ == "numpy" and value.dtype.kind != "O":
+        return value
+    if isinstance(value, dict):
+        return {_to_plain(k, depth + 1): _to_plain(v, depth + 1)
+                for k, v in dict.items(value)}
+    for container in (list, tuple, set, frozenset):
+        if isinstance(value, container):
+            return container(_to_plain(v, depth + 1) for v in container.__iter__(value))
+    raise NotPlain(kind.__name__)
+
+
+def _state_of(value: Any) -> tuple[str, Any]:
+    """What an argument holds after the call, to copy back: plain data, or the attributes of
+    an object (a layer the check lent), or the name of a type that cannot come back."""
+    try:
+        return "plain", _to_plain(value)
+    except NotPlain as exc:
+        if not hasattr(value, "__dict__"):
+            return "refused", str(exc)
+    attributes = {}
+    for name, inner in list(vars(value).items()):
+        try:
+            attributes[str(name)] = _to_plain(inner)
+        except NotPlain:
+            continue  # a random generator, say: left as the check lent it
+    return "attributes", attributes
+
+
+def _copy_back(original: Any, after: Any) -> Any:
+    """Make ``original`` hold what ``after`` holds, in place where it can be changed (arrays,
+    dicts, lists), so that a check that looks for changed inputs sees them; what to keep."""
+    import numpy as np
+
+    if isinstance(original, np.ndarray) and isinstance(after, np.ndarray):
+        if original.shape == after.shape and original.flags.writeable:
+            try:
+                np.copyto(original, after, casting="unsafe")
+                return original
+            except (TypeError, ValueError):
+                return after
+        return after
+    if isinstance(original, dict) and isinstance(after, dict):
+        for key in [k for k in original if k not in after]:
+            del original[key]
+        for key, value in after.items():
+            original[key] = _copy_back(original.get(key), value)
+        return original
+    if isinstance(original, list) and isinstance(after, list):
+        kept = [_copy_back(original[i], v) if i < len(original) else v
+                for i, v in enumerate(after)]
+        original[:] = kept
+        return original
+    if isinstance(original, tuple) and isinstance(after, tuple) and len(original) == len(after):
+        for inner, value in zip(original, after, strict=True):
+            _copy_back(inner, value)
+        return original
+    return after
+
+
+def _lent_back(original: Any, state: Any) -> None:
+    """Copy an argument's state after the call (see :func:`_state_of`) into ``original``."""
+    from lessons_lib.exercises import ExerciseFailed
+
+    kind, value = state
+    if kind == "refused":
+        raise ExerciseFailed(f"your function left an argument holding a {value}, {_NOT_PLAIN}")
+    if kind == "attributes" and hasattr(original, "__dict__") and isinstance(value, dict):
+        for name, inner in value.items():
+            if isinstance(name, str):
+                setattr(original, name, _copy_back(getattr(original, name, None), inner))
+    elif kind == "plain":
+        _copy_back(original, value)
+
+
+class AnswerProcess:
+    """The student's answers, unpickled and run in a child process (``python -I -m
+    lessons_lib.tooling.verdicts --answer-process``) that never learns the token. Values come
+    back as plain data; each function becomes a :class:`RemoteAnswer` that the check calls.
+
+    The answer process traces the course's reference implementations and looks for copies of
+    their code among the functions the answer reaches. It runs the student's code, so a
+    hostile answer can lie about both; a copy (``FunctionType(f.__code__, ...)``, ``exec`` of
+    its source) or a wrapper written in the ordinary way is caught."""
+
+    def __init__(self, data: bytes, references: tuple[str, ...],
+                 checks_file: str | None) -> None:
+        import subprocess as sp
+
+        self.call_timeout = float(os.environ.get(CALL_TIMEOUT_ENV) or CALL_TIMEOUT)
+        self.reference_calls: list[str] = []
+        self._process = sp.Popen([sys.executable, "-I", "-m", "lessons_lib.tooling.verdicts",
+                                  "--answer-process"], stdin=sp.PIPE, stdout=sp.PIPE)
+        _send(self._process.stdin, {"answers": data, "references": list(references),
+                                    "checks_file": checks_file})
+        loaded = self._reply("loading your answer")
+        if not isinstance(loaded, dict) or loaded.get("error"):
+            self.close()
+            why = loaded.get("error") if isinstance(loaded, dict) else "no description"
+            raise AnswerGone(f"your answer could not be loaded for grading ({str(why)[:200]})")
+        self.copies = [str(name) for name in loaded.get("copies", [])]
+        self.refused: str | None = None
+        self.answers = [self._answer(item) for item in loaded.get("answers", [])]
+        self.kwargs = {str(k): self._answer(v) for k, v in loaded.get("kwargs", {}).items()}
+
+    def _answer(self, item: Any) -> Any:
+        kind, value = item
+        if kind == "callable":
+            return RemoteAnswer(self, value)
+        if kind == "refused":
+            self.refused = f"your answer is a {value}, {_NOT_PLAIN}"
+            return None
+        return value
+
+    def _reply(self, doing: str, timeout: float | None = None) -> Any:
+        limit = self.call_timeout if timeout is None else timeout
+        try:
+            data = _receive(self._process.stdout.fileno(), time.monotonic() + limit,
+                            f"{doing} ran past {limit:g} s and was stopped")
+        except AnswerGone:
+            self.close()
+            raise
+        reply = _plain_loads(data)
+        if not _is_plain(reply):
+            self.close()
+            raise AnswerGone("the process running your answer sent a reply that is not "
+                             "plain data")
+        if isinstance(reply, dict):
+            self.reference_calls += [str(n) for n in reply.get("references", [])]
+        return reply
+
+    def call(self, key: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+        """Call the answer ``key`` in the answer process with ``args``; copy the arguments'
+        state back, raise what it raised, or return the plain value it returned."""
+        try:
+            _send(self._process.stdin, {"call": key, "args": args, "kwargs": kwargs})
+        except (OSError, pickle.PicklingError, TypeError, AttributeError) as exc:
+            self.close()
+            raise AnswerGone(f"the check's arguments could not be sent to your answer "
+                             f"({type(exc).__name__}: {exc})") from exc
+        reply = self._reply("your function")
+        if not isinstance(reply, dict):
+            raise AnswerGone("the process running your answer replied out of turn")
+        for original, state in zip([*args, *kwargs.values()], reply.get("after", ()),
+                                   strict=False):
+            if isinstance(state, tuple) and len(state) == 2:
+                _lent_back(original, state)
+        if reply.get("raised"):
+            raise _rebuilt(*reply["raised"])
+        if reply.get("refused"):
+            from lessons_lib.exercises import ExerciseFailed
+
+            raise ExerciseFailed(f"your function returned a {reply['refused']}, {_NOT_PLAIN}")
+        return reply.get("value")
+
+    def close(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+
+    def __enter__(self) -> AnswerProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _rebuilt(kind: str, builtin: str, message: str) -> BaseException:
+    """The exception the student's function raised, as one this process can hold: the same
+    builtin class when it is one (``NotImplementedError``, ``IndexError``), else its nearest
+    builtin base, named as the student's; anything but an ``Exception`` stops the check."""
+    import builtins
+
+    base = getattr(builtins, str(builtin), None)
+    if not (isinstance(base, type) and issubclass(base, Exception)):
+        if str(kind) in ("SystemExit", "KeyboardInterrupt", "GeneratorExit") or base:
+            raise AnswerGone(f"your answer stopped the check ({kind})")
+        base = Exception
+    try:
+        error = base(str(message))
+    except TypeError:  # a builtin that wants other arguments (UnicodeDecodeError)
+        error = Exception(str(message))
+    error.answer_type = str(kind)  # how call_student names it
+    return error
+
+
+class RemoteAnswer:
+    """Stands for one of the student's functions: calling it calls the function in the
+    answer process, which the check cannot tell apart (but for ``inspect``)."""
+
+    def __init__(self, process: AnswerProcess, key: Any) -> None:
+        self._process, self._key = process, key
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._process.call(self._key, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<your function {self._key}>"
+
+
+# --- the answer process --------------------------------------------------------------------
+
+
+def answer_process_main() -> int:
+    """Serve one student's answers to the verdict process that started this one: load them,
+    say what they are, then run each call it asks for. Everything sent back is plain data."""
+    _die_with_parent()
+    replies = os.fdopen(os.dup(1), "wb")
+    requests = os.dup(0)
+    os.dup2(2, 1)  # what the student's code prints goes to stderr
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)  # and it cannot read the requests
+    setup = pickle.loads(_receive(requests, None, ""))
+    try:
+        if setup.get("checks_file"):
+            _import_file(Path(setup["checks_file"]))
+        tracer = AnswerTracer(tuple(setup["references"]))
+    except Exception as exc:  # noqa: BLE001 - reported to the verdict process
+        _send(replies, {"error": f"the grader could not trace the course's implementation "
+                                 f"({type(exc).__name__}: {exc})"})
+        return 1
+    try:
+        answers, kwargs = pickle.loads(setup["answers"])
+        answers, kwargs = tuple(answers), dict(kwargs)
+    except BaseException as exc:  # noqa: BLE001 - whatever loading the answer did
+        _send(replies, {"error": f"{type(exc).__name__}: {str(exc)[:200]}"})
+        return 1
+    everything = [*answers, *kwargs.values()]
+    _send(replies, {"answers": [_described(a, i) for i, a in enumerate(answers)],
+                    "kwargs": {str(k): _described(v, str(k)) for k, v in kwargs.items()},
+                    "copies": tracer.copies_in(everything)})
+    callables = {**dict(enumerate(answers)), **{str(k): v for k, v in kwargs.items()}}
+    while True:
+        try:
+            request = pickle.loads(_receive(requests, None, ""))
+        except AnswerGone:
+            return 0
+        _send(replies, _run_call(callables, tracer, request))
+
+
+def _described(answer: Any, key: Any) -> tuple[str, Any]:
+    """How an answer crosses: ``("callable", key)``, ``("value", plain)`` or ``("refused",
+    type name)``."""
+    if callable(answer):
+        return "callable", key
+    try:
+        return "value", _to_plain(answer)
+    except NotPlain as exc:
+        return "refused", str(exc)
+
+
+def _run_call(callables: dict[Any, Any], tracer: AnswerTracer,
+              request: dict[str, Any]) -> dict[str, Any]:
+    """Run one call of the student's function; the reply for the verdict process."""
+    args, kwargs = request["args"], request["kwargs"]
+    tracer.calls.clear()
+    reply: dict[str, Any] = {}
+    try:
+        value = callables[request["call"]](*args, **kwargs)
+    except BaseException as exc:  # noqa: BLE001 - the student's error goes back as names
+        builtin = next((c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins"),
+                       "Exception")
+        reply["raised"] = (type(exc).__name__, builtin, str(exc)[:500])
+        value = None
+    try:
+        reply["value"] = _to_plain(value)
+    except NotPlain as exc:
+        reply["refused"] = str(exc)
+    except Exception as exc:  # noqa: BLE001 - a container whose iteration raises
+        reply["refused"] = f"{type(value).__name__} ({type(exc).__name__})"
+    reply["after"] = [_state_of(a) for a in [*args, *kwargs.values()]]
+    reply["references"] = list(tracer.calls)
+    return reply
 
 
 def _resolve(dotted: str) -> tuple[Any, str, Any]:
@@ -303,6 +745,16 @@ def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
             yield from _code_objects(const)
 
 
+def _fingerprint(code: types.CodeType) -> tuple:
+    """What a copy of ``code`` keeps wherever it is compiled: its bytecode, constants (the
+    docstring aside, nested code by its own fingerprint), and the names it uses."""
+    consts = list(code.co_consts)
+    if consts and isinstance(consts[0], str):
+        consts = consts[1:]
+    consts = [_fingerprint(c) if isinstance(c, types.CodeType) else repr(c) for c in consts]
+    return code.co_code, tuple(consts), code.co_names, code.co_varnames
+
+
 def _functions(module: types.ModuleType) -> Iterator[Any]:
     """The Python functions of a module and of the classes it defines."""
     for value in list(vars(module).values()):
@@ -320,105 +772,81 @@ def _course_modules() -> list[types.ModuleType]:
             and (name == _PACKAGE or name.startswith(f"{_PACKAGE}."))]
 
 
-class ReferenceTracer:
-    """Replaces each reference implementation with a wrapper that notes the calls the student's
-    code makes (the check runs it through ``call_student``), and not those the check or the
-    course's other helpers make."""
+def _reachable_functions(roots: list[Any], limit: int = 2000) -> Iterator[types.FunctionType]:
+    """The Python functions an answer reaches: itself, its closure, defaults and the globals
+    its code names, a partial's function and arguments, a method's function, the ``__call__``
+    of an instance's class; then theirs."""
+    seen: set[int] = set()
+    queue = list(roots)
+    while queue and len(seen) < limit:
+        item = queue.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, types.FunctionType):
+            yield item
+            names = {n for code in _code_objects(item.__code__) for n in code.co_names}
+            queue += [item.__globals__[n] for n in names if n in item.__globals__]
+            queue += [cell.cell_contents for cell in item.__closure__ or ()
+                      if _filled(cell)]
+            queue += list(item.__defaults__ or ()) + list((item.__kwdefaults__ or {}).values())
+        elif isinstance(item, functools.partial):
+            queue += [item.func, *item.args, *item.keywords.values()]
+        elif isinstance(item, types.MethodType):
+            queue.append(item.__func__)
+        elif callable(item) and not isinstance(item, (type, types.BuiltinFunctionType,
+                                                      types.ModuleType)):
+            queue += [vars(c)["__call__"] for c in type(item).__mro__ if "__call__" in vars(c)]
+
+
+def _filled(cell: types.CellType) -> bool:
+    try:
+        cell.cell_contents  # noqa: B018 - an empty cell raises
+    except ValueError:
+        return False
+    return True
+
+
+class AnswerTracer:
+    """In the answer process: each reference implementation replaced by a wrapper that notes
+    the calls the student's code makes (not those of the course's other helpers), and the
+    fingerprints of the references' code, to find copies."""
 
     def __init__(self, references: tuple[str, ...]) -> None:
-        from lessons_lib import exercises
-
         self.calls: list[str] = []
-        self._installed: list[tuple[Any, str, Any]] = []
-        self._student_frames = {exercises.call_student.__code__}
         found = [(name, *_resolve(name)) for name in references]  # imports their modules
-        # Recorded before the tracers go in: the originals' code counts as the course's.
         self._helpers = {code for module in _course_modules()
                          if not module.__name__.startswith(_NOT_HELPERS)
                          for func in _functions(module)
                          for code in _code_objects(func.__code__)}
+        self._prints: dict[tuple, str] = {}
         for name, holder, attribute, original in found:
-            traced = self._wrap(name, original)
-            setattr(holder, attribute, traced)
-            self._installed.append((holder, attribute, traced))
+            inner = getattr(original, "__func__", original)
+            if isinstance(inner, types.FunctionType):
+                self._prints[_fingerprint(inner.__code__)] = name
+            setattr(holder, attribute, self._wrap(name, original))
+        self._originals = {id(getattr(o, "__func__", o)) for *_, o in found}
 
     def _wrap(self, name: str, original: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(original)
         def traced(*args: Any, **kwargs: Any) -> Any:
-            caller = sys._getframe(1)
-            if caller.f_code not in self._helpers and self._student_running(caller):
+            if sys._getframe(1).f_code not in self._helpers:
                 self.calls.append(name)
             return original(*args, **kwargs)
 
         return traced
 
-    def _student_running(self, frame: types.FrameType | None) -> bool:
-        """Whether a ``call_student`` frame is on the stack: the answer is running."""
-        while frame is not None:
-            if frame.f_code in self._student_frames:
-                return True
-            frame = frame.f_back
-        return False
-
-    def replaced(self) -> list[str]:
-        """The tracers that are no longer where they were put."""
-        return [f"{getattr(holder, '__name__', holder)}.{attribute}"
-                for holder, attribute, traced in self._installed
-                if getattr(holder, attribute, None) is not traced]
-
-
-class Snapshot:
-    """The identity of what a check relies on, recorded before the answer is loaded."""
-
-    def __init__(self, check: Callable[..., Any]) -> None:
-        self._check = check
-        self._check_parts = self._parts(check)
-        self._attributes: dict[tuple[str, str], Any] = {}
-        self._codes: dict[str, Any] = {}
-        for name, module in list(sys.modules.items()):
-            if not isinstance(module, types.ModuleType):
-                continue
-            course = name == _PACKAGE or name.startswith(f"{_PACKAGE}.")
-            for attribute, value in list(vars(module).items()):
-                if course or callable(value) or isinstance(value, types.ModuleType):
-                    self._attributes[name, attribute] = value
-            if course:
-                for func in _functions(module):
-                    self._codes[f"{func.__module__}.{func.__qualname__}"] = (func, func.__code__)
-                for attribute, value in list(vars(module).items()):
-                    if isinstance(value, type) and value.__module__ == name:
-                        for member, inner in list(vars(value).items()):
-                            self._attributes[name, f"{attribute}.{member}"] = inner
-
-    @staticmethod
-    def _parts(func: Callable[..., Any]) -> tuple:
-        return (getattr(func, "__code__", None), getattr(func, "__defaults__", None),
-                getattr(func, "__kwdefaults__", None))
-
-    def changed(self) -> list[str]:
-        """What was replaced since the record (new attributes do not count)."""
+    def copies_in(self, answers: list[Any]) -> list[str]:
+        """The references whose code a function the answers reach copies."""
         found = []
-        modules = sys.modules
-        for (name, attribute), value in self._attributes.items():
-            module = modules.get(name)
-            if module is None:
-                found.append(f"the module {name} was removed")
-                continue
-            holder: Any = module
-            *owners, last = attribute.split(".")
-            for owner in owners:
-                holder = getattr(holder, owner, None)
-            current = vars(holder).get(last, _MISSING) if holder is not None else _MISSING
-            if current is not value and current is not _MISSING:
-                found.append(f"{name}.{attribute} was replaced")
-        found += [f"{qualname} had its code replaced"
-                  for qualname, (func, code) in self._codes.items() if func.__code__ is not code]
-        if self._parts(self._check) != self._check_parts:
-            found.append("the check itself was changed")
+        for func in _reachable_functions(answers):
+            if id(func) in self._originals:
+                continue  # the reference itself: its calls are traced
+            for code in _code_objects(func.__code__):
+                name = self._prints.get(_fingerprint(code))
+                if name and name not in found:
+                    found.append(name)
         return found
-
-
-_MISSING = object()
 
 
 # --- every captured answer at once ---------------------------------------------------------
