@@ -3,8 +3,9 @@
 ``python -m lessons_lib.tooling.grade alice/06_training.ipynb bob/06_training.ipynb`` executes each
 notebook from the top in a fresh kernel (outputs in the submitted file are thrown away first),
 each in a sandbox of its own (``lessons_lib.tooling.isolation``: its own HOME, temp folder and
-cache, seeded read-only from the instructor's cache or ``--seed-cache`` so that no model is
-trained again per student; a watch on memory, ``--memory-limit`` MB), then reports, for every
+cache, a copy of the instructor's cache or of ``--seed-cache`` so that no model is trained
+again per student; a working folder holding a copy of the notebook and of the files beside it
+that are not notebooks; a watch on memory, ``--memory-limit`` MB), then reports, for every
 exercise registered for the notebook's chapter in ``lessons_lib.exercises``:
 
 - ``passed``: its check accepted the answer;
@@ -38,14 +39,20 @@ prints the reports as JSON; ``--roster``, ``--csv`` and ``--gradescope`` write t
 gradebook (``lessons_lib.tooling.gradebook``). The exit status is 0 only when every exercise of
 every notebook passed (``--expect STATUS``: only when every notebook was graded, every exercise
 has that status and no other cell raised; a notebook that is not a chapter with exercises, or
-not a notebook, then fails with a sentence on stderr). ``--jobs N`` grades N notebooks at a
-time, each in a process (and kernel) of its own.
+not a notebook, then fails with a sentence on stderr). Each notebook is graded in a process
+(and kernel) of its own, ``--jobs N`` of them at a time: a notebook that kills its grading
+process is reported ("the grading process was killed") and takes no other down. What a
+notebook leaves running (a daemon, say) is killed before its verdicts and at the end, and
+the report warns "left processes running: N killed". A score comes from the registry's
+points, whatever a verdict says: ``passed`` earns them all, ``failed`` a share at most. A
+check cell deleted or commented out is ``missing`` and warned about, with the book's cell.
 
 ``--container IMAGE`` (``--engine docker|podman``) grades each notebook inside a container of
 IMAGE, which must have ``lessons_lib`` installed: ``<engine> run --network none --memory ...
 IMAGE python -m lessons_lib.tooling.grade --inside-container ...`` with the sandbox, the seed
-(read-only) and the notebook's folder (read-only) mounted at the same paths; the report comes
-back on stdout behind a token sent on stdin. That takes the network and the rest of the machine
+(the sandbox only, with its copies of the notebook and of the cache, and the book read-only)
+mounted at the same paths; the report comes back on stdout behind a token sent on stdin and
+is checked against the registry as a verdict is. That takes the network and the rest of the machine
 away from the student's code; it does not make the verdicts any harder to forge than without.
 
 The grader never hangs and never crashes on a student's notebook: cells that raise are
@@ -62,7 +69,10 @@ What remains possible (see ``lessons_lib.tooling.verdicts`` for the details): th
 runs, as the user who grades, in the kernel and, when a check calls it, in the verdict process;
 code written to attack the grader itself could find the verdict process's token in memory and
 speak for it, or hand over a value whose comparisons lie. Answers that are values (not
-functions) are computed in the kernel, where nothing says how. Read flagged notebooks.
+functions) are computed in the kernel, where nothing says how. Without ``--container``, an
+absolute path still reaches classmates' notebooks and the instructor's seed cache (changes to
+the seed are reported), and a process that re-executes itself with a clean environment and
+leaves the sandbox outlives the grading unnoticed. Read flagged notebooks.
 """
 
 from __future__ import annotations
@@ -70,16 +80,21 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+import importlib.util
 import json
+import math
 import multiprocessing
+import multiprocessing.connection
 import os
 import secrets
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -98,6 +113,7 @@ from lessons_lib.data import ARCHIVE_ENV
 from lessons_lib.exercises import ANSWERS_ENV, Status
 from lessons_lib.tooling import gradebook, verdicts
 from lessons_lib.tooling import isolation as isolation_tools
+from lessons_lib.tooling.isolation import run_folder
 from lessons_lib.tooling.notebooks import (
     declared_chapter,
     parse_cell,
@@ -391,12 +407,15 @@ def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None,
           cell_timeout: int = CELL_TIMEOUT, timeout: float = NOTEBOOK_TIMEOUT,
           workdir: Path = Path("."), python: str = sys.executable,
           live: bool = False, book_dir: Path | None = None,
-          env: dict[str, str] | None = None, answers: Path | None = None) -> Report:
+          env: dict[str, str] | None = None, answers: Path | None = None,
+          sandbox_root: Path | None = None) -> Report:
     """Execute a notebook (in a kernel on ``python``) and grade every exercise of ``chapter``.
 
     The kernel leaves each answer in ``answers`` (default: a temporary folder), where the
     clean verdict processes read them; both get ``env`` (default: this process's).
-    ``live`` runs it as a reader's session would (see :func:`execute`)."""
+    ``live`` runs it as a reader's session would (see :func:`execute`). Once the kernel is
+    gone, the processes still pointing into ``sandbox_root`` (what the notebook left running)
+    are killed before any verdict is made, and the report says how many."""
     report = Report(notebook=name, chapter=chapter)
     labels = exercises.exercises_for(chapter) if chapter else []
     if not labels:
@@ -420,7 +439,10 @@ def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None,
                       verdicts.RECEIPT_ENV: "1"}
         report.execution, report.detail = execute(nb, workdir, cell_timeout, timeout, python,
                                                   live, kernel_env)
+        if sandbox_root is not None:
+            report.warnings += _leftovers_warning(isolation_tools.stop_leftovers(sandbox_root))
         cells = _check_cells(nb, report)
+        report.warnings += deleted_checks(labels, cells, chapter, book_dir)
         receipts = _receipts(nb)
         verdict_timeout = min(cell_timeout, verdicts.VERDICT_TIMEOUT)
         # The verdicts run on the kernel's Python: the answers were pickled with its libraries.
@@ -428,6 +450,21 @@ def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None,
         report.results = [_result(label, folder, cells, kernel_env, verdict_timeout, command,
                                   receipts.get(label)) for label in labels]
     return report
+
+
+def _leftovers_warning(killed: int, when: str = "") -> list[str]:
+    """The report's warning that the submission left processes running, if it did."""
+    return [f"left processes running{when}: {killed} killed"] if killed else []
+
+
+def deleted_checks(labels: list[str], cells: dict[str, tuple[int, bool, str]], chapter: str,
+                   book_dir: Path | None = None) -> list[str]:
+    """A warning for each exercise of ``labels`` that no cell checks (the check cell was
+    deleted or commented out), quoting the book's check cell."""
+    book = book_check_cells(chapter, book_dir) or {}
+    return [f"no check cell for {label}: the book has `{book[label].strip()}`"
+            if label in book else f"no check cell for {label} (the book's could not be read)"
+            for label in labels if label not in cells]
 
 
 def _check_cells(nb: nbformat.NotebookNode, report: Report) -> dict[str, tuple[int, bool, str]]:
@@ -475,8 +512,9 @@ def _result(label: str, answers: Path, cells: dict[str, tuple[int, bool, str]],
     if captured.is_file() and receipt:
         verdict = verdicts.verdict_of(label, captured, env, timeout, _checks_file(label),
                                       command, receipt)
-        return ExerciseResult(label, verdict["status"], str(verdict.get("feedback", "")),
-                              points, float(verdict.get("score", 0.0)))
+        return trusted(ExerciseResult(label, str(verdict.get("status")),
+                                      str(verdict.get("feedback", "")), points,
+                                      _number(verdict.get("score"))))
     if failed.is_file():
         return ExerciseResult(label, Status.ERRORED, failed.read_text("utf-8").strip(), points)
     if label not in cells:
@@ -492,6 +530,33 @@ def _result(label: str, answers: Path, cells: dict[str, tuple[int, bool, str]],
                               "grader: was check replaced or bypassed?", points)
     return ExerciseResult(label, Status.MISSING,
                           "its check cell never ran: the notebook stopped before it", points)
+
+
+def trusted(result: ExerciseResult) -> ExerciseResult:
+    """``result`` with its points from the registry, not from whoever sent it, and its score
+    made consistent with them: ``passed`` earns every point, ``failed`` between none and all
+    (a check with parts), any other status none; an unknown status is ``errored``."""
+    points = exercises.lookup(result.exercise).points
+    if result.status not in STATUSES:
+        return ExerciseResult(result.exercise, Status.ERRORED,
+                              f"the clean check gave no known verdict ({result.status[:40]!r})",
+                              points)
+    if result.status == Status.PASSED:
+        score = points
+    elif result.status == Status.FAILED:
+        score = min(max(result.score, 0.0), points)
+    else:
+        score = 0.0
+    return ExerciseResult(result.exercise, result.status, result.feedback, points, score)
+
+
+def _number(value: Any) -> float:
+    """``value`` as a finite float, else 0 (a verdict's score is not to be trusted blindly)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return number if math.isfinite(number) else 0.0
 
 
 def _checks_file(label: str) -> Path | None:
@@ -542,9 +607,9 @@ class Isolation:
 def grade_file(path: Path, chapter: str | None = None, cell_timeout: int = CELL_TIMEOUT,
                timeout: float = NOTEBOOK_TIMEOUT, save_dir: Path | None = None,
                book_dir: Path | None = None, isolation: Isolation | None = None) -> Report:
-    """Read, execute and grade the notebook at ``path`` in a sandbox of its own; optionally
-    save the executed copy (with the verdicts the kernel printed, for reading: they never
-    count)."""
+    """Read, execute and grade the notebook at ``path`` in a sandbox of its own (under
+    ``isolation.parent``, else in a fresh run folder); optionally save the executed copy (with
+    the verdicts the kernel printed, for reading: they never count)."""
     path = Path(path).absolute()
     isolation = isolation or Isolation()
     try:
@@ -554,17 +619,23 @@ def grade_file(path: Path, chapter: str | None = None, cell_timeout: int = CELL_
                       detail=str(exc))
     chapter = chapter or chapter_of(nb, path, exercises.chapters())
     seed = Path(isolation.seed_cache or cache_dir())
-    with isolation_tools.sandbox(isolation.parent, path.parent.name, seed) as box:
+    parent = run_folder() if isolation.parent is None else nullcontext(isolation.parent)
+    with parent as folder, isolation_tools.sandbox(folder, path.parent.name, seed) as box:
         manifest = isolation_tools.seed_manifest(seed)
+        copy = isolation_tools.copy_submission(path, box.work)
         if isolation.container:
-            report = _grade_in_container(path, chapter, cell_timeout, timeout, book_dir,
-                                         isolation, box, seed)
+            report = _grade_in_container(copy, chapter, cell_timeout, timeout, book_dir,
+                                         isolation, box)
+            report.notebook = str(path)
         else:
             with isolation_tools.MemoryWatch(isolation.memory_limit) as watch:
-                report = grade(nb, str(path), chapter, cell_timeout, timeout, path.parent,
-                               book_dir=book_dir, env=box.env(os.environ), answers=box.answers)
+                report = grade(nb, str(path), chapter, cell_timeout, timeout, box.work,
+                               book_dir=book_dir, env=box.env(os.environ), answers=box.answers,
+                               sandbox_root=box.root)
             if watch.exceeded:
                 report.detail = f"{report.detail}; {watch.summary()}".lstrip("; ")
+        report.warnings += _leftovers_warning(isolation_tools.stop_leftovers(box.root),
+                                              " after the verdicts")
         report.warnings += [f"the seed cache changed while this was graded: {change}"
                             for change in isolation_tools.seed_changes(seed, manifest)]
     ran = {Execution.COMPLETED, Execution.TIMED_OUT, Execution.KERNEL_DIED}
@@ -575,14 +646,15 @@ def grade_file(path: Path, chapter: str | None = None, cell_timeout: int = CELL_
 
 def _grade_in_container(path: Path, chapter: str | None, cell_timeout: int, timeout: float,
                         book_dir: Path | None, isolation: Isolation,
-                        box: isolation_tools.Sandbox, seed: Path) -> Report:
-    """Grade ``path`` by this same grader run inside the container (no network, the memory
-    limit), which prints its report behind a token sent on its stdin."""
+                        box: isolation_tools.Sandbox) -> Report:
+    """Grade ``path`` (the copy in ``box.work``) by this same grader run inside the container
+    (no network, the memory limit), which prints its report behind a token sent on its stdin.
+    Only the sandbox is mounted writable; the book and the IMDB archive read-only; nothing of
+    the class's folders or of the instructor's cache (the sandbox holds a copy)."""
     env = {name: value for name, value in box.env(os.environ).items()
            if os.environ.get(name) != value or name.startswith(("LESSONS_", "TF_"))}
-    mounts = [(box.root, box.root, False), (path.parent, path.parent, True)]
-    mounts += [(folder, folder, True) for folder in {seed, book_dir or BOOK_DIR}
-               if folder.is_dir()]
+    mounts = [(box.root, box.root, False)]
+    mounts += [(folder, folder, True) for folder in {book_dir or BOOK_DIR} if folder.is_dir()]
     archive = env.get(ARCHIVE_ENV) or os.environ.get(ARCHIVE_ENV)
     if archive and Path(archive).is_file():
         mounts.append((Path(archive).parent.resolve(), Path(archive).parent.resolve(), True))
@@ -607,7 +679,15 @@ def _grade_in_container(path: Path, chapter: str | None, cell_timeout: int, time
         failed.detail = (f"the container gave {len(lines)} reports, not one (exit status "
                          f"{done.returncode}; its last words: {last})")
         return failed
-    return Report.from_dict(json.loads(lines[0]))
+    report = Report.from_dict(json.loads(lines[0]))
+    # What came out of the container is checked against the registry here, as a verdict is.
+    labels = exercises.exercises_for(chapter) if chapter else []
+    given = {r.exercise: r for r in report.results}
+    report.chapter = chapter
+    report.results = [trusted(given[label]) if label in given else ExerciseResult(
+        label, Status.MISSING, "the container's report has no verdict on it",
+        exercises.lookup(label).points) for label in labels]
+    return report
 
 
 def _inside_container(args: argparse.Namespace) -> int:
@@ -627,7 +707,8 @@ def _inside_container(args: argparse.Namespace) -> int:
         answers = os.environ.get(ANSWERS_ENV)
         report = grade(nb, str(path), chapter, args.cell_timeout, args.timeout, path.parent,
                        book_dir=args.book, env=dict(os.environ),
-                       answers=Path(answers) if answers else None)
+                       answers=Path(answers) if answers else None,
+                       sandbox_root=Path(answers).parent if answers else None)
     channel.write(token + json.dumps(report.to_dict(), ensure_ascii=False) + "\n")
     channel.flush()
     return 0
@@ -637,31 +718,145 @@ def grade_files(paths: list[Path], chapter: str | None = None, cell_timeout: int
                 timeout: float = NOTEBOOK_TIMEOUT, save_dir: Path | None = None,
                 jobs: int = 1, book_dir: Path | None = None,
                 isolation: Isolation | None = None) -> list[Report]:
-    """:func:`grade_file` for each path, ``jobs`` at a time; the reports in the paths' order.
+    """:func:`grade_file` for each path, each in a process of its own, ``jobs`` at a time; the
+    reports in the paths' order.
 
-    With ``jobs`` above 1 each notebook is graded in a fresh worker process, which knows the
-    checks of ``lessons_lib.exercises`` (not checks registered only in the calling process).
-    A worker that dies is reported for its notebook; the other notebooks are still graded.
+    A process per submission, not a pool: a notebook whose code kills its grading process
+    (``os.kill(os.getppid(), 9)`` from the kernel) loses only its own report, which says so,
+    and what it left running is killed. Each process is a fresh interpreter ("spawn": no
+    kernel or event loop inherited) that imports, from their files, the modules of the checks
+    its chapter has outside ``lessons_lib`` (checks registered only in a notebook or a
+    function of the calling process are unknown there). The sandboxes go into one run folder
+    (:func:`lessons_lib.tooling.isolation.run_folder`), a subfolder per submission.
     """
-    args = [(Path(p), chapter, cell_timeout, timeout, save_dir, book_dir, isolation)
-            for p in paths]
-    if jobs == 1 or len(args) < 2:
-        return [grade_file(*a) for a in args]
-    # A fresh interpreter per worker ("spawn"): no kernel or event loop is inherited.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(args)), mp_context=context) as pool:
-        futures = [pool.submit(grade_file, *a) for a in args]
-        return [_report_of(future, path) for future, (path, *_) in zip(futures, args,
-                                                                      strict=True)]
+    isolation = isolation or Isolation()
+    if jobs < 1:
+        raise ValueError(f"expected at least 1 job, got {jobs}")
+    reports: dict[int, Report] = {}
+    with run_folder(isolation.parent) as run:
+        waiting = list(enumerate(Path(p) for p in paths))
+        running: dict[int, _Worker] = {}
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                index, path = waiting.pop(0)
+                folder = run / f"{index:04d}"
+                folder.mkdir()
+                running[index] = _Worker.start(
+                    path, folder, (path, chapter, cell_timeout, timeout, save_dir, book_dir,
+                                   replace(isolation, parent=folder)))
+            multiprocessing.connection.wait([handle for worker in running.values()
+                                             for handle in worker.handles])
+            for index, worker in list(running.items()):
+                report = worker.report()
+                if report is not None:
+                    reports[index] = report
+                    del running[index]
+    return [reports[index] for index in range(len(paths))]
 
 
-def _report_of(future: Any, path: Path) -> Report:
-    """A worker's report, or one that says why the worker gave none."""
+@dataclass
+class _Worker:
+    """One submission's grading process, the end of the pipe its report comes back on, and
+    the folder its sandbox is in."""
+
+    process: multiprocessing.process.BaseProcess
+    receiver: multiprocessing.connection.Connection
+    path: Path
+    chapter: str | None
+    book_dir: Path | None
+    folder: Path
+
+    @classmethod
+    def start(cls, path: Path, folder: Path, args: tuple[Any, ...]) -> _Worker:
+        """Start grading ``path`` (``args`` for :func:`grade_file`) in a fresh process."""
+        context = multiprocessing.get_context("spawn")
+        receiver, sender = context.Pipe(duplex=False)
+        modules = _outside_checks(path, args[1])
+        process = context.Process(target=_grade_in_child, args=(sender, modules, args),
+                                  name=f"grade {path.name}", daemon=True)
+        process.start()
+        sender.close()  # the child holds the only writing end: its death is our EOF
+        return cls(process, receiver, path, args[1], args[5], folder)
+
+    @property
+    def handles(self) -> list[Any]:
+        """What to wait on: a report arriving, or the process ending."""
+        return [self.receiver, self.process.sentinel]
+
+    def report(self) -> Report | None:
+        """The report once the process gave one or died; ``None`` while it runs."""
+        if not self.receiver.poll() and self.process.is_alive():
+            return None
+        try:
+            data = self.receiver.recv()
+        except (EOFError, OSError):
+            data = None
+        self.process.join(timeout=30)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.receiver.close()
+        if data is not None:
+            return Report.from_dict(data)
+        return self._killed()
+
+    def _killed(self) -> Report:
+        """The report of a process that died before giving one: its exercises are missing,
+        and what it left running is killed."""
+        code = self.process.exitcode
+        why = ("the grading process was killed (its code may have done it)" if code and code < 0
+               else f"the grading process ended (exit status {code}) without a report")
+        if code and code < 0:
+            why += f": {signal.Signals(-code).name}" if -code in signal.valid_signals() else ""
+        report = Report(notebook=str(self.path.absolute()), chapter=self.chapter,
+                        execution=Execution.COULD_NOT_RUN, detail=why)
+        report.warnings += _leftovers_warning(isolation_tools.stop_leftovers(self.folder))
+        shutil.rmtree(self.folder, ignore_errors=True)
+        try:
+            nb = read_submission(self.path)
+        except ValueError:
+            return report
+        report.chapter = self.chapter or chapter_of(nb, self.path, exercises.chapters())
+        report.results = [ExerciseResult(label, Status.MISSING, f"not graded: {why}",
+                                         exercises.lookup(label).points)
+                          for label in exercises.exercises_for(report.chapter or "")]
+        return report
+
+
+def _outside_checks(path: Path, chapter: str | None) -> dict[str, str]:
+    """The modules (name to file) of the checks of ``path``'s chapter that are registered
+    outside ``lessons_lib``: a fresh grading process imports them to know those checks."""
     try:
-        return future.result()
-    except Exception as exc:  # noqa: BLE001 - a dead worker is a result, not a crash
-        return Report(notebook=str(path), chapter=None, execution=Execution.COULD_NOT_RUN,
-                      detail=f"the grading process failed: {type(exc).__name__}: {exc}")
+        chapter = chapter or chapter_of(read_submission(path), path, exercises.chapters())
+    except ValueError:
+        return {}
+    modules = {}
+    for label in exercises.exercises_for(chapter) if chapter else []:
+        file = _checks_file(label)
+        if file is not None:
+            modules[exercises.lookup(label).check.__module__] = str(file)
+    return modules
+
+
+def _grade_in_child(sender: Any, modules: dict[str, str], args: tuple[Any, ...]) -> None:
+    """In a grading process: import the checks' ``modules``, grade, send the report back."""
+    path = args[0]
+    try:
+        for name, file in modules.items():
+            if name not in sys.modules:
+                spec = importlib.util.spec_from_file_location(name, file)
+                if spec is None or spec.loader is None:
+                    raise ImportError(f"cannot import the checks module {name} from {file}")
+                module = importlib.util.module_from_spec(spec)
+                sys.modules[name] = module
+                spec.loader.exec_module(module)
+        report = grade_file(*args)
+    except Exception as exc:  # noqa: BLE001 - a grading failure is a result, not a crash
+        report = Report(notebook=str(Path(path).absolute()), chapter=args[1],
+                        execution=Execution.COULD_NOT_RUN,
+                        detail=f"the grading process failed: {type(exc).__name__}: {exc}")
+    sender.send(report.to_dict())
+    sender.close()
 
 
 # --- reporting -----------------------------------------------------------------------------
@@ -712,8 +907,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="stop a notebook whose processes use more than MB of memory "
                         "(4096; 0: no limit)")
     parser.add_argument("--seed-cache", type=Path, metavar="DIR",
-                        help="the cache each sandbox is seeded from, read-only (default: "
-                        "the instructor's, LESSONS_CACHE_DIR or ~/.cache/lessons_lib)")
+                        help="the cache each sandbox gets a copy of (default: the "
+                        "instructor's, LESSONS_CACHE_DIR or ~/.cache/lessons_lib)")
     parser.add_argument("--container", metavar="IMAGE",
                         help="grade each notebook inside a container of IMAGE (which has "
                         "lessons_lib installed), with no network")

@@ -7,12 +7,27 @@ cache unnoticed, and a runaway kernel is stopped. Outside a container the code s
 the instructor and can reach whatever the instructor can; ``--container`` (below) is the
 answer to that. The interface:
 
+- ``with run_folder(parent) as folder:`` makes the folder of one grading run, with an
+  unguessable name (``tempfile.mkdtemp``: ``<parent or $TMPDIR>/lessons-grading-XXXXXXXX/``) and
+  mode 0700, for its sandboxes; on the way out it stops the processes still pointing into it
+  (:func:`stop_leftovers`) and removes it. The mode keeps the machine's other users out; the
+  student's code runs as the grading user, and that user can list the folder (a submission can
+  find its neighbours' sandboxes and write into them: each answer's receipt makes such a write
+  an ``errored`` verdict, not a forged one).
 - ``with sandbox(parent, name, seed_cache) as box:`` makes a fresh folder
   ``<parent or $TMPDIR>/grade-<name>-XXXX/`` (``box.root``) holding ``home/``, ``cache/``,
-  ``tmp/`` and ``answers/`` (``box.home``, ``box.cache``, ``box.tmp``, ``box.answers``,
-  absolute paths), and removes all of it on the way out, also when the body raises.
-  ``name`` (a student id, say) only makes the folder recognisable: any character outside
-  ``[A-Za-z0-9_.-]`` becomes ``_``.
+  ``tmp/``, ``answers/`` and ``work/`` (``box.home``, ``box.cache``, ``box.tmp``,
+  ``box.answers``, ``box.work``, absolute paths), and removes all of it on the way out, also
+  when the body raises, after stopping the processes left pointing into it. ``name`` (a student
+  id, say) only makes the folder recognisable: any character outside ``[A-Za-z0-9_.-]`` becomes
+  ``_``.
+- ``copy_submission(notebook, box.work)`` copies the notebook and the files beside it that
+  are not notebooks (the data files a chapter reads) into ``box.work``, the kernel's working
+  folder: no other ``.ipynb``, no folder (the notebook's folder may be someone's home or
+  Downloads) and no symbolic link (it could point anywhere). So
+  ``open('../bob/01_recurrence.ipynb')`` finds nothing. An
+  *absolute* path still reaches a classmate's notebook wherever the instructor can read it,
+  unless the grading runs in a container (which mounts the sandbox, not the class's folders).
 - ``box.env(os.environ)`` is the environment of the student's kernel and of the verdict
   processes: ``base`` without ``PYTHONPATH``, ``PYTHONSTARTUP`` and ``PYTHONHOME``, without
   the instructor's credentials (``SSH_AUTH_SOCK``, ``GPG_AGENT_INFO`` and any name holding
@@ -30,22 +45,36 @@ answer to that. The interface:
   matplotlib's font cache (rebuilt per sandbox: 0.2 s), IPython's profile and history, the
   Jupyter folders, temporary files and the course's cache (a test runs a real kernel with
   another ``HOME`` in ``base`` and finds that ``HOME`` still empty).
-- *The seed.* ``box.cache`` mirrors the folders of ``seed_cache`` (the instructor's cache, so
-  no model is trained again per student) and each of its files is a symbolic link to the
-  seed's file, which is made read-only (``chmod a-w``). A chapter that *loads* a model reads
-  through the link; one that *writes* goes through ``lessons_lib.cache.atomic_write``, whose
-  rename replaces the link in the sandbox only; a write *through* a link fails with
-  ``PermissionError``. ``chmod a-w`` never blocks the course's own writes to its cache,
-  because those are renames, which the folder's permissions govern. Lock files (``*.lock``)
-  and unfinished atomic writes (``.*.tmp``) are not linked, so ``exclusive_lock`` makes its
-  lock in the sandbox. A seed that does not exist yet gives an empty ``cache/``.
-- ``seed_manifest(seed)`` (relative path -> ``FileState(size, mtime_ns, mode)``) taken inside
-  the ``with`` block (after the seeding made the files read-only) and ``seed_changes(seed,
-  manifest)`` after the run: one sentence per file of the seed that was changed, removed or
-  added, for the report. The student's code runs as the instructor, so it *can* ``chmod`` a
-  seed file back and rewrite it, or add a file to a seed folder; this finds it, it does not
-  prevent it. Compare while no other writer uses the seed (``--jobs N``: another submission's
-  change shows in every report taken at the time; the instructor's own build as well).
+- *The seed.* ``box.cache`` is a *copy* of ``seed_cache`` (the instructor's cache, so no model
+  is trained again per student): ``shutil.copytree`` with ``copy2``, without lock files
+  (``*.lock``), unfinished atomic writes (``.*.tmp``) and symbolic links. A submission can
+  rewrite, delete or add files of its own copy only. Links to read-only files were tried first,
+  and failed where it matters: root ignores file modes, and graders, CI and many instructors'
+  containers run as root, so submissions wrote *through* the links into the instructor's
+  files. The copy costs time and disk: the course's whole cache (122 MB, 97 files) copies in
+  0.04 to 0.06 s here (ext4, warm page cache; a cold disk copies at its read speed), and each
+  sandbox alive at once (``--jobs N``: N) holds its 122 MB until it is removed. The
+  instructor's files are left exactly as they were (no ``chmod``). A seed that does not exist
+  yet gives an empty ``cache/``.
+- ``seed_manifest(seed)`` (relative path -> ``FileState(size, mtime_ns, mode)``) before the
+  run and ``seed_changes(seed, manifest)`` after it: one sentence per file of the instructor's
+  seed that was changed, removed or added, for the report. Outside a container the student's
+  code runs as the instructor and can guess the seed's path (``~/.cache/lessons_lib``) and
+  write there directly; this finds it, it does not prevent it. Compare while no other writer
+  uses the seed (``--jobs N``: another submission's change shows in every report taken at the
+  time; the instructor's own build as well).
+- ``stop_leftovers(folder)`` kills (``SIGSTOP``, then ``SIGKILL``, in rounds until none is
+  found, so that a process that keeps forking is caught) every process of this user, other
+  than this process and its ancestors, whose environment (``psutil.Process.environ()``:
+  ``HOME``, ``LESSONS_ANSWERS_DIR``, ...), working folder or open files point into ``folder``,
+  and returns how many it killed. The grader calls it on each sandbox after the kernel is shut
+  down and before the verdicts run, and again at teardown, and reports "left processes
+  running: N killed": a daemon a submission started (``setsid``, double fork) no longer
+  outlives its kernel to write into other sandboxes. What escapes: a process that re-executes
+  itself with a clean environment (``os.execve`` with its own ``env``) and leaves the folder
+  (another working folder, no file of the sandbox open) looks like any other process of the
+  user and is not found; neither is one that runs as another user (it needs root for that).
+  ``--container`` ends all of them: the container's processes end with it.
 - ``with MemoryWatch(limit_mb) as watch:`` samples, every ``interval`` seconds, the resident
   memory (RSS) summed over every descendant process of this one (the kernel and what it
   started) and, past ``limit_mb`` (``0``: never), kills them all, children first. Afterwards
@@ -64,10 +93,9 @@ answer to that. The interface:
   "--security-opt", "no-new-privileges", "--user", "<uid>:<gid>", "-v", "host:container[:ro]",
   ..., "-e", "NAME=value", ..., "-w", workdir, image]``: append the command to run. The user is
   the caller's uid:gid, so what the container writes to the mounts belongs to the instructor
-  (podman without root also gets ``--userns keep-id`` to map that uid to itself). Mount each
-  sandbox folder (and the seed, read-only, and the notebook's folder) at the *same* path in the
-  container, so that ``box.env(...)`` holds there unchanged. ``memory_mb=0`` leaves out the
-  memory flags.
+  (podman without root also gets ``--userns keep-id`` to map that uid to itself). Mount the
+  sandbox's folder (and what else it needs, read-only) at the *same* path in the container,
+  so that ``box.env(...)`` holds there unchanged. ``memory_mb=0`` leaves out the memory flags.
 
 Why not ``resource.setrlimit(RLIMIT_AS, ...)`` for the memory limit: it caps *virtual* address
 space, not memory used, and TensorFlow reserves far more of the first than it uses of the
@@ -87,10 +115,7 @@ so the argv is tested against a stand-in ``docker`` script that records its argu
 the command after the image locally (showing the argv is complete and runnable), not against
 a real engine: that ``--network none``, ``--memory``, ``--pids-limit`` and the uid mapping
 behave as documented, and podman's ``--userns keep-id``, are the engines' documented behaviour,
-not measured. The tests run as root here, and root ignores file modes: a write through a link
-to a read-only seed file *succeeds* for root. The tests show the ``PermissionError`` with a
-child that runs as another user; a grader run as root gets no protection from ``chmod`` (only
-the report of :func:`seed_changes`, or a container).
+not measured.
 """
 
 from __future__ import annotations
@@ -102,6 +127,7 @@ import stat
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -121,6 +147,7 @@ _SECRET = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|API_?KEY|ACCESS_?KEY|PRIVAT
                      re.IGNORECASE)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
 _MB = 2**20
+_LEFTOVER_ROUNDS = 10  # a process that keeps forking gets this many sweeps
 
 
 # --- the sandbox folders and environment -----------------------------------------------------
@@ -135,6 +162,7 @@ class Sandbox:
     cache: Path
     tmp: Path
     answers: Path
+    work: Path  # the kernel's working folder: the notebook and its data files
 
     def env(self, base: Mapping[str, str]) -> dict[str, str]:
         """``base`` with every per-user folder moved into this sandbox (see the module's doc)."""
@@ -176,20 +204,49 @@ def sandbox(parent: Path | None, name: str, seed_cache: Path | None) -> Iterator
     label = _UNSAFE_NAME.sub("_", name)[:40] or "submission"
     root = Path(tempfile.mkdtemp(prefix=f"grade-{label}-", dir=parent)).resolve()
     try:
-        box = Sandbox(root, root / "home", root / "cache", root / "tmp", root / "answers")
-        for folder in (box.home, box.cache, box.tmp, box.answers):
+        box = Sandbox(root, root / "home", root / "cache", root / "tmp", root / "answers",
+                      root / "work")
+        for folder in (box.home, box.cache, box.tmp, box.answers, box.work):
             folder.mkdir()
         if seed_cache is not None:
-            link_seed(Path(seed_cache), box.cache)
+            copy_seed(Path(seed_cache), box.cache)
         yield box
     finally:
+        stop_leftovers(root)
         _remove_tree(root)
+
+
+@contextmanager
+def run_folder(parent: Path | None = None) -> Iterator[Path]:
+    """A fresh folder for one grading run's sandboxes, mode 0700 with an unguessable name,
+    under ``parent`` (the system's temp folder if ``None``); on the way out the processes left
+    pointing into it are killed and it is removed."""
+    if parent is not None:
+        Path(parent).mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="lessons-grading-", dir=parent)).resolve()
+    folder.chmod(stat.S_IRWXU)  # mkdtemp's mode already; said here, as it matters
+    try:
+        yield folder
+    finally:
+        stop_leftovers(folder)
+        _remove_tree(folder)
+
+
+def copy_submission(notebook: Path, work: Path) -> Path:
+    """Copy ``notebook`` and the files beside it into ``work``, without any other notebook
+    (``*.ipynb``), folder or symbolic link; return the copy of the notebook."""
+    notebook = Path(notebook)
+    for entry in sorted(notebook.parent.iterdir()):
+        if not entry.name.endswith(".ipynb") and entry.is_file() and not entry.is_symlink():
+            shutil.copy2(entry, work / entry.name)
+    shutil.copy2(notebook, work / notebook.name)
+    return work / notebook.name
 
 
 def _remove_tree(root: Path) -> None:
     """Remove ``root`` and everything in it, also folders the student's code made read-only.
 
-    ``rmtree`` removes symbolic links without following them, so the seed's files stay.
+    ``rmtree`` removes symbolic links without following them, so what they point at stays.
     """
     try:
         shutil.rmtree(root)
@@ -233,19 +290,39 @@ def _seed_files(seed: Path) -> Iterator[Path]:
                 yield path
 
 
-def link_seed(seed: Path, cache: Path) -> None:
-    """Make ``cache`` a tree of links to ``seed``'s files, and make those files read-only."""
+def copy_seed(seed: Path, cache: Path) -> None:
+    """Fill ``cache`` with a copy of ``seed``'s files (not its locks, unfinished writes or
+    links), each writable by the owner; ``seed`` is only read."""
     if not seed.exists():
         return  # the instructor has not built anything yet: every chapter starts cold
     if not seed.is_dir():
         raise ValueError(f"expected a folder as the seed cache, but {seed} is a file: give "
                          "the instructor's cache folder (LESSONS_CACHE_DIR) or none")
-    seed = seed.resolve()
-    for folder, _subfolders, _names in os.walk(seed):
-        (cache / Path(folder).relative_to(seed)).mkdir(parents=True, exist_ok=True)
-    for path in _seed_files(seed):
-        path.chmod(stat.S_IMODE(path.stat().st_mode) & ~0o222)
-        (cache / path.relative_to(seed)).symlink_to(path)
+
+    def left_out(folder: str, names: list[str]) -> set[str]:
+        return {name for name in names
+                if _is_scratch(name) or os.path.islink(os.path.join(folder, name))}
+
+    shutil.copytree(seed.resolve(), cache, ignore=left_out, copy_function=_copy_if_there,
+                    dirs_exist_ok=True)
+    _make_writable(cache)
+
+
+def _copy_if_there(source: str, target: str) -> None:
+    """``shutil.copy2``, skipping a file the instructor's own build removed meanwhile."""
+    try:
+        shutil.copy2(source, target)
+    except FileNotFoundError:
+        pass
+
+
+def _make_writable(root: Path) -> None:
+    """Give the owner write permission on everything under ``root`` (a copy keeps the seed's
+    modes, and a read-only seed folder would block the course's writes into the copy)."""
+    for folder, _subfolders, names in os.walk(root):
+        for path in [folder, *(os.path.join(folder, name) for name in names)]:
+            os.chmod(path, os.stat(path).st_mode | stat.S_IWUSR
+                     | (stat.S_IRWXU if os.path.isdir(path) else 0))
 
 
 def seed_manifest(seed: Path) -> dict[str, FileState]:
@@ -277,6 +354,66 @@ def seed_changes(seed: Path, manifest: Mapping[str, FileState]) -> list[str]:
             changes.append(f"{name} in the seed cache {seed} was rewritten "
                            f"({before.size} bytes before, {after.size} after).")
     return changes
+
+
+# --- processes left behind ------------------------------------------------------------------
+
+
+def stop_leftovers(folder: Path) -> int:
+    """Kill every process of this user (but this one and its ancestors) whose environment,
+    working folder or open files point into ``folder``; return how many were killed."""
+    folder_text = str(Path(folder).resolve())
+    spared = {os.getpid(), *(parent.pid for parent in psutil.Process().parents())}
+    killed: set[int] = set()
+    for _round in range(_LEFTOVER_ROUNDS):
+        found = [process for process in psutil.process_iter()
+                 if process.pid not in spared and _points_into(process, folder_text)]
+        if not found:
+            break
+        for process in found:  # stopped first, so none forks while its siblings are killed
+            _signal(process, "suspend")
+        for process in found:
+            _signal(process, "kill")
+        killed.update(process.pid for process in found)
+        _wait_gone(found, timeout=5.0)
+    return len(killed)
+
+
+def _points_into(process: psutil.Process, folder: str) -> bool:
+    """Whether ``process`` is this user's and its environment, working folder or open files
+    name ``folder`` or something in it; ``False`` for a process gone or not ours to read."""
+    def inside(path: str) -> bool:
+        return path == folder or path.startswith(folder + os.sep)
+
+    try:
+        if process.uids().real != os.getuid() or process.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return (inside(process.cwd())
+                or any(folder in value for value in process.environ().values())
+                or any(inside(opened.path) for opened in process.open_files()))
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
+def _signal(process: psutil.Process, action: str) -> None:
+    """``process.suspend()`` or ``process.kill()``, unless it is already gone."""
+    try:
+        getattr(process, action)()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        pass
+
+
+def _wait_gone(processes: list[psutil.Process], timeout: float) -> None:
+    """Wait until every process is gone or a zombie (whose parent may never reap it)."""
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        while time.monotonic() < deadline:
+            try:
+                if process.status() == psutil.STATUS_ZOMBIE:
+                    break
+            except psutil.NoSuchProcess:
+                break
+            time.sleep(0.02)
 
 
 # --- the memory limit ------------------------------------------------------------------------
