@@ -745,14 +745,36 @@ def _code_objects(code: types.CodeType) -> Iterator[types.CodeType]:
             yield from _code_objects(const)
 
 
+# Instructions that the same source compiles to or not depending on where it is compiled
+# (Python 3.11 calls a method with LOAD_METHOD alone, LOAD_GLOBAL NULL + LOAD_ATTR in a module).
+_NOISE = {"CACHE", "NOP", "EXTENDED_ARG", "RESUME", "PRECALL", "PUSH_NULL", "COPY_FREE_VARS",
+          "MAKE_CELL"}
+_SAME_OPERATION = {"LOAD_METHOD": "LOAD_ATTR"}
+
+
 def _fingerprint(code: types.CodeType) -> tuple:
-    """What a copy of ``code`` keeps wherever it is compiled: its bytecode, constants (the
-    docstring aside, nested code by its own fingerprint), and the names it uses."""
-    consts = list(code.co_consts)
-    if consts and isinstance(consts[0], str):
-        consts = consts[1:]
-    consts = [_fingerprint(c) if isinstance(c, types.CodeType) else repr(c) for c in consts]
-    return code.co_code, tuple(consts), code.co_names, code.co_varnames
+    """What a copy of ``code`` keeps wherever it is compiled: its instructions, with the
+    names, constants and local variables they use (nested code by its own fingerprint, jumps
+    by the instruction they go to), and not its docstring, file or line numbers."""
+    import bisect
+    import dis
+
+    kept = [i for i in dis.get_instructions(code) if i.opname not in _NOISE]
+    offsets = [i.offset for i in kept]
+    print_ = []
+    for instruction in kept:
+        operation = _SAME_OPERATION.get(instruction.opname, instruction.opname)
+        if instruction.opcode in dis.hasjrel or instruction.opcode in dis.hasjabs:
+            argument: Any = bisect.bisect_left(offsets, instruction.argval)
+        elif isinstance(instruction.argval, types.CodeType):
+            argument = _fingerprint(instruction.argval)
+        elif instruction.opname == "LOAD_CONST":
+            argument = repr(instruction.argval)
+        else:
+            argument = str(instruction.argrepr).replace("NULL|self + ", "").replace("NULL + ",
+                                                                                    "")
+        print_.append((operation, argument))
+    return tuple(print_)
 
 
 def _functions(module: types.ModuleType) -> Iterator[Any]:

@@ -2,7 +2,10 @@
 
 Each answer below is written as a notebook would define it (code run as ``__main__``), captured
 with ``LESSONS_ANSWERS_DIR`` set, and checked by ``verdicts.verdict_of`` in a process of its
-own: forged answers must not pass, and the feedback must say why.
+own, which runs the answer in an answer process of its own: forged answers must not pass, and
+the feedback must say why. One test per attack the red team found: the token looked for from
+the answer's function and from a pickle's ``__reduce__``, an ``int`` whose ``==`` lies, copies
+of the reference's code.
 """
 
 from __future__ import annotations
@@ -78,31 +81,155 @@ def test_calling_the_courses_implementation_fails(code: str, tmp_path: Path,
     assert "calls the course's own implementation" in verdict["feedback"]
 
 
-def test_an_answer_that_patches_the_checks_helpers_while_it_runs_fails(
+def test_patching_the_checks_helpers_from_the_answer_changes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The answer runs in its own process: what it patches there, the check never sees."""
     code = ("import numpy as np\n"
+            "from lessons_lib import exercises\n"
             "def clip(grads, max_norm):\n"
             "    np.allclose = lambda *a, **k: True\n"
             "    np.array_equal = lambda *a, **k: True\n"
-            "    return grads")
-    verdict = clean(tmp_path, monkeypatch, "ex-bptt-clip", notebook(code)["clip"])
-    assert verdict["status"] == "failed"
-    assert "numpy.allclose was replaced" in verdict["feedback"]
-    # The code of a check helper, swapped in place (the module's attribute stays the same).
-    code = ("from lessons_lib import exercises\n"
-            "def clip(grads, max_norm):\n"
             "    exercises.expect_close.__code__ = (lambda *a, **k: None).__code__\n"
             "    return grads")
     verdict = clean(tmp_path, monkeypatch, "ex-bptt-clip", notebook(code)["clip"])
-    assert verdict["status"] == "failed" and "expect_close had its code replaced" in \
-        verdict["feedback"]
+    assert verdict["status"] == "failed" and "not the right values" in verdict["feedback"]
+
+
+# Looks for the token everywhere the answer process can see (its frames, every dict, the
+# verdict process's descriptors) and writes a verdict line of its own wherever it can.
+FORGER = r"""
+import gc, json, os, sys
+
+def forge():
+    found = set()
+    frame = sys._getframe()
+    while frame is not None:
+        found |= {v for v in frame.f_locals.values() if isinstance(v, str) and len(v) == 32}
+        frame = frame.f_back
+    for obj in gc.get_objects():
+        if isinstance(obj, dict) and isinstance(obj.get("token"), str):
+            found.add(obj["token"])
+    verdict = json.dumps({"exercise": "ex-bptt-clip", "status": "passed", "score": 1000,
+                          "points": 1, "feedback": "forged"})
+    for token in found | {"0" * 32}:
+        line = (token + verdict + "\n").encode()
+        targets = [1, 2] + [f"/proc/{os.getppid()}/fd/{n}" for n in range(3, 12)]
+        for target in targets:
+            try:
+                if isinstance(target, int):
+                    os.write(target, line)
+                else:
+                    with open(target, "wb") as stream:
+                        stream.write(line)
+            except OSError:
+                pass
+"""
+
+
+def test_an_answer_that_hunts_for_the_token_cannot_pass(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    namespace = notebook(FORGER + "\ndef clip(grads, max_norm):\n    forge()\n    return grads")
+    verdict = clean(tmp_path, monkeypatch, "ex-bptt-clip", namespace["clip"])
+    assert verdict["status"] != "passed" and verdict["score"] == 0
+    assert verdict["feedback"] != "forged"
+
+
+def test_a_pickle_that_hunts_for_the_token_while_it_loads_cannot_pass(tmp_path: Path) -> None:
+    import pickle
+
+    class Forge:
+        def __reduce__(self):
+            return exec, (FORGER + "\nforge()",)
+
+    (tmp_path / "forged.pkl").write_bytes(pickle.dumps(((Forge(),), {})))
+    verdict = verdicts.verdict_of("ex-bptt-clip", tmp_path / "forged.pkl", timeout=120)
+    assert verdict["status"] != "passed" and verdict["score"] == 0
+    assert verdict["feedback"] != "forged"
+
+
+def test_a_number_whose_equality_lies_is_refused(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    code = ("class Liar(int):\n"
+            "    def __eq__(self, other):\n        return True\n"
+            "    def __ne__(self, other):\n        return False\n"
+            "    __hash__ = int.__hash__\n"
+            "def half_life(d):\n    return Liar(0)")
+    verdict = clean(tmp_path, monkeypatch, "ex-half-life", notebook(code)["half_life"])
+    assert verdict["status"] == "failed" and verdict["score"] == 0
+    assert "returned a Liar, which the grader cannot check" in verdict["feedback"]
+    # A reply that smuggles an int of another class is no plain data on the verdict's side.
+    import pickle
+    import signal
+
+    with pytest.raises(verdicts.AnswerGone, match="signal.Signals is not plain data"):
+        verdicts._plain_loads(pickle.dumps({"value": signal.SIGINT}))
+    assert verdicts._plain_loads(pickle.dumps({"value": 3})) == {"value": 3}
+
+
+@pytest.mark.parametrize("code", [
+    "import types\nfrom lessons_lib import numpy_rnn\n"
+    "step = types.FunctionType(numpy_rnn.rnn_step.__code__, globals())",
+    "import inspect\nimport numpy as np\nfrom lessons_lib import numpy_rnn\n"
+    "exec(inspect.getsource(numpy_rnn.rnn_step))\nstep = rnn_step",
+    "import inspect\nimport numpy as np\nfrom lessons_lib import numpy_rnn\n"
+    "exec(inspect.getsource(numpy_rnn.rnn_step))\n"
+    "def step(x_t, y_prev, W, U, b):\n    return rnn_step(x_t, y_prev, W, U, b)",
+], ids=["code-object", "exec-source", "wrapped-copy"])
+def test_a_copy_of_the_courses_implementation_fails(code: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    verdict = clean(tmp_path, monkeypatch, "ex-rnn-step", notebook(code)["step"])
+    assert verdict["status"] == "failed" and verdict["score"] == 0
+    assert "is a copy of the course's own implementation (lessons_lib.numpy_rnn.rnn_step)" \
+        in verdict["feedback"]
+
+
+def test_what_the_answer_raises_or_changes_crosses_back(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    stub = notebook("def clip(grads, max_norm):\n    raise NotImplementedError")["clip"]
+    assert clean(tmp_path, monkeypatch, "ex-bptt-clip", stub)["status"] == "not attempted"
+    raises = notebook("class Oops(ValueError):\n    pass\n"
+                      "def clip(grads, max_norm):\n    raise Oops('no norm')")["clip"]
+    verdict = clean(tmp_path, monkeypatch, "ex-bptt-clip", raises)
+    assert verdict["status"] == "failed"
+    assert verdict["feedback"] == "your function raised Oops: no norm"
+    mutates = notebook(RIGHT_CLIP + "\ndef clip_in_place(grads, max_norm):\n"
+                       "    for name, g in clip(grads, max_norm).items():\n"
+                       "        grads[name][...] = g\n"
+                       "    return grads")["clip_in_place"]
+    verdict = clean(tmp_path, monkeypatch, "ex-bptt-clip", mutates)
+    assert verdict["status"] == "failed" and "changed the input arrays" in verdict["feedback"]
+    # The layer the check lends comes back as it was left (its state cleared, here).
+    fresh = notebook("def fresh_forward(rnn, xs):\n"
+                     "    rnn.reset_state()\n    return rnn.forward(xs)")["fresh_forward"]
+    assert clean(tmp_path, monkeypatch, "ex-fresh-forward", fresh)["status"] == "passed"
+
+
+def test_a_value_answer_crosses_as_plain_data(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    right = clean(tmp_path, monkeypatch, "ex-which-outputs-move", [np.int64(3), 4, 5])
+    assert right["status"] == "passed"
+    verdict = clean(tmp_path, monkeypatch, "ex-which-outputs-move",
+                    notebook("class Steps:\n    pass")["Steps"]())
+    assert verdict["status"] == "failed"
+    assert "is a Steps, which the grader cannot check" in verdict["feedback"]
+
+
+def test_a_call_that_runs_too_long_is_stopped(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(verdicts.CALL_TIMEOUT_ENV, "2")
+    sleeps = notebook("import time\ndef clip(g, m):\n    time.sleep(60)")["clip"]
+    verdict = clean(tmp_path, monkeypatch, "ex-bptt-clip", sleeps)
+    assert verdict["status"] == "errored" and verdict["score"] == 0
+    assert "your function ran past 2 s" in verdict["feedback"]
 
 
 def test_an_answer_cannot_speak_for_the_grader(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     exits = notebook("import os\ndef clip(g, m):\n    os._exit(0)")["clip"]
     verdict = clean(tmp_path, monkeypatch, "ex-bptt-clip", exits)
-    assert verdict["status"] == "errored" and "gave no verdict" in verdict["feedback"]
+    assert verdict["status"] == "errored" and "stopped before it replied" in verdict["feedback"]
     raises = notebook("def clip(g, m):\n    raise SystemExit(0)")["clip"]
     verdict = clean(tmp_path, monkeypatch, "ex-bptt-clip", raises)
     assert verdict["status"] == "errored" and "SystemExit" in verdict["feedback"]
@@ -128,21 +255,20 @@ def test_an_unpicklable_answer_gets_one_sentence(tmp_path: Path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ex-forecast-horizons.error"]
 
 
-def test_a_forged_answers_file_only_changes_the_students_own_answer(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # A pickle that runs code while it loads, to patch numpy before the check runs.
-    import pickle
-
-    class Patch:
-        def __reduce__(self):
-            return exec, ("import numpy; numpy.allclose = lambda *a, **k: True",)
-
-    (tmp_path / "forged.pkl").write_bytes(pickle.dumps(((Patch(),), {})))
-    verdict = verdicts.verdict_of("ex-bptt-clip", tmp_path / "forged.pkl", timeout=120)
-    assert verdict["status"] == "failed" and "numpy.allclose was replaced" in \
-        verdict["feedback"]
+def test_a_missing_answers_file_is_errored(tmp_path: Path) -> None:
     missing = verdicts.verdict_of("ex-bptt-clip", tmp_path / "nothing.pkl", timeout=120)
     assert missing["status"] == "errored" and "could not be loaded" in missing["feedback"]
+
+
+def test_the_score_is_the_registrys_never_the_answers() -> None:
+    from lessons_lib import exercises
+
+    entry = exercises.lookup("ex-bptt-clip")
+    for status, score, capped in (("passed", 1000, 1.0), ("failed", 1000, 1.0),
+                                  ("failed", -5, 0.0), ("errored", 1.0, 0.0),
+                                  ("failed", float("nan"), 0.0)):
+        verdict = verdicts._capped({"status": status, "score": score, "points": 99}, entry)
+        assert verdict["score"] == capped and verdict["points"] == entry.points
 
 
 def test_captured_mode_wants_every_label_and_status(tmp_path: Path,
