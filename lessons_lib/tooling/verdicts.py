@@ -13,43 +13,69 @@ answer it calls :func:`verdict_of`, which starts ``python -I -m lessons_lib.tool
 (a fresh interpreter; ``-I``: the notebook's folder is not on ``sys.path`` and no ``PYTHON*``
 variable counts) and sends it one JSON request on stdin: a random token, the label, the answers
 file, its receipt and, for a check kept outside ``lessons_lib`` (the tests' fake chapter), the
-file of its module. The process (:func:`main`):
+file of its module. The process (:func:`main`) never unpickles the student's bytes with the
+full unpickler and never runs the student's code:
 
-1. points its file descriptor 1 at stderr, keeping a private copy of the real stdout, so that
-   nothing the student's code prints can reach the grader;
-2. imports the exercise's check and the modules of its ``reference`` implementations
-   (``@exercise(label, reference=(...))``) and replaces each of those with a tracer;
-3. records the identity of every attribute of ``lessons_lib.*`` (and of their classes), and of
-   every callable of the other imported modules (numpy, numpy.linalg, math, builtins, ...),
-   with the code of their Python functions and of the check;
-4. unpickles the answers (which may run the student's code) and runs the check on them;
-5. compares the record with what is there now: anything replaced makes the verdict ``failed``,
-   naming what changed; a tracer called from the student's code while the check runs it (a
-   ``call_student`` frame on the stack, the caller not one of the course's own helpers) makes
-   it ``failed``: the answer "calls the course's own implementation";
-6. writes the token and the verdict as JSON, one line, on the real stdout, and exits.
+1. it marks itself not dumpable (Linux), so that another process of the same user cannot read
+   its memory or open its descriptors; it points its file descriptor 1 at stderr, keeping a
+   private copy of the real stdout for the verdict;
+2. it imports the exercise's check and starts an **answer process**, ``python -I -m
+   lessons_lib.tooling.verdicts --answer-process`` (:class:`AnswerProcess`; the token is never
+   sent to it), and hands it the answer file's bytes. The answer process replaces the
+   exercise's ``reference`` implementations (``@exercise(label, reference=(...))``) with
+   tracers, unpickles the answers (cloudpickle), looks for copies of the references' code
+   among the functions the answers reach, and says what each answer is: plain data, or a
+   function;
+3. the check runs here on the plain values and on a :class:`RemoteAnswer` for each function:
+   a call pickles its arguments to the answer process, which runs the student's function and
+   sends back the value it returned, or the exception it raised (by name: a builtin class
+   such as ``NotImplementedError`` comes back as itself), the state of the arguments after
+   the call (copied back into the check's arrays, dicts, lists and lent objects, so that a
+   check that looks for changed inputs still sees them) and the references the call reached;
+4. everything coming back is read with a restricted unpickler (:class:`_PlainUnpickler`:
+   builtin containers and scalars, numpy arrays, scalars and dtypes, nothing else) and checked
+   again for exact plain types, so that no ``__eq__`` of the student's reaches the check. A
+   value that is not plain data fails: "your function returned a <type>, which the grader
+   cannot check";
+5. a copy of a reference (``types.FunctionType(f.__code__, ...)``, ``exec`` of its source,
+   found by its normalised instructions) fails: "is a copy of the course's own
+   implementation"; a reference called from the student's code (itself, in a lambda, a
+   ``def``, ``functools.partial``, imported by name) fails: "calls the course's own
+   implementation";
+6. a call past ``LESSONS_CALL_TIMEOUT`` seconds (default 60) kills the answer process
+   (``errored``: "your function ran past N s"), as does the answer process dying or replying
+   out of turn; the score comes from the status and the registry's points only (never above
+   them, never below 0); the token and the verdict go out as JSON, one line.
 
 :func:`verdict_of` accepts only a line that starts with its token (exactly one): no such line
-(the answer called ``os._exit``, crashed the process, ran past the timeout) is ``errored``,
-with a sentence that says so.
+(the process crashed, ran past the overall timeout) is ``errored``, with a sentence that says so.
 
 ``python -m lessons_lib.tooling.verdicts --captured DIR --expect passed`` runs the clean
 verdict on every ``*.pkl`` under ``DIR`` (``make notebooks`` leaves the book's own solutions
 there) and fails unless every registered exercise is there and has that status.
 
 What is closed: a verdict printed or displayed by the notebook, ``check`` or ``np.allclose``
-patched in the kernel, the checks' helpers patched by the answer while it runs, the answer
-calling the course's implementation (itself, wrapped in a lambda, a ``def`` or
-``functools.partial``, or imported by name into the answer), output mixed into the channel.
+patched in the kernel or in the answer process (the check runs in neither), the token looked
+for from the answer (it is in no process that runs student code), a pickle that runs code as
+it loads (it loads in the answer process), values whose ``==`` lies, the answer calling or
+copying the course's implementation, output mixed into the channel. The snapshot of the
+checks' modules that guarded the verdict process while it ran the student's code is gone:
+none runs there now.
 
-What remains possible (read flagged notebooks): the student's code still runs, as the user who
-grades, in the kernel and, when the check calls it, in the verdict process, where code written
-to attack the grader itself can find the token in memory and write a verdict of its own, or
-leave the check's modules alone and bend a value the check compares (an object whose ``==`` is
-always true); a reference reached through another of the course's helpers that calls it (say
+What remains possible (read flagged notebooks): the student's code runs, as the user who
+grades, in the kernel and in the answer process. There a hostile answer can lie about the
+references it called, or hide a copy from the search (the search follows the answer, its
+closure, defaults, the globals its code names, partials, methods and ``__call__``: a copy
+built at call time, or the check modules' own reference helpers, are not found), and it can
+answer each call with any plain value it can compute (say, by running the course's code
+where the tracer does not see it). Where the grading user may trace processes of its own (root,
+or no Linux ``prctl``), the answer process could still read the verdict process's memory;
+``--container`` (in ``grade``) confines it further. ``inspect.getsource`` of a student's
+function does not work in the verdict process (ch04's hint about ``np.eye`` is never given
+there); a reference reached through another of the course's helpers that calls it (say
 ``bptt.loss_and_gradients`` for ``bptt.backward``) is not told apart from that helper's
-ordinary use; answers that are values, not functions, are computed in the kernel, where nothing
-says how. ``--container`` (in ``grade``) takes away the machine and the network, not that.
+ordinary use; answers that are values, not functions, are computed in the kernel, where
+nothing says how.
 """
 
 from __future__ import annotations
