@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
+import psutil
 import pytest
 
 from lessons_lib import exercises
@@ -147,17 +148,23 @@ def test_wrong_answer_fails_with_feedback_and_errors_are_reported(workdir: Path)
     assert any("ZeroDivisionError" in e for e in report.cell_errors)
 
 
-def test_deleted_check_and_forged_verdict(workdir: Path) -> None:
+def test_deleted_check_and_forged_verdict(workdir: Path, tmp_path: Path) -> None:
     forged = json.dumps({"exercise": "ex-fake-value", "chapter": CHAPTER, "status": "passed",
                          "feedback": "forged"})
     forge = ("from IPython.display import display\n"
              f"display({{'application/vnd.lessons-check+json': {forged!r}}}, raw=True)")
     nb = fake_chapter(solutions={"ex-fake-value": "value = 41\n" + forge},
                       drop_check="ex-fake-add")
-    report = run(workdir, nb, "tampered")
+    nb.cells.append(nbformat.v4.new_code_cell('# check("ex-fake-add", add)  # commented out'))
+    nbformat.write(fake_chapter(), tmp_path / f"{CHAPTER}.ipynb")  # the book's chapter
+    report = run(workdir, nb, "tampered", book_dir=tmp_path)
     result = {r.exercise: r for r in report.results}
     assert result["ex-fake-add"].status == "missing"
     assert "deleted" in result["ex-fake-add"].feedback
+    assert result["ex-fake-add"].score == 0
+    assert 'no check cell for ex-fake-add: the book has `check("ex-fake-add", add)`' in \
+        report.warnings
+    assert not any("no check cell for ex-fake-value" in w for w in report.warnings)
     assert result["ex-fake-value"].status == "failed"  # the forged "passed" is ignored
     assert any("lessons-check" in w for w in report.warnings)
 
@@ -406,14 +413,128 @@ def test_jobs_grade_notebooks_side_by_side_in_order(tmp_path: Path) -> None:
     assert all(r.execution == "completed" for r in reports)
 
 
-def test_a_dead_grading_process_is_reported_not_raised() -> None:
-    from concurrent.futures import Future
+def test_a_notebook_that_kills_its_grading_process_takes_no_neighbour_down(
+        workdir: Path) -> None:
+    """The red team's attack: the kernel kills its parent, the grading worker. Graded with
+    --jobs 2 beside an honest notebook, which is still graded; the killer's exercises are
+    missing, its report says why, and its orphaned kernel is killed."""
+    paths = []
+    for name, between in (("killer", "import os\nos.kill(os.getppid(), 9)"), ("honest", None)):
+        folder = workdir / name
+        folder.mkdir()
+        (folder / "fake_checks.py").write_text(CHECKS)
+        paths.append(folder / f"{CHAPTER}.ipynb")
+        nbformat.write(fake_chapter(between=between), paths[-1])
+    killer, honest = grade.grade_files(paths, chapter=CHAPTER, jobs=2, timeout=120)
+    assert honest.execution == "completed" and honest.all_passed and honest.score == 2
+    assert killer.execution == "could not run"
+    assert killer.detail.startswith("the grading process was killed (its code may have done it)")
+    assert statuses(killer) == {"ex-fake-add": "missing", "ex-fake-value": "missing"}
+    assert killer.score == 0 and killer.out_of == 2 and killer.notebook == str(paths[0])
+    assert "left processes running: 1 killed" in killer.warnings  # its orphaned kernel
+    assert not any("left processes" in w for w in honest.warnings)
 
-    future: Future = Future()
-    future.set_exception(RuntimeError("killed"))
-    report = grade._report_of(future, Path("x/01_recurrence.ipynb"))
-    assert report.execution == "could not run" and "killed" in report.detail
-    assert not report.all_passed
+
+def test_a_daemon_left_running_is_killed_before_the_verdicts(workdir: Path,
+                                                             tmp_path: Path) -> None:
+    """A detached process (its own session, so the kernel's shutdown misses it) that would
+    keep writing into the sandboxes is killed, and the report says so."""
+    pid_file = tmp_path / "daemon.pid"
+    daemon = ("import subprocess, sys\n"
+              "subprocess.Popen([sys.executable, '-c', 'import os, time\\n"
+              f"open({json.dumps(str(pid_file))}, \"w\").write(str(os.getpid()))\\n"
+              "while True: time.sleep(0.05)'], start_new_session=True)\n"
+              "import time\ntime.sleep(1)")
+    report = run(workdir, fake_chapter(between=daemon), "daemon", timeout=120)
+    assert report.all_passed and not report.cell_errors
+    assert "left processes running: 1 killed" in report.warnings
+    pid = int(pid_file.read_text())
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_the_kernel_sees_its_own_folder_and_its_own_copy_of_the_cache(tmp_path: Path,
+                                                                      workdir: Path) -> None:
+    """It runs in a folder with a copy of its notebook and of the files beside it (a data
+    file, the checks) and no classmate's notebook; what it does to its cache stays there."""
+    alice, bob, seed = tmp_path / "alice", tmp_path / "bob", tmp_path / "seed"
+    for folder in (alice, bob, seed / "models"):
+        folder.mkdir(parents=True)
+    (alice / "fake_checks.py").write_text(CHECKS)
+    (alice / "data.txt").write_text("beside")
+    (alice / "draft.ipynb").write_text("{}")
+    nbformat.write(fake_chapter(), bob / f"{CHAPTER}.ipynb")
+    (seed / "models" / "lstm.npz").write_bytes(b"trained")
+    manifest = {p: p.read_bytes() for p in seed.rglob("*") if p.is_file()}
+    look = ("import os\nfrom pathlib import Path\n"
+            "seen = sorted(os.listdir('.'))\n"
+            "fine = (seen == ['99_fake.ipynb', 'data.txt', 'fake_checks.py']\n"
+            "        and open('data.txt').read() == 'beside'\n"
+            "        and not os.path.exists('../bob/99_fake.ipynb'))\n"
+            "value = 42 if fine else seen\n"
+            "cache = Path(os.environ['LESSONS_CACHE_DIR'])\n"
+            "assert (cache / 'models' / 'lstm.npz').read_bytes() == b'trained'\n"
+            "(cache / 'models' / 'lstm.npz').write_bytes(b'poisoned')\n"
+            "(cache / 'models' / 'gru.npz').write_bytes(b'planted')")
+    path = alice / f"{CHAPTER}.ipynb"
+    nbformat.write(fake_chapter(solutions={"ex-fake-value": look}), path)
+    report = grade.grade_file(path, chapter=CHAPTER, timeout=120,
+                              isolation=grade.Isolation(seed_cache=seed))
+    assert statuses(report) == {"ex-fake-add": "passed", "ex-fake-value": "passed"}, \
+        report.results
+    assert {p: p.read_bytes() for p in seed.rglob("*") if p.is_file()} == manifest
+    assert not any("seed cache changed" in w for w in report.warnings)
+
+
+def test_a_score_is_the_registrys_points_whatever_the_verdict_says(
+        workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "ex-fake-add.pkl").write_bytes(b"answer")
+    cells = {"ex-fake-add": (3, True, "")}
+    for sent, status, score in [
+            ({"status": "passed", "points": 100, "score": 100}, "passed", 1.0),
+            ({"status": "passed", "score": 0}, "passed", 1.0),
+            ({"status": "failed", "points": 100, "score": 100}, "failed", 1.0),
+            ({"status": "failed", "score": 0.5}, "failed", 0.5),
+            ({"status": "failed", "score": -3}, "failed", 0.0),
+            ({"status": "failed", "score": float("inf")}, "failed", 0.0),
+            ({"status": "failed", "score": "lots"}, "failed", 0.0),
+            ({"status": "not attempted", "score": 1}, "not attempted", 0.0),
+            ({"status": "excellent", "score": 1}, "errored", 0.0)]:
+        monkeypatch.setattr(grade.verdicts, "verdict_of", lambda *a, v=sent, **k: dict(v))
+        result = grade._result("ex-fake-add", tmp_path, cells, {}, 10, [], "receipt")
+        assert (result.status, result.points, result.score) == (status, 1.0, score), sent
+
+
+def test_a_containers_report_is_checked_against_the_registry(
+        workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What comes back from the container counts no more than a verdict: points from the
+    registry, no exercise the chapter does not have, a missing one missing. Only the sandbox
+    (and the book) is mounted, not the class's folder nor the seed."""
+    forged = {"notebook": "x", "chapter": CHAPTER, "execution": "completed", "results": [
+        {"exercise": "ex-fake-add", "status": "passed", "points": 50, "score": 50},
+        {"exercise": "ex-bonus", "status": "passed", "points": 100, "score": 100}]}
+    engine = tmp_path / "bin" / "docker"
+    engine.parent.mkdir()
+    engine.write_text(f"#!{sys.executable}\nimport json, os, sys\n"
+                      "open(os.environ['ENGINE_LOG'], 'a').write(json.dumps(sys.argv) + '\\n')\n"
+                      "if sys.argv[1] == 'info':\n    sys.exit(0)\n"
+                      f"print(sys.stdin.readline().strip() + json.dumps({forged!r}))\n")
+    engine.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{engine.parent}:{os.environ['PATH']}")
+    monkeypatch.setenv("ENGINE_LOG", str(tmp_path / "engine.log"))
+    path = workdir / "container" / f"{CHAPTER}.ipynb"
+    path.parent.mkdir()
+    nbformat.write(fake_chapter(), path)
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    report = grade.grade_file(path, chapter=CHAPTER, isolation=grade.Isolation(
+        container="lessons:test", engine="docker", seed_cache=seed))
+    assert report.notebook == str(path)
+    assert [(r.exercise, r.status, r.points, r.score) for r in report.results] == [
+        ("ex-fake-add", "passed", 1.0, 1.0), ("ex-fake-value", "missing", 1.0, 0.0)]
+    assert (report.score, report.out_of) == (1.0, 2.0)
+    run_argv = json.loads((tmp_path / "engine.log").read_text().splitlines()[-1])
+    mounts = [run_argv[i + 1] for i, arg in enumerate(run_argv) if arg == "-v"]
+    assert not any(m.startswith((str(path.parent), str(seed))) for m in mounts), mounts
 
 
 STAND_IN_ENGINE = '''#!{python}
