@@ -601,7 +601,9 @@ class Isolation:
     seed_cache: Path | None = None
     container: str | None = None
     engine: str | None = None
-    parent: Path | None = None  # where the sandboxes go (default: the system's temp folder)
+    # Where the sandboxes go: grade_files makes its run folder (mode 0700) under it, grade_file
+    # puts its sandbox in it; None: a fresh run folder in the system's temp folder.
+    parent: Path | None = None
 
 
 def grade_file(path: Path, chapter: str | None = None, cell_timeout: int = CELL_TIMEOUT,
