@@ -80,6 +80,7 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+import hashlib
 import importlib.util
 import json
 import math
@@ -734,9 +735,12 @@ def grade_files(paths: list[Path], chapter: str | None = None, cell_timeout: int
     isolation = isolation or Isolation()
     if jobs < 1:
         raise ValueError(f"expected at least 1 job, got {jobs}")
+    paths = [Path(p) for p in paths]
+    saved_in = _save_folders(paths, save_dir)
+    package = package_fingerprint()
     reports: dict[int, Report] = {}
     with run_folder(isolation.parent) as run:
-        waiting = list(enumerate(Path(p) for p in paths))
+        waiting = list(enumerate(paths))
         running: dict[int, _Worker] = {}
         while waiting or running:
             while waiting and len(running) < jobs:
@@ -744,8 +748,8 @@ def grade_files(paths: list[Path], chapter: str | None = None, cell_timeout: int
                 folder = run / f"{index:04d}"
                 folder.mkdir()
                 running[index] = _Worker.start(
-                    path, folder, (path, chapter, cell_timeout, timeout, save_dir, book_dir,
-                                   replace(isolation, parent=folder)))
+                    path, folder, (path, chapter, cell_timeout, timeout, saved_in[index],
+                                   book_dir, replace(isolation, parent=folder)))
             multiprocessing.connection.wait([handle for worker in running.values()
                                              for handle in worker.handles])
             for index, worker in list(running.items()):
@@ -753,7 +757,46 @@ def grade_files(paths: list[Path], chapter: str | None = None, cell_timeout: int
                 if report is not None:
                     reports[index] = report
                     del running[index]
+            if package_fingerprint() != package:
+                # A submission rewrote the grader's own checks: no later verdict can be trusted.
+                why = (f"lessons_lib ({PACKAGE_DIR}) was changed while the class was graded, "
+                       "by the code of a notebook graded until then; restore it (git checkout, "
+                       "or reinstall) and grade again, with --container")
+                for index, worker in running.items():
+                    worker.process.kill()
+                    reports[index] = worker.report() or reports.get(index)
+                for index, path in waiting:
+                    reports[index] = Report(notebook=str(path.absolute()), chapter=chapter,
+                                            execution=Execution.NOT_RUN, detail=why)
+                for report in reports.values():
+                    report.warnings.append(why)
+                break
     return [reports[index] for index in range(len(paths))]
+
+
+PACKAGE_DIR = Path(exercises.__file__).resolve().parents[1]
+
+
+def package_fingerprint(package: Path | None = None) -> str:
+    """A SHA-256 of every file of the installed ``lessons_lib`` (the checks the verdicts run):
+    a submission's code runs as the grading user and could rewrite them for every later one."""
+    package = package or PACKAGE_DIR
+    digest = hashlib.sha256()
+    for file in sorted(package.rglob("*")):
+        if file.is_file() and "__pycache__" not in file.parts:
+            digest.update(str(file.relative_to(package)).encode() + b"\0")
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+def _save_folders(paths: list[Path], save_dir: Path | None) -> list[Path | None]:
+    """Where each executed copy goes: ``save_dir`` mirrors the notebooks' folders below the
+    one they share, so ``alice/06_training.ipynb`` and ``bob/06_training.ipynb`` stay two."""
+    if save_dir is None:
+        return [None] * len(paths)
+    folders = [path.absolute().parent for path in paths]
+    common = Path(os.path.commonpath(folders)) if folders else Path()
+    return [save_dir / folder.relative_to(common) for folder in folders]
 
 
 @dataclass

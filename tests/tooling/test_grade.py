@@ -599,3 +599,39 @@ def test_no_notebook_and_no_roster_is_one_sentence(capsys: pytest.CaptureFixture
     assert stopped.value.code == 2
     assert "no notebook to grade: name the notebooks, or give --roster" in \
         capsys.readouterr().err
+
+
+def test_a_notebook_that_rewrites_the_checks_stops_the_grading_of_the_rest(
+        workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A submission's code runs as the grading user and could rewrite the installed checks for
+    every later student: the grader notices the package changed, grades nobody after it and
+    says so in every report. (A copy of a package stands in for lessons_lib.)"""
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "checks.py").write_text("PASS = False\n")
+    monkeypatch.setattr(grade, "PACKAGE_DIR", package)
+    rewrite = f"open({str(package / 'checks.py')!r}, 'w').write('PASS = True\\n')"
+    paths = []
+    for name, between in (("mallory", rewrite), ("alice", None), ("bob", None)):
+        folder = workdir / f"pkg-{name}"
+        folder.mkdir()
+        (folder / "fake_checks.py").write_text(CHECKS)
+        paths.append(folder / f"{CHAPTER}.ipynb")
+        nbformat.write(fake_chapter(between=between), paths[-1])
+    reports = grade.grade_files(paths, chapter=CHAPTER, jobs=1, timeout=120)
+    assert [r.execution for r in reports] == ["completed", "not run", "not run"]
+    assert all("was changed while the class was graded" in r.warnings[-1] for r in reports)
+    assert "restore it" in reports[2].detail
+
+
+def test_executed_copies_keep_each_student_s_folder(workdir: Path, tmp_path: Path) -> None:
+    paths = []
+    for name in ("ann", "ben"):
+        folder = workdir / "class" / name
+        folder.mkdir(parents=True)
+        (folder / "fake_checks.py").write_text(CHECKS)
+        paths.append(folder / f"{CHAPTER}.ipynb")
+        nbformat.write(fake_chapter(), paths[-1])
+    grade.grade_files(paths, chapter=CHAPTER, jobs=2, timeout=120, save_dir=tmp_path / "out")
+    saved = sorted(p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*.ipynb"))
+    assert saved == [Path("ann", f"{CHAPTER}.ipynb"), Path("ben", f"{CHAPTER}.ipynb")]
