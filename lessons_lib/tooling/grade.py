@@ -625,7 +625,8 @@ def grade_file(path: Path, chapter: str | None = None, cell_timeout: int = CELL_
     parent = run_folder() if isolation.parent is None else nullcontext(isolation.parent)
     with parent as folder, isolation_tools.sandbox(folder, path.parent.name, seed) as box:
         manifest = isolation_tools.seed_manifest(seed)
-        copy = isolation_tools.copy_submission(path, box.work)
+        # Only a container, whose grader reads the notebook, gets a copy of it.
+        copy = isolation_tools.copy_submission(path, box.work, bool(isolation.container))
         if isolation.container:
             report = _grade_in_container(copy, chapter, cell_timeout, timeout, book_dir,
                                          isolation, box)

@@ -232,14 +232,19 @@ def run_folder(parent: Path | None = None) -> Iterator[Path]:
         _remove_tree(folder)
 
 
-def copy_submission(notebook: Path, work: Path) -> Path:
-    """Copy ``notebook`` and the files beside it into ``work``, without any other notebook
-    (``*.ipynb``), folder or symbolic link; return the copy of the notebook."""
+def copy_submission(notebook: Path, work: Path, with_notebook: bool = True) -> Path:
+    """Copy the files beside ``notebook`` into ``work``, without any notebook (``*.ipynb``),
+    folder or symbolic link, and the notebook itself if ``with_notebook``; return where its
+    copy is (or would be).
+
+    A kernel needs no notebook file: the grader sends it the cells. Leaving the notebook out
+    of a kernel's working folder keeps it from a neighbour that lists ``/proc/*/cwd``."""
     notebook = Path(notebook)
     for entry in sorted(notebook.parent.iterdir()):
         if not entry.name.endswith(".ipynb") and entry.is_file() and not entry.is_symlink():
             shutil.copy2(entry, work / entry.name)
-    shutil.copy2(notebook, work / notebook.name)
+    if with_notebook:
+        shutil.copy2(notebook, work / notebook.name)
     return work / notebook.name
 
 

@@ -244,6 +244,9 @@ def test_copy_submission_leaves_classmates_notebooks_and_folders_behind(tmp_path
         copy = isolation.copy_submission(alice / "01_recurrence.ipynb", box.work)
         assert copy == box.work / "01_recurrence.ipynb" and copy.read_text() == "{}"
         assert sorted(p.name for p in box.work.iterdir()) == ["01_recurrence.ipynb", "data.csv"]
+    with sandbox(tmp_path, "alice", None) as box:  # what a kernel outside a container gets
+        isolation.copy_submission(alice / "01_recurrence.ipynb", box.work, with_notebook=False)
+        assert [p.name for p in box.work.iterdir()] == ["data.csv"]
 
 
 SLEEP = "import time; time.sleep(60)  # "
