@@ -16,12 +16,19 @@ The grader (``python -m lessons_lib.tooling.grade``) takes these options from
   would count?).
 - ``--csv FILE``: one row per student, a column per exercise (points earned, chapters in
   order), ``total``, ``out_of`` and ``notes`` (execution problems, the grader's warnings, the
-  written parts to read). A chapter a student did not hand in has empty cells, not zeros.
-  ``out_of`` counts every chapter of the class, handed in or not.
+  written parts to read). A chapter a student did not hand in has empty cells, not zeros;
+  so has a chapter the grader could not grade (its report has no results: the grading
+  process or the container failed, or the file is not a notebook), and ``notes`` says why
+  (``06_training: not graded: could not run (...)``): grade it again. ``out_of`` counts every
+  chapter of the class, handed in or not.
 - ``--gradescope DIR``: Gradescope's autograder ``results.json``
-  (https://gradescope-autograders.readthedocs.io/en/latest/specs/): ``DIR/results.json`` for
-  one student (the autograder's case: ``--gradescope /autograder/results``), else
-  ``DIR/<student>/results.json``. One test per exercise (its points, ``passed`` or
+  (https://gradescope-autograders.readthedocs.io/en/latest/specs/). Where it goes depends on
+  how many students the run graded: one student, ``DIR/results.json``; several,
+  ``DIR/<student>/results.json`` each. Gradescope's autograder runs one submission at a time
+  in ``/autograder``, where ``python -m lessons_lib.tooling.grade --gradescope
+  /autograder/results /autograder/submission/*.ipynb`` writes the one file it reads; the
+  folders per student of a class's run are records for the instructor, not something to
+  upload. One test per exercise (its points, ``passed`` or
   ``failed``, the check's feedback). A written part is a test worth 0 points whose output is
   what the student wrote: no check reads it, so its points belong in a question the instructor
   grades by hand on Gradescope, and the autograder's total stays what the checks measured;
@@ -29,7 +36,9 @@ The grader (``python -m lessons_lib.tooling.grade``) takes these options from
   whether anything was written. The grader's warnings (suspicious cells, edited check cells)
   go to ``extra_data`` (``notes``, as in the CSV), which only instructors see, not to the
   students' ``output``. ``execution_time`` is written for one student only (the autograder's
-  case): for a class the grader knows its own time, not each student's.
+  case): for a class the grader knows its own time, not each student's. A chapter the grader
+  could not grade has no tests (none is invented at 0 points); ``output`` says it could not
+  be graded, and why.
 
 Every file is written atomically (``lessons_lib.cache.atomic_write``). Bad input - a roster
 without its columns, a notebook listed twice, a graded notebook missing from the roster -
@@ -49,6 +58,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lessons_lib.cache import atomic_write
+from lessons_lib.exercises import Status
 
 if TYPE_CHECKING:  # grade imports this module: no import of grade at run time
     from lessons_lib.tooling.grade import Report
@@ -56,7 +66,9 @@ if TYPE_CHECKING:  # grade imports this module: no import of grade at run time
 ROSTER_COLUMNS = ("notebook", "student")
 _SEPARATORS = "-_. "
 _UNSAFE = re.compile(r"[^\w.@+-]+")
-_PASSED = "passed"
+# ``grade.Execution.COMPLETED``, as its value: grade imports this module at its top, before
+# ``Execution`` is defined, so importing it here would be a cycle. A StrEnum equals its value,
+# and test_gradebook checks that the two still agree.
 _COMPLETED = "completed"
 
 
@@ -215,13 +227,19 @@ def _exercises(reports: list[Report]) -> dict[str, dict[str, float]]:
     return chapters
 
 
+def _run(report: Report) -> str:
+    """How the notebook's run ended, in words: ``timed out (stopped after 60 s in all)``."""
+    return f"{report.execution}" + (f" ({report.detail})" if report.detail else "")
+
+
 def _notes(report: Report) -> list[str]:
     """What the instructor should know about one graded notebook, beside its score."""
     where = report.chapter or Path(report.notebook).name
     notes = []
-    if report.execution != _COMPLETED:
-        notes.append(f"{where}: {report.execution}" + (f" ({report.detail})"
-                                                        if report.detail else ""))
+    if not report.results and report.execution != _COMPLETED:
+        notes.append(f"{where}: not graded: {_run(report)}")
+    elif report.execution != _COMPLETED:
+        notes.append(f"{where}: {_run(report)}")
     if report.cell_errors:
         notes.append(f"{where}: {len(report.cell_errors)} cell(s) raised")
     notes += [f"{where}: {warning}" for warning in report.warnings]
@@ -236,7 +254,8 @@ def _notes(report: Report) -> list[str]:
 def class_table(reports: list[Report], students: Iterable[str] = ()
                 ) -> tuple[list[str], list[dict[str, str]]]:
     """The gradebook as columns and one row per student (``students`` adds those who handed
-    in nothing); cells are text, empty where a chapter was not handed in."""
+    in nothing); cells are text, empty where a chapter was not handed in or not graded (a
+    report without results: the grader failed, which is no score of 0)."""
     chapters = _exercises(reports)
     labels = [label for points in chapters.values() for label in points]
     out_of = sum(p for points in chapters.values() for p in points.values())
@@ -254,6 +273,8 @@ def class_table(reports: list[Report], students: Iterable[str] = ()
             if report is None:
                 notes.append(f"did not hand in {chapter}")
                 continue
+            if not report.results:
+                continue  # not graded: its cells stay empty, and _notes says why
             earned = {r.exercise: r.score for r in report.results}
             row.update({label: number(earned.get(label, 0.0)) for label in points})
             total += sum(earned.values())
@@ -282,7 +303,7 @@ def _tests(report: Report) -> list[dict[str, Any]]:
         feedback = f": {result.feedback}" if result.feedback else ""
         tests.append({"name": result.exercise, "score": round(result.score, 4),
                       "max_score": result.points,
-                      "status": "passed" if result.status == _PASSED else "failed",
+                      "status": "passed" if result.status == Status.PASSED else "failed",
                       "output": f"{result.status}{feedback}"})
         if result.exercise in report.written:
             text = report.written[result.exercise]
@@ -293,12 +314,15 @@ def _tests(report: Report) -> list[dict[str, Any]]:
 
 
 def _summary(report: Report) -> str:
-    """One line per notebook for the student: its score and how its run ended."""
+    """One line per notebook for the student: its score and how its run ended, or that it
+    could not be graded (no results: no score, not a score of 0)."""
     where = report.chapter or Path(report.notebook).name
+    if not report.results:
+        why = _run(report) if report.execution != _COMPLETED else "no exercise was checked"
+        return f"{where}: could not be graded: {why}"
     line = f"{where}: {number(report.score)} of {number(report.out_of)} points"
     if report.execution != _COMPLETED:
-        line += f"; the notebook's run: {report.execution}"
-        line += f" ({report.detail})" if report.detail else ""
+        line += f"; the notebook's run: {_run(report)}"
     return line
 
 
@@ -366,8 +390,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="write the gradebook to FILE: one row per student, a column per "
                        "exercise, total, out_of, notes")
     group.add_argument("--gradescope", type=Path, metavar="DIR",
-                       help="write Gradescope's results.json to DIR (one student) or "
-                       "DIR/<student>/ (several)")
+                       help="write Gradescope's results.json: to DIR/results.json when the "
+                       "notebooks graded are one student's (the autograder's case: "
+                       "--gradescope /autograder/results), else to DIR/<student>/results.json "
+                       "for each student (records, not files to upload)")
 
 
 def check_roster(args: argparse.Namespace, notebooks: list[Path]) -> None:

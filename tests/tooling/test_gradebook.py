@@ -198,9 +198,31 @@ def test_a_notebook_that_could_not_be_graded_is_in_the_notes() -> None:
     gradebook.assign_students(reports)
     _, rows = gradebook.class_table(reports)
     assert rows[1]["student"] == "b"
-    assert rows[1]["notes"] == ("notes.ipynb: not run (cannot tell which chapter this is); "
-                                "did not hand in 06_training")
+    assert rows[1]["notes"] == ("notes.ipynb: not graded: not run (cannot tell which chapter "
+                                "this is); did not hand in 06_training")
     assert (rows[1]["ex-a"], rows[1]["total"], rows[1]["out_of"]) == ("", "0", "3")
+
+
+def failed_grading(notebook: str) -> Report:
+    """A report of chapter 06_training whose grading failed: no results at all."""
+    return Report(notebook, "06_training", execution=Execution.COULD_NOT_RUN,
+                  detail="the container did not finish")
+
+
+def test_a_chapter_the_grader_failed_on_has_empty_cells_not_zeros() -> None:
+    reports = [training("alice/06_training.ipynb", 1, 2), bptt("alice/07_bptt.ipynb", 1),
+               failed_grading("bob/06_training.ipynb"), bptt("bob/07_bptt.ipynb", 1)]
+    gradebook.assign_students(reports)
+    _, rows = gradebook.class_table(reports)
+    bob = rows[1]
+    assert [bob[c] for c in ("student", "ex-a", "ex-b", "ex-c", "total", "out_of")] == [
+        "bob", "", "", "1", "1", "4"]
+    assert bob["notes"] == ("06_training: not graded: could not run (the container did not "
+                            "finish)")
+
+
+def test_the_grader_s_value_for_a_completed_run_is_the_gradebook_s() -> None:
+    assert gradebook._COMPLETED == Execution.COMPLETED  # kept as a string: see its comment
 
 
 # --- Gradescope ----------------------------------------------------------------------------
@@ -265,6 +287,21 @@ def test_several_students_get_a_folder_each(tmp_path: Path) -> None:
     assert bob["tests"][-1] == {"name": "ex-b: written part (your instructor reads it)",
                                 "score": 0, "max_score": 0, "status": "failed",
                                 "output": "(nothing written)"}
+
+
+def test_a_chapter_the_grader_failed_on_gets_no_tests_and_says_so(tmp_path: Path) -> None:
+    reports = [failed_grading("submission/06_training.ipynb"),
+               bptt("submission/07_bptt.ipynb", 1)]
+    gradebook.assign_students(reports)
+    gradebook.write_gradescope(tmp_path, reports)
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert_gradescope_shape(results)
+    assert [t["name"] for t in results["tests"]] == ["ex-c"]  # no ex-a, ex-b at 0 points
+    assert results["score"] == 1
+    assert results["output"] == ("06_training: could not be graded: could not run (the "
+                                 "container did not finish)\n07_bptt: 1 of 1 points")
+    assert "06_training: not graded: could not run (the container did not finish)" in \
+        results["extra_data"]["notes"]
 
 
 def test_student_ids_that_share_a_folder_name_are_an_error(tmp_path: Path) -> None:
