@@ -1,7 +1,8 @@
 """Write the student edition of the course: every chapter without its solutions.
 
 ``python -m lessons_lib.tooling.student_edition OUT_DIR [CHAPTER ...]`` writes each chapter of
-``book/`` (or the chapters named, to hand them out as a class reaches them) to ``OUT_DIR``
+``book/`` (or the chapters named, to hand them out as a class reaches them, one run after
+another into the same ``OUT_DIR``) to ``OUT_DIR``
 with the solution cells removed, the exercise stubs and check cells left in place and all
 outputs stripped, ready to hand out. It is the Colab edition (``colab_edition``) less
 the solutions: MyST roles become plain Markdown, with the values the book computed; hidden
@@ -13,7 +14,7 @@ chapters written need an executed copy there.
 It also writes what a student needs beside the notebooks: the files the chapters read from
 ``book/`` (pictures, small data files), a ``requirements.txt`` that installs ``lessons_lib``
 from the course's repository (as set in ``_config.yml``) instead of from a local checkout,
-and a short ``README.md``.
+and a short ``README.md`` that lists every chapter in ``OUT_DIR``, those of earlier runs too.
 
 A solution, in the layout of CONTRIBUTING.md, runs from a markdown cell that opens with a
 ``{solution-start}`` directive through the markdown cell holding ``{solution-end}``, both
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import nbformat
 
+from lessons_lib.cache import atomic_write
 from lessons_lib.tooling.colab_edition import (
     BOOK_VALUE_MARK,
     BookIndex,
@@ -135,6 +137,7 @@ def student_requirements(requirements: Path, url: str, branch: str) -> str:
 
 
 def _readme(url: str, chapters: list[str]) -> str:
+    """The students' ``README.md``, listing ``chapters`` (ids, in the book's order)."""
     listing = "\n".join(f"- `{name}.ipynb`" for name in chapters)
     return f"""# Recurrent Neural Networks, Hands On: student edition
 
@@ -180,7 +183,8 @@ def write_edition(out_dir: Path, book_dir: Path = Path("book"), config: Path = P
     """Write the student edition of ``chapters`` (default: every chapter in ``book_dir``).
 
     ``cache_dir`` is the book's cache of executed chapters (default: the build's). Links to
-    chapters left out point where their student edition will be, beside these.
+    chapters left out point where their student edition will be, beside these. The
+    ``README.md`` lists every chapter in ``out_dir``, those handed out by earlier runs too.
     """
     from lessons_lib.tooling.book_cache import cache_path
 
@@ -190,6 +194,7 @@ def write_edition(out_dir: Path, book_dir: Path = Path("book"), config: Path = P
                          f"{out_dir}: writing there would delete the solutions")
     url, branch = repository(config)
     notebooks = read_book(book_dir)
+    book_order = list(notebooks)  # every chapter, in the book's order
     index = book_index(notebooks, config)  # every chapter, for the links between them
     unknown = sorted(set(chapters or []) - set(notebooks))
     if unknown:
@@ -209,22 +214,28 @@ def write_edition(out_dir: Path, book_dir: Path = Path("book"), config: Path = P
     copy_assets(book_dir, out_dir)
     if Path(requirements).is_file():
         text = student_requirements(Path(requirements), url, branch)
-        (out_dir / "requirements.txt").write_text(text, encoding="utf-8")
-    (out_dir / "README.md").write_text(_readme(url, list(notebooks)),
-                                       encoding="utf-8")
+        atomic_write(out_dir / "requirements.txt", text.encode("utf-8"))
+    handed_out = [name for name in book_order if (out_dir / f"{name}.ipynb").is_file()]
+    atomic_write(out_dir / "README.md", _readme(url, handed_out).encode("utf-8"))
     return written
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: ``python -m lessons_lib.tooling.student_edition OUT_DIR``."""
+    """Command line: ``python -m lessons_lib.tooling.student_edition OUT_DIR [CHAPTER ...]``
+    (options ``--book``, ``--config``, ``--requirements``, ``--cache``)."""
     parser = argparse.ArgumentParser(prog="python -m lessons_lib.tooling.student_edition",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path, help="folder to write the student edition to")
     parser.add_argument("chapters", nargs="*", metavar="CHAPTER",
                         help="chapter ids such as 01_recurrence (default: every chapter)")
-    parser.add_argument("--book", type=Path, default=Path("book"))
-    parser.add_argument("--config", type=Path, default=Path("_config.yml"))
-    parser.add_argument("--requirements", type=Path, default=Path("requirements.txt"))
+    parser.add_argument("--book", type=Path, default=Path("book"),
+                        help="the book's folder of chapter notebooks (default: book)")
+    parser.add_argument("--config", type=Path, default=Path("_config.yml"),
+                        help="the book's _config.yml: the repository the students' "
+                        "requirements install lessons_lib from (default: _config.yml)")
+    parser.add_argument("--requirements", type=Path, default=Path("requirements.txt"),
+                        help="the book's requirements, made into the students' (default: "
+                        "requirements.txt; none is written when it is missing)")
     parser.add_argument("--cache", type=Path, default=None,
                         help="the book's cache of executed chapters (default: the build's)")
     args = parser.parse_args(argv)
@@ -235,7 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"wrote the student edition of {len(written)} chapters to {args.out_dir}")
+    count = f"{len(written)} chapter{'' if len(written) == 1 else 's'}"
+    print(f"wrote the student edition of {count} to {args.out_dir}")
     return 0
 
 

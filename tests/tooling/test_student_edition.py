@@ -204,6 +204,23 @@ def test_a_whole_solution_directive_is_removed() -> None:
     assert student_edition.remove_solutions(nb) == 1 and len(nb.cells) == 1
 
 
+def test_chapters_handed_out_one_run_at_a_time_are_all_in_the_readme(
+        book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    atomic = []  # what went through lessons_lib.cache.atomic_write
+    monkeypatch.setattr(student_edition, "atomic_write",
+                        lambda path, data: (atomic.append(path.name), path.write_bytes(data)))
+    later = nbformat.v4.new_notebook(cells=[md("# Later\n\nHanded out next week.")])
+    nbformat.write(later, book / "book" / "99_later.ipynb")
+    out = book / "handout"
+    for chapters in (["99_later"], [CHAPTER]):  # the later one first: the order is the book's
+        student_edition.write_edition(out, book / "book", book / "_config.yml",
+                                      book / "requirements.txt", chapters=chapters)
+    readme = (out / "README.md").read_text()
+    listed = [line for line in readme.splitlines() if line.startswith("- `")]
+    assert listed == [f"- `{CHAPTER}.ipynb`", "- `99_later.ipynb`"]
+    assert atomic == ["requirements.txt", "README.md"] * 2
+
+
 def test_grader_calls_the_student_edition_not_attempted(book: Path) -> None:
     out = write(book)
     assert (out / "fake_student_checks.py").read_text() == CHECKS  # copied with the chapter
@@ -218,7 +235,7 @@ def test_command_line(book: Path, capsys: pytest.CaptureFixture,
                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(book)
     assert student_edition.main(["handout"]) == 0
-    assert "1 chapters" in capsys.readouterr().out
+    assert "of 1 chapter to handout" in capsys.readouterr().out
     assert student_edition.main(["book"]) == 2
 
 
