@@ -211,8 +211,10 @@ def check_student_branch(clone: Path, remote: Path, output: str) -> None:
     assert not any(name.startswith(("book/", "lessons_lib/")) for name in on_branch)
     links = [urlsplit(line) for line in output.split() if "/git-pull?" in line]
     queries = [{k: v[0] for k, v in parse_qs(link.query).items()} for link in links]
-    assert [q["urlpath"] for q in queries] == [f"lab/tree/rnn-book/{c}.ipynb" for c in HANDED_OUT]
+    assert [q["urlpath"] for q in queries] == [f"lab/tree/rnn-book-student/{c}.ipynb"
+                                               for c in HANDED_OUT]
     assert all(q["repo"] == FORK and q["branch"] == "student" for q in queries)
+    assert {q["targetpath"] for q in queries} == {"rnn-book-student"}  # not the book's folder
     assert {link.netloc for link in links} == {"hub.example.edu"}
 
 
