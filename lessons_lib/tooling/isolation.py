@@ -79,23 +79,30 @@ answer to that. The interface:
   memory (RSS) summed over every descendant process of this one (the kernel and what it
   started) and, past ``limit_mb`` (``0``: never), kills them all, children first. Afterwards
   ``watch.peak_mb`` is the highest sum seen, ``watch.exceeded`` whether it stopped them, and
-  ``watch.summary()`` says so in a sentence ("its kernel used more than N MB and was
-  stopped"). Use it in the process that starts the kernel, one submission per process (a
-  ``--jobs`` worker): it watches *all* of its process's descendants. It samples, so a single
+  ``watch.summary()`` says so in a sentence ("the notebook's processes used more than N MB
+  and were stopped": the kernel, what it started and, in the grader, the verdict processes).
+  Use it in the process that starts the kernel, one submission per process (a ``--jobs``
+  worker): it watches *all* of its process's descendants. It samples, so a single
   allocation larger than the machine's memory can still meet the system's OOM killer first,
   and a process that detaches itself from the tree (double fork) escapes it; a container's
   ``--memory`` (below) is the hard limit.
 - ``find_engine(preferred)`` is ``"docker"`` or ``"podman"``, the first (or the one
   ``preferred``) that is on ``PATH`` and answers ``<engine> info``, else a ``ValueError`` that
   says what to install or to drop ``--container``. ``container_argv(engine, image, mounts,
-  memory_mb, workdir, env)`` is ``[engine, "run", "--rm", "-i", "--network", "none",
+  memory_mb, workdir, env, name)`` is ``[engine, "run", "--rm", "-i", "--name", name,
+  "--network", "none",
   "--memory", "<mb>m", "--memory-swap", "<mb>m", "--pids-limit", "512", "--cap-drop", "ALL",
   "--security-opt", "no-new-privileges", "--user", "<uid>:<gid>", "-v", "host:container[:ro]",
   ..., "-e", "NAME=value", ..., "-w", workdir, image]``: append the command to run. The user is
   the caller's uid:gid, so what the container writes to the mounts belongs to the instructor
   (podman without root also gets ``--userns keep-id`` to map that uid to itself). Mount the
   sandbox's folder (and what else it needs, read-only) at the *same* path in the container,
-  so that ``box.env(...)`` holds there unchanged. ``memory_mb=0`` leaves out the memory flags.
+  so that ``box.env(...)`` holds there unchanged. ``memory_mb=0`` leaves out the memory flags;
+  ``name=None`` leaves out ``--name``. ``remove_container(engine, name)`` runs ``<engine> rm -f
+  name``: a container whose client was killed (the grader's time limit) keeps running without
+  it, ``--rm`` only removes one that ends.
+- ``remove_tree(root)`` removes a folder whatever the student's code did to it (read-only
+  folders); nothing if it is already gone.
 
 Why not ``resource.setrlimit(RLIMIT_AS, ...)`` for the memory limit: it caps *virtual* address
 space, not memory used, and TensorFlow reserves far more of the first than it uses of the
@@ -146,6 +153,7 @@ _DROPPED = ("PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "SSH_AUTH_SOCK", "GPG_A
 _SECRET = re.compile(r"TOKEN|SECRET|PASSW|CREDENTIAL|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY",
                      re.IGNORECASE)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_.-]")
+_CONTAINER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _MB = 2**20
 _LEFTOVER_ROUNDS = 10  # a process that keeps forking gets this many sweeps
 
@@ -213,7 +221,7 @@ def sandbox(parent: Path | None, name: str, seed_cache: Path | None) -> Iterator
         yield box
     finally:
         stop_leftovers(root)
-        _remove_tree(root)
+        remove_tree(root)
 
 
 @contextmanager
@@ -229,7 +237,7 @@ def run_folder(parent: Path | None = None) -> Iterator[Path]:
         yield folder
     finally:
         stop_leftovers(folder)
-        _remove_tree(folder)
+        remove_tree(folder)
 
 
 def copy_submission(notebook: Path, work: Path, with_notebook: bool = True) -> Path:
@@ -248,11 +256,14 @@ def copy_submission(notebook: Path, work: Path, with_notebook: bool = True) -> P
     return work / notebook.name
 
 
-def _remove_tree(root: Path) -> None:
-    """Remove ``root`` and everything in it, also folders the student's code made read-only.
+def remove_tree(root: Path) -> None:
+    """Remove ``root`` and everything in it, also folders the student's code made read-only;
+    nothing when ``root`` is already gone.
 
     ``rmtree`` removes symbolic links without following them, so what they point at stays.
     """
+    if not os.path.lexists(root):
+        return
     try:
         shutil.rmtree(root)
     except OSError:
@@ -453,8 +464,8 @@ class MemoryWatch:
         """A sentence for the report when the limit stopped the kernel, else ``""``."""
         if not self.exceeded:
             return ""
-        return (f"its kernel used more than {self.limit_mb:g} MB (the memory limit) and was "
-                f"stopped")
+        return (f"the notebook's processes used more than {self.limit_mb:g} MB (the memory "
+                "limit) and were stopped")
 
     def _watch(self) -> None:
         """Sample until stopped; kill the tree once it is over the limit."""
@@ -516,12 +527,13 @@ def find_engine(preferred: str | None = None) -> str:
 
 
 def container_argv(engine: str, image: str, mounts: list[tuple[Path, Path, bool]],
-                   memory_mb: int, workdir: Path,
-                   env: Mapping[str, str] | None = None) -> list[str]:
+                   memory_mb: int, workdir: Path, env: Mapping[str, str] | None = None,
+                   name: str | None = None) -> list[str]:
     """The command line that runs a command in ``image`` with no network, the caller's user,
     no capabilities, at most ``memory_mb`` MB (``0``: no limit) and ``PIDS_LIMIT`` processes.
 
-    ``mounts`` are ``(host path, container path, read_only)``; append the command to the list.
+    ``mounts`` are ``(host path, container path, read_only)``; ``name`` names the container
+    (for :func:`remove_container`); append the command to the list.
     """
     if engine not in ENGINES:
         raise ValueError(f"expected the engine docker or podman, got {engine!r}")
@@ -529,7 +541,11 @@ def container_argv(engine: str, image: str, mounts: list[tuple[Path, Path, bool]
         raise ValueError(f"expected the name of a container image, got {image!r}")
     if memory_mb < 0:
         raise ValueError(f"expected a memory limit >= 0 MB (0: none), got {memory_mb!r}")
-    argv = [engine, "run", "--rm", "-i", "--network", "none"]
+    if name is not None and not _CONTAINER_NAME.fullmatch(name):
+        raise ValueError(f"expected a container name of letters, digits, '_', '.' and '-', "
+                         f"got {name!r}")
+    argv = [engine, "run", "--rm", "-i", *(["--name", name] if name else []),
+            "--network", "none"]
     if memory_mb:
         argv += ["--memory", f"{memory_mb}m", "--memory-swap", f"{memory_mb}m"]
     argv += ["--pids-limit", str(PIDS_LIMIT), "--cap-drop", "ALL",
@@ -541,6 +557,16 @@ def container_argv(engine: str, image: str, mounts: list[tuple[Path, Path, bool]
     for name, value in (env or {}).items():
         argv += ["-e", f"{name}={value}"]
     return [*argv, "-w", _mount_path(workdir), image]
+
+
+def remove_container(engine: str, name: str) -> None:
+    """``<engine> rm -f name``: stop and remove the container, if it is still there (its
+    client was killed, say); never raises, as the grading goes on either way."""
+    try:
+        subprocess.run([engine, "rm", "-f", name], capture_output=True, timeout=60,
+                       check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return
 
 
 def _mount_path(path: Path) -> str:

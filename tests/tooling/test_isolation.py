@@ -29,6 +29,8 @@ from lessons_lib.tooling.isolation import (
     MemoryWatch,
     container_argv,
     find_engine,
+    remove_container,
+    remove_tree,
     run_folder,
     sandbox,
     stop_leftovers,
@@ -203,18 +205,17 @@ def test_seed_changes_names_every_changed_removed_or_added_file(tmp_path):
     assert isolation.seed_changes(seed, manifest)[0].startswith("imdb-corpus.npz was removed")
 
 
-def test_the_seed_copy_time_is_small(tmp_path):
-    """The module's docstring gives the copy's cost for the course's cache; a seed of 64 MB in
-    32 files copies well within a second here too."""
+def test_a_seed_of_many_megabytes_is_copied_whole(tmp_path):
+    """A seed of 64 MB in 32 files (the module's docstring gives the copy's cost for the
+    course's cache, measured; no time is asserted here, on a shared machine)."""
     seed = tmp_path / "seed"
     (seed / "models").mkdir(parents=True)
     for index in range(32):
         (seed / "models" / f"m{index}.npz").write_bytes(os.urandom(2 * 2**20))
-    started = time.perf_counter()
     with sandbox(tmp_path, "alice", seed) as box:
-        elapsed = time.perf_counter() - started
-        assert len(list((box.cache / "models").iterdir())) == 32
-    assert elapsed < 5.0
+        copies = sorted((box.cache / "models").iterdir())
+        assert [p.name for p in copies] == sorted(f"m{i}.npz" for i in range(32))
+        assert all(p.read_bytes() == (seed / "models" / p.name).read_bytes() for p in copies)
 
 
 # --- the run folder, the working folder, processes left behind ---------------------------
@@ -363,8 +364,8 @@ def test_a_kernel_over_the_limit_is_killed():
         child = allocate(300, seconds=30)
         assert child.wait(timeout=20) == -9
     assert watch.exceeded and watch.peak_mb > 150
-    assert watch.summary() == ("its kernel used more than 150 MB (the memory limit) and was "
-                               "stopped")
+    assert watch.summary() == ("the notebook's processes used more than 150 MB (the memory "
+                               "limit) and were stopped")
 
 
 def test_the_limit_is_on_the_sum_over_the_tree_and_kills_grandchildren():
@@ -448,6 +449,30 @@ def test_container_argv(tmp_path):
         container_argv("lxc", "img", [], 0, Path("/w"))
     with pytest.raises(ValueError, match="expected the name of a container image"):
         container_argv("docker", "--privileged", [], 0, Path("/w"))
+    named = container_argv("docker", "img", [], 0, Path("/w"), name="lessons-grade-alice-x1")
+    assert named[:6] == ["docker", "run", "--rm", "-i", "--name", "lessons-grade-alice-x1"]
+    with pytest.raises(ValueError, match="expected a container name of letters"):
+        container_argv("docker", "img", [], 0, Path("/w"), name="--privileged")
+
+
+def test_remove_container_asks_the_engine_and_never_raises(tmp_path, monkeypatch):
+    engines = fake_engines(tmp_path / "bin", docker=FAKE_ENGINE)
+    log = tmp_path / "argv.log"
+    monkeypatch.setenv("PATH", str(engines))
+    monkeypatch.setenv("FAKE_ENGINE_LOG", str(log))
+    remove_container("docker", "lessons-grade-alice-x1")  # the stand-in exits 125: no matter
+    assert log.read_text().splitlines() == ["rm", "-f", "lessons-grade-alice-x1"]
+    remove_container("podman", "lessons-grade-alice-x1")  # not installed: no matter either
+
+
+def test_remove_tree_removes_read_only_folders_and_a_missing_one_is_fine(tmp_path):
+    root = tmp_path / "box"
+    (root / "locked" / "inner").mkdir(parents=True)
+    (root / "locked" / "inner" / "file").write_text("x")
+    (root / "locked").chmod(0o500)
+    remove_tree(root)
+    assert not root.exists()
+    remove_tree(root)  # already gone: nothing to do
 
 
 def test_the_container_argv_runs(tmp_path, monkeypatch):
