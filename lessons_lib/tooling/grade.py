@@ -21,13 +21,16 @@ exercise registered for the notebook's chapter in ``lessons_lib.exercises``:
 
 How a verdict is made: the kernel runs with ``LESSONS_ANSWERS_DIR`` pointing into the sandbox,
 where each ``check("label", answer)`` leaves the answer itself, by value. After the run, each
-answer is checked again by ``python -I -m lessons_lib.tooling.verdicts``, a fresh process with a
-pristine ``lessons_lib`` (see that module: tampering and calls of the course's implementation
-are found there). The verdicts the kernel printed or displayed are never read: they stay in the
-``--save-executed`` copies, for reading. Each check cell is compared with the book's check cell
-for its label (``book/<chapter>.ipynb`` beside the package, or ``--book``); an edited one is
-named in the report's warnings with both sources, as is code that mentions the grader's
-machinery or rebinds ``check`` (worth reading, though no longer needed for the verdicts).
+answer is checked again by ``python -I -B -m lessons_lib.tooling.verdicts``, a fresh process
+with a pristine ``lessons_lib`` (see that module: tampering and calls of the course's
+implementation are found there), whose working folder, and its answer process's, is the
+sandbox's: a file the student's function writes by a relative path lands there, not in the
+folder the grader was started from. The verdicts the kernel printed or displayed are never
+read: they stay in the ``--save-executed`` copies, for reading. Each check cell is compared
+with the book's check cell for its label (``book/<chapter>.ipynb`` beside the package, or
+``--book``); an edited one is named in the report's warnings with both sources, as is code that
+mentions the grader's machinery or rebinds ``check`` (worth reading, though no longer needed
+for the verdicts).
 
 Some exercises also have a written part (a question the student answers in words, in a
 markdown cell tagged ``written-answer``): no check reads it, so the report quotes what was
@@ -35,31 +38,46 @@ written under each such exercise, for the instructor to read (``written`` in ``-
 
 The score is the points earned out of the points of the chapter's exercises (1 each unless
 ``@exercise(..., points=...)`` says otherwise; a check with parts can give a share). ``--json``
-prints the reports as JSON; ``--roster``, ``--csv`` and ``--gradescope`` write the class's
-gradebook (``lessons_lib.tooling.gradebook``). The exit status is 0 only when every exercise of
-every notebook passed (``--expect STATUS``: only when every notebook was graded, every exercise
-has that status and no other cell raised; a notebook that is not a chapter with exercises, or
-not a notebook, then fails with a sentence on stderr). Each notebook is graded in a process
-(and kernel) of its own, ``--jobs N`` of them at a time: a notebook that kills its grading
-process is reported ("the grading process was killed") and takes no other down. What a
-notebook leaves running (a daemon, say) is killed before its verdicts and at the end, and
-the report warns "left processes running: N killed". A score comes from the registry's
-points, whatever a verdict says: ``passed`` earns them all, ``failed`` a share at most. A
-check cell deleted or commented out is ``missing`` and warned about, with the book's cell.
+prints the reports as JSON; ``--roster``, ``--csv`` and ``--gradescope`` then write the class's
+gradebook (``lessons_lib.tooling.gradebook``): the reports are printed first, so that a
+gradebook that cannot be written (two notebooks of one student and chapter) loses none of them;
+that ends with the gradebook's sentence on stderr and exit status 2. While the class is graded,
+one line per finished notebook goes to stderr (``graded 3/30:
+submissions/bob/01_recurrence.ipynb 2/4 points (12 s)``). The exit status is 0 only when every
+exercise of every notebook passed (``--expect STATUS``: only when every notebook was graded,
+every exercise has that status and no other cell raised; a notebook that is not a chapter with
+exercises, or not a notebook, then fails with a sentence on stderr). Each notebook is graded in
+a process (and kernel) of its own, ``--jobs N`` of them at a time: a notebook that kills its
+grading process is reported ("the grading process was killed") and takes no other down. The
+file descriptor 1 of that process points at stderr, so that nothing it starts (the kernel, what
+the student's code runs) can write into the grader's stdout (``--json > grades.json``): the
+report comes back over a pipe. The installed ``lessons_lib`` (its files and the ``.pyc`` files
+of its ``__pycache__`` folders, all written before the first notebook runs) is hashed after
+each notebook: a submission that changed it stops the grading of the rest, and every report
+says so. What a notebook leaves running (a daemon, say) is killed before its verdicts and at
+the end, and the report warns "left processes running: N killed". A score comes from the
+registry's points, whatever a verdict says: ``passed`` earns them all, ``failed`` a share at
+most. A check cell deleted or commented out is ``missing`` and warned about, with the book's
+cell.
 
 ``--container IMAGE`` (``--engine docker|podman``) grades each notebook inside a container of
-IMAGE, which must have ``lessons_lib`` installed: ``<engine> run --network none --memory ...
-IMAGE python -m lessons_lib.tooling.grade --inside-container ...`` with the sandbox, the seed
-(the sandbox only, with its copies of the notebook and of the cache, and the book read-only)
-mounted at the same paths; the report comes back on stdout behind a token sent on stdin and
-is checked against the registry as a verdict is. That takes the network and the rest of the machine
-away from the student's code; it does not make the verdicts any harder to forge than without.
+IMAGE, which must have ``lessons_lib`` installed: ``<engine> run --name
+lessons-grade-<student>-XXXX --network none --memory ... IMAGE python -m
+lessons_lib.tooling.grade --inside-container --book BOOK ...`` with the sandbox (with its
+copies of the notebook and of the cache) and the book (read-only; the host's, as ``--book``
+resolves it: inside an image ``lessons_lib`` has no book beside it) mounted at the same paths;
+the report comes back on stdout behind a token sent on stdin and is checked against the
+registry as a verdict is. The container may run for ``--timeout`` plus the verdicts' time (one
+``--cell-timeout``, at most 300 s, per exercise) plus 600 s; past that, or when it gives no
+report, ``<engine> rm -f`` removes it. That takes the network and the rest of the machine away
+from the student's code; it does not make the verdicts any harder to forge than without.
 
-The grader never hangs and never crashes on a student's notebook: cells that raise are
-recorded and execution goes on (``allow_errors``); a cell that runs past ``--cell-timeout``
-(1200 s) is interrupted; a notebook that runs past ``--timeout`` (3600 s) in total has its
-kernel killed, and what ran until then is graded; a kernel that dies is reported. A file that
-is not a notebook is reported in one sentence.
+The grader never hangs and never crashes on a student's notebook: cells that raise are recorded
+and execution goes on (``allow_errors``); a cell that runs past ``--cell-timeout`` (1200 s) is
+interrupted; a notebook that runs past ``--timeout`` (3600 s) in total has its kernel killed,
+and what ran until then is graded (``--timeout`` bounds the kernel's run; the verdicts after it
+have their own limit, one ``--cell-timeout`` at most 300 s each); a kernel that dies is
+reported. A file that is not a notebook is reported in one sentence.
 
 The chapter a notebook belongs to is read from its metadata (``metadata.lessons.chapter``,
 which the book's chapters and the student edition carry), else from its file name (the
@@ -80,15 +98,14 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+import compileall
 import hashlib
 import importlib.util
 import json
-import math
 import multiprocessing
 import multiprocessing.connection
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -98,7 +115,7 @@ from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import nbformat
 from ipykernel.kernelspec import RESOURCES, get_kernel_dict
@@ -131,6 +148,8 @@ _SUSPICIOUS = ("lessons-check", "CHECK_MIME", "_REGISTRY", "run_check", "_emit")
 _PROTECTED_NAMES = {"check", "run_check"}  # what a check cell calls
 # The book's own chapters, whose check cells a submission's are compared with.
 BOOK_DIR = Path(exercises.__file__).resolve().parents[2] / "book"
+# Seconds a container may take beyond the notebook's and the verdicts' time (start, teardown).
+CONTAINER_MARGIN = 600
 
 
 class Execution(StrEnum):
@@ -312,9 +331,16 @@ def edited_checks(nb: nbformat.NotebookNode, chapter: str, book_dir: Path | None
         for label, normalised in check_calls(cell.source).items():
             if label in book and check_calls(book[label]).get(label) != normalised:
                 warnings.append(f"cell {index}, the check cell of {label}, was edited: the book "
-                                f"has {book[label].strip()!r}, this notebook "
-                                f"{cell.source.strip()!r}")
+                                f"has {quoted(book[label])!r}, this notebook "
+                                f"{quoted(cell.source)!r}")
     return warnings
+
+
+def quoted(source: str, limit: int = 200) -> str:
+    """A cell's code for a one-line warning: its whitespace collapsed, cut at ``limit``
+    characters (ending in ``...`` when cut)."""
+    text = " ".join(source.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _error(cell: nbformat.NotebookNode) -> str | None:
@@ -445,12 +471,17 @@ def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None,
         cells = _check_cells(nb, report)
         report.warnings += deleted_checks(labels, cells, chapter, book_dir)
         receipts = _receipts(nb)
-        verdict_timeout = min(cell_timeout, verdicts.VERDICT_TIMEOUT)
         # The verdicts run on the kernel's Python: the answers were pickled with its libraries.
-        command = [python, "-I", "-m", "lessons_lib.tooling.verdicts"]
-        report.results = [_result(label, folder, cells, kernel_env, verdict_timeout, command,
-                                  receipts.get(label)) for label in labels]
+        command = [python, *verdicts.COMMAND]
+        report.results = [_result(label, folder, cells, kernel_env,
+                                  verdict_seconds(cell_timeout), command, receipts.get(label),
+                                  cwd=workdir) for label in labels]
     return report
+
+
+def verdict_seconds(cell_timeout: float) -> float:
+    """How long one verdict process may run: one cell's time, at most ``VERDICT_TIMEOUT``."""
+    return min(cell_timeout, verdicts.VERDICT_TIMEOUT)
 
 
 def _leftovers_warning(killed: int, when: str = "") -> list[str]:
@@ -463,7 +494,7 @@ def deleted_checks(labels: list[str], cells: dict[str, tuple[int, bool, str]], c
     """A warning for each exercise of ``labels`` that no cell checks (the check cell was
     deleted or commented out), quoting the book's check cell."""
     book = book_check_cells(chapter, book_dir) or {}
-    return [f"no check cell for {label}: the book has `{book[label].strip()}`"
+    return [f"no check cell for {label}: the book has `{quoted(book[label])}`"
             if label in book else f"no check cell for {label} (the book's could not be read)"
             for label in labels if label not in cells]
 
@@ -504,18 +535,16 @@ def _receipts(nb: nbformat.NotebookNode) -> dict[str, str]:
 
 def _result(label: str, answers: Path, cells: dict[str, tuple[int, bool, str]],
             env: dict[str, str], timeout: float, command: list[str],
-            receipt: str | None) -> ExerciseResult:
+            receipt: str | None, cwd: Path | None = None) -> ExerciseResult:
     """The verdict on one exercise: the clean process's on its captured answer (whose digest
     must match the kernel's receipt: no other process may swap it), else why there is none.
-    Nothing the kernel printed counts."""
+    Nothing the kernel printed counts. The verdict process runs in ``cwd`` (the sandbox's
+    working folder)."""
     points = exercises.lookup(label).points
     captured, failed = answers / f"{label}.pkl", answers / f"{label}.error"
     if captured.is_file() and receipt:
-        verdict = verdicts.verdict_of(label, captured, env, timeout, _checks_file(label),
-                                      command, receipt)
-        return trusted(ExerciseResult(label, str(verdict.get("status")),
-                                      str(verdict.get("feedback", "")), points,
-                                      _number(verdict.get("score"))))
+        return _from_verdict(label, verdicts.verdict_of(
+            label, captured, env, timeout, _checks_file(label), command, receipt, cwd=cwd))
     if failed.is_file():
         return ExerciseResult(label, Status.ERRORED, failed.read_text("utf-8").strip(), points)
     if label not in cells:
@@ -535,29 +564,16 @@ def _result(label: str, answers: Path, cells: dict[str, tuple[int, bool, str]],
 
 def trusted(result: ExerciseResult) -> ExerciseResult:
     """``result`` with its points from the registry, not from whoever sent it, and its score
-    made consistent with them: ``passed`` earns every point, ``failed`` between none and all
-    (a check with parts), any other status none; an unknown status is ``errored``."""
-    points = exercises.lookup(result.exercise).points
-    if result.status not in STATUSES:
-        return ExerciseResult(result.exercise, Status.ERRORED,
-                              f"the clean check gave no known verdict ({result.status[:40]!r})",
-                              points)
-    if result.status == Status.PASSED:
-        score = points
-    elif result.status == Status.FAILED:
-        score = min(max(result.score, 0.0), points)
-    else:
-        score = 0.0
-    return ExerciseResult(result.exercise, result.status, result.feedback, points, score)
+    made consistent with them (:func:`lessons_lib.tooling.verdicts.capped`)."""
+    return _from_verdict(result.exercise, {"status": result.status,
+                                           "feedback": result.feedback, "score": result.score})
 
 
-def _number(value: Any) -> float:
-    """``value`` as a finite float, else 0 (a verdict's score is not to be trusted blindly)."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return 0.0
-    return number if math.isfinite(number) else 0.0
+def _from_verdict(label: str, verdict: dict[str, Any]) -> ExerciseResult:
+    """The result of ``label`` from a verdict, its points and score capped by the registry."""
+    verdict = verdicts.capped(verdict, exercises.lookup(label))
+    return ExerciseResult(label, str(verdict["status"]), str(verdict.get("feedback", "")),
+                          float(verdict["points"]), float(verdict["score"]))
 
 
 def _checks_file(label: str) -> Path | None:
@@ -652,40 +668,36 @@ def _grade_in_container(path: Path, chapter: str | None, cell_timeout: int, time
                         book_dir: Path | None, isolation: Isolation,
                         box: isolation_tools.Sandbox) -> Report:
     """Grade ``path`` (the copy in ``box.work``) by this same grader run inside the container
-    (no network, the memory limit), which prints its report behind a token sent on its stdin.
-    Only the sandbox is mounted writable; the book and the IMDB archive read-only; nothing of
-    the class's folders or of the instructor's cache (the sandbox holds a copy)."""
-    env = {name: value for name, value in box.env(os.environ).items()
-           if os.environ.get(name) != value or name.startswith(("LESSONS_", "TF_"))}
-    mounts = [(box.root, box.root, False)]
-    mounts += [(folder, folder, True) for folder in {book_dir or BOOK_DIR} if folder.is_dir()]
-    archive = env.get(ARCHIVE_ENV) or os.environ.get(ARCHIVE_ENV)
-    if archive and Path(archive).is_file():
-        mounts.append((Path(archive).parent.resolve(), Path(archive).parent.resolve(), True))
-    engine = isolation_tools.find_engine(isolation.engine)
-    command = [*isolation_tools.container_argv(engine, isolation.container, mounts,
-                                               isolation.memory_limit, path.parent, env),
-               "python", "-m", "lessons_lib.tooling.grade", "--inside-container",
-               "--cell-timeout", str(cell_timeout), "--timeout", str(timeout),
-               *(["--chapter", chapter] if chapter else []),
-               *(["--book", str(book_dir)] if book_dir else []), str(path)]
+    (:func:`_container_command`), which prints its report behind a token sent on its stdin. A
+    container that runs past its time (the notebook's, the verdicts', ``CONTAINER_MARGIN``)
+    or gives no report is removed (``<engine> rm -f``)."""
+    engine, name, command = _container_command(path, chapter, cell_timeout, timeout, book_dir,
+                                               isolation, box)
+    labels = exercises.exercises_for(chapter) if chapter else []
+    limit = timeout + len(labels) * verdict_seconds(cell_timeout) + CONTAINER_MARGIN
     token = secrets.token_hex(16)
     failed = Report(notebook=str(path), chapter=chapter, execution=Execution.COULD_NOT_RUN)
     try:
         done = subprocess.run(command, input=token + "\n", capture_output=True, text=True,
-                              timeout=timeout + 600, check=False)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        failed.detail = f"the container did not finish ({type(exc).__name__}: {exc})"
+                              timeout=limit, check=False)
+    except subprocess.TimeoutExpired:
+        isolation_tools.remove_container(engine, name)
+        failed.detail = (f"the container ran past {limit:g} s (--timeout, {len(labels)} "
+                         f"verdicts of {verdict_seconds(cell_timeout):g} s and "
+                         f"{CONTAINER_MARGIN:g} s to start and stop) and was removed")
+        return failed
+    except OSError as exc:
+        failed.detail = f"the container engine could not be started ({exc})"
         return failed
     lines = [line[len(token):] for line in done.stdout.splitlines() if line.startswith(token)]
     if len(lines) != 1:
+        isolation_tools.remove_container(engine, name)
         last = (done.stderr.strip().splitlines() or ["nothing"])[-1][:300]
         failed.detail = (f"the container gave {len(lines)} reports, not one (exit status "
                          f"{done.returncode}; its last words: {last})")
         return failed
-    report = Report.from_dict(json.loads(lines[0]))
     # What came out of the container is checked against the registry here, as a verdict is.
-    labels = exercises.exercises_for(chapter) if chapter else []
+    report = Report.from_dict(json.loads(lines[0]))
     given = {r.exercise: r for r in report.results}
     report.chapter = chapter
     report.results = [trusted(given[label]) if label in given else ExerciseResult(
@@ -694,12 +706,36 @@ def _grade_in_container(path: Path, chapter: str | None, cell_timeout: int, time
     return report
 
 
+def _container_command(path: Path, chapter: str | None, cell_timeout: int, timeout: float,
+                       book_dir: Path | None, isolation: Isolation,
+                       box: isolation_tools.Sandbox) -> tuple[str, str, list[str]]:
+    """The engine, the container's name and the command that grades ``path`` in it (no
+    network, the memory limit). Only the sandbox is mounted writable; the book (the host's,
+    named by ``--book``: inside an image the package has no book beside it) and the IMDB
+    archive read-only; nothing of the class's folders or of the instructor's cache (the
+    sandbox holds a copy)."""
+    env = {name: value for name, value in box.env(os.environ).items()
+           if os.environ.get(name) != value or name.startswith(("LESSONS_", "TF_"))}
+    book = (book_dir or BOOK_DIR).resolve()
+    mounts = [(box.root, box.root, False), *([(book, book, True)] if book.is_dir() else [])]
+    archive = env.get(ARCHIVE_ENV) or os.environ.get(ARCHIVE_ENV)
+    if archive and Path(archive).is_file():
+        mounts.append((Path(archive).parent.resolve(), Path(archive).parent.resolve(), True))
+    engine = isolation_tools.find_engine(isolation.engine)
+    name = f"lessons-{box.root.name}"  # lessons-grade-<student>-<random>: unique, recognisable
+    command = [*isolation_tools.container_argv(engine, isolation.container, mounts,
+                                               isolation.memory_limit, path.parent, env, name),
+               "python", "-m", "lessons_lib.tooling.grade", "--inside-container",
+               "--cell-timeout", str(cell_timeout), "--timeout", str(timeout),
+               *(["--chapter", chapter] if chapter else []), "--book", str(book), str(path)]
+    return engine, name, command
+
+
 def _inside_container(args: argparse.Namespace) -> int:
     """In the container: grade one notebook with the environment the host set, and print the
     report behind the token read from stdin, on a stdout no other code writes to."""
     token = sys.stdin.readline().strip()
-    channel = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
+    channel = verdicts.private_stdout()
     path = Path(args.notebooks[0]).absolute()
     try:
         nb = read_submission(path)
@@ -721,7 +757,8 @@ def _inside_container(args: argparse.Namespace) -> int:
 def grade_files(paths: list[Path], chapter: str | None = None, cell_timeout: int = CELL_TIMEOUT,
                 timeout: float = NOTEBOOK_TIMEOUT, save_dir: Path | None = None,
                 jobs: int = 1, book_dir: Path | None = None,
-                isolation: Isolation | None = None) -> list[Report]:
+                isolation: Isolation | None = None,
+                progress: TextIO | None = None) -> list[Report]:
     """:func:`grade_file` for each path, each in a process of its own, ``jobs`` at a time; the
     reports in the paths' order.
 
@@ -732,12 +769,14 @@ def grade_files(paths: list[Path], chapter: str | None = None, cell_timeout: int
     its chapter has outside ``lessons_lib`` (checks registered only in a notebook or a
     function of the calling process are unknown there). The sandboxes go into one run folder
     (:func:`lessons_lib.tooling.isolation.run_folder`), a subfolder per submission.
+    ``progress`` (a stream: stderr, say) gets one line per finished notebook.
     """
     isolation = isolation or Isolation()
     if jobs < 1:
         raise ValueError(f"expected at least 1 job, got {jobs}")
     paths = [Path(p) for p in paths]
     saved_in = _save_folders(paths, save_dir)
+    compile_package()
     package = package_fingerprint()
     reports: dict[int, Report] = {}
     with run_folder(isolation.parent) as run:
@@ -758,35 +797,68 @@ def grade_files(paths: list[Path], chapter: str | None = None, cell_timeout: int
                 if report is not None:
                     reports[index] = report
                     del running[index]
+                    _announce(progress, len(reports), len(paths), worker, report)
             if package_fingerprint() != package:
-                # A submission rewrote the grader's own checks: no later verdict can be trusted.
-                why = (f"lessons_lib ({PACKAGE_DIR}) was changed while the class was graded, "
-                       "by the code of a notebook graded until then; restore it (git checkout, "
-                       "or reinstall) and grade again, with --container")
-                for index, worker in running.items():
-                    worker.process.kill()
-                    reports[index] = worker.report() or reports.get(index)
-                for index, path in waiting:
-                    reports[index] = Report(notebook=str(path.absolute()), chapter=chapter,
-                                            execution=Execution.NOT_RUN, detail=why)
-                for report in reports.values():
-                    report.warnings.append(why)
+                _stop_the_rest(running, waiting, reports, chapter)
                 break
     return [reports[index] for index in range(len(paths))]
+
+
+def _stop_the_rest(running: dict[int, _Worker], waiting: list[tuple[int, Path]],
+                   reports: dict[int, Report], chapter: str | None) -> None:
+    """A submission rewrote the grader's own checks: no later verdict can be trusted. Stop
+    the notebooks being graded, grade no other, and say why in every report."""
+    why = (f"lessons_lib ({PACKAGE_DIR}) was changed while the class was graded, by the code "
+           "of a notebook graded until then; restore it (git checkout, or reinstall) and grade "
+           "again, with --container")
+    for index, worker in running.items():
+        reports[index] = worker.stop(why)
+    for index, path in waiting:
+        reports[index] = Report(notebook=str(path.absolute()), chapter=chapter,
+                                execution=Execution.NOT_RUN, detail=why)
+    for report in reports.values():
+        report.warnings.append(why)
+
+
+def _announce(progress: TextIO | None, count: int, total: int, worker: _Worker,
+              report: Report) -> None:
+    """One line on ``progress`` for a finished notebook: which, its points, how long."""
+    if progress is None:
+        return
+    seconds = time.perf_counter() - worker.started
+    how = "" if report.execution is Execution.COMPLETED else f", {report.execution}"
+    print(f"graded {count}/{total}: {worker.path} {_points(report.score)}/"
+          f"{_points(report.out_of)} points ({seconds:.0f} s{how})", file=progress, flush=True)
 
 
 PACKAGE_DIR = Path(exercises.__file__).resolve().parents[1]
 
 
+def compile_package(package: Path | None = None) -> None:
+    """Write the ``.pyc`` of every module of the installed ``lessons_lib`` that lacks an
+    up-to-date one, before its fingerprint is taken: the grader's own processes that import
+    it later then write none (the kernels and verdict processes write none at all:
+    ``PYTHONDONTWRITEBYTECODE``, ``-B``), so a ``.pyc`` that changes is a submission's doing.
+    A package the grading user cannot write to is left as it is."""
+    compileall.compile_dir(package or PACKAGE_DIR, quiet=2)
+
+
 def package_fingerprint(package: Path | None = None) -> str:
-    """A SHA-256 of every file of the installed ``lessons_lib`` (the checks the verdicts run):
-    a submission's code runs as the grading user and could rewrite them for every later one."""
+    """A SHA-256 of every file of the installed ``lessons_lib`` (the checks the verdicts run),
+    the ``.pyc`` files of its ``__pycache__`` folders among them (Python runs a ``.pyc`` that
+    claims to match its source): a submission's code runs as the grading user and could
+    rewrite them for every later one."""
     package = package or PACKAGE_DIR
     digest = hashlib.sha256()
     for file in sorted(package.rglob("*")):
-        if file.is_file() and "__pycache__" not in file.parts:
-            digest.update(str(file.relative_to(package)).encode() + b"\0")
+        cached = "__pycache__" in file.relative_to(package).parts
+        if not file.is_file() or (cached and file.suffix != ".pyc"):
+            continue
+        digest.update(str(file.relative_to(package)).encode() + b"\0")
+        try:
             digest.update(file.read_bytes())
+        except FileNotFoundError:
+            digest.update(b"\0gone")
     return digest.hexdigest()
 
 
@@ -811,6 +883,7 @@ class _Worker:
     chapter: str | None
     book_dir: Path | None
     folder: Path
+    started: float = field(default_factory=time.perf_counter)
 
     @classmethod
     def start(cls, path: Path, folder: Path, args: tuple[Any, ...]) -> _Worker:
@@ -829,8 +902,16 @@ class _Worker:
         """What to wait on: a report arriving, or the process ending."""
         return [self.receiver, self.process.sentinel]
 
-    def report(self) -> Report | None:
-        """The report once the process gave one or died; ``None`` while it runs."""
+    def stop(self, why: str) -> Report:
+        """Kill the process now; the report it sent already, else one that says ``why`` its
+        exercises are missing."""
+        self.process.kill()
+        self.process.join()
+        return self.report(why) or self._killed(why)
+
+    def report(self, why: str | None = None) -> Report | None:
+        """The report once the process gave one or died (``why``: what killed it, when it
+        is known); ``None`` while it runs."""
         if not self.receiver.poll() and self.process.is_alive():
             return None
         try:
@@ -844,20 +925,16 @@ class _Worker:
         self.receiver.close()
         if data is not None:
             return Report.from_dict(data)
-        return self._killed()
+        return self._killed(why)
 
-    def _killed(self) -> Report:
-        """The report of a process that died before giving one: its exercises are missing,
-        and what it left running is killed."""
-        code = self.process.exitcode
-        why = ("the grading process was killed (its code may have done it)" if code and code < 0
-               else f"the grading process ended (exit status {code}) without a report")
-        if code and code < 0:
-            why += f": {signal.Signals(-code).name}" if -code in signal.valid_signals() else ""
+    def _killed(self, why: str | None = None) -> Report:
+        """The report of a process that died before giving one (``why``, else its exit
+        status says): its exercises are missing, and what it left running is killed."""
+        why = why or self._death()
         report = Report(notebook=str(self.path.absolute()), chapter=self.chapter,
                         execution=Execution.COULD_NOT_RUN, detail=why)
         report.warnings += _leftovers_warning(isolation_tools.stop_leftovers(self.folder))
-        shutil.rmtree(self.folder, ignore_errors=True)
+        isolation_tools.remove_tree(self.folder)
         try:
             nb = read_submission(self.path)
         except ValueError:
@@ -867,6 +944,15 @@ class _Worker:
                                          exercises.lookup(label).points)
                           for label in exercises.exercises_for(report.chapter or "")]
         return report
+
+    def _death(self) -> str:
+        """How the process ended, in words, from its exit status."""
+        code = self.process.exitcode
+        if not (code and code < 0):
+            return f"the grading process ended (exit status {code}) without a report"
+        why = "the grading process was killed (its code may have done it)"
+        return why + (f": {signal.Signals(-code).name}" if -code in signal.valid_signals()
+                      else "")
 
 
 def _outside_checks(path: Path, chapter: str | None) -> dict[str, str]:
@@ -885,7 +971,10 @@ def _outside_checks(path: Path, chapter: str | None) -> dict[str, str]:
 
 
 def _grade_in_child(sender: Any, modules: dict[str, str], args: tuple[Any, ...]) -> None:
-    """In a grading process: import the checks' ``modules``, grade, send the report back."""
+    """In a grading process: import the checks' ``modules``, grade, send the report back.
+    Its file descriptor 1 points at stderr first, so that nothing it starts (the kernel, the
+    student's code) writes into the grader's stdout; the report goes back over the pipe."""
+    verdicts.stdout_to_stderr()
     path = args[0]
     try:
         for name, file in modules.items():
@@ -931,6 +1020,32 @@ def _points(value: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: grade the notebooks given; exit 0 only when every exercise passed."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _check_arguments(parser, args)
+    if args.inside_container:
+        return _inside_container(args)
+    if args.chapter and not exercises.exercises_for(args.chapter):
+        print(f"--chapter {args.chapter}: no such chapter with exercises; expected one of "
+              f"{', '.join(exercises.chapters())}", file=sys.stderr)
+        return 2
+    isolation = Isolation(args.memory_limit, args.seed_cache, args.container, args.engine)
+    started = time.perf_counter()
+    reports = grade_files(args.notebooks, args.chapter, args.cell_timeout, args.timeout,
+                          args.save_executed, args.jobs, args.book, isolation,
+                          progress=sys.stderr)
+    _name_students(args, reports)
+    print_reports(reports, args.json)
+    try:  # after the reports are out: a gradebook that cannot be written loses none of them
+        gradebook.write_outputs(args, reports, time.perf_counter() - started)
+    except ValueError as exc:
+        print(f"grade: {exc}", file=sys.stderr)
+        return 2
+    return _exit_status(reports, args.expect)
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The command line's options."""
     parser = argparse.ArgumentParser(prog="python -m lessons_lib.tooling.grade",
                                      description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path,
@@ -941,7 +1056,7 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"seconds one cell may run before it is interrupted ({CELL_TIMEOUT})")
     parser.add_argument("--timeout", type=float, default=NOTEBOOK_TIMEOUT,
                         help="seconds a whole notebook may run before its kernel is killed "
-                        f"({NOTEBOOK_TIMEOUT})")
+                        f"({NOTEBOOK_TIMEOUT}; the verdicts after it are not counted)")
     parser.add_argument("--expect", choices=STATUSES, metavar="STATUS",
                         help="exit 0 only when every exercise has this status and no other "
                         "cell raised (e.g. 'not attempted' for the student edition)")
@@ -965,19 +1080,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--book", type=Path, metavar="DIR",
                         help="the book's chapters, whose check cells the submissions' are "
                         f"compared with ({BOOK_DIR})")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Stop with ``parser.error`` (a sentence, exit status 2) on options that cannot work;
+    fill in the notebooks from ``--roster``."""
     if args.jobs < 1:
         parser.error(f"--jobs must be 1 or more, got {args.jobs}")
     if args.memory_limit < 0:
         parser.error(f"--memory-limit must be 0 (none) or more MB, got {args.memory_limit}")
+    if not args.timeout > 0 or not args.cell_timeout > 0:  # also refuses NaN
+        parser.error(f"--timeout and --cell-timeout must be more than 0 seconds, got "
+                     f"{args.timeout:g} and {args.cell_timeout}")
     if args.inside_container:
-        return _inside_container(args)
-    if args.container:
-        try:
-            isolation_tools.find_engine(args.engine)
-        except ValueError as exc:
-            parser.error(str(exc))
+        return
+    if args.seed_cache is not None and not args.seed_cache.is_dir():
+        parser.error(f"--seed-cache {args.seed_cache}: no such folder; give the instructor's "
+                     "cache folder (LESSONS_CACHE_DIR, ~/.cache/lessons_lib), or leave "
+                     "--seed-cache out")
     try:
+        if args.container:
+            isolation_tools.find_engine(args.engine)
         if not args.notebooks and args.roster is not None:
             args.notebooks = gradebook.roster_notebooks(args.roster)
         if not args.notebooks:
@@ -986,35 +1110,41 @@ def main(argv: list[str] | None = None) -> int:
         gradebook.check_roster(args, args.notebooks)
     except ValueError as exc:
         parser.error(str(exc))
-    if args.chapter and not exercises.exercises_for(args.chapter):
-        print(f"--chapter {args.chapter}: no such chapter with exercises; expected one of "
-              f"{', '.join(exercises.chapters())}", file=sys.stderr)
-        return 2
-    isolation = Isolation(args.memory_limit, args.seed_cache, args.container, args.engine)
-    started = time.perf_counter()
-    reports = grade_files(args.notebooks, args.chapter, args.cell_timeout, args.timeout,
-                          args.save_executed, args.jobs, args.book, isolation)
+
+
+def _name_students(args: argparse.Namespace, reports: list[Report]) -> None:
+    """Give each report its student before the reports are printed (``--json`` carries
+    them); a roster that cannot is left for the gradebook to report."""
     try:
-        gradebook.write_outputs(args, reports, time.perf_counter() - started)
-    except ValueError as exc:
-        print(f"grade: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
+        roster = gradebook.read_roster(args.roster) if args.roster is not None else None
+        gradebook.assign_students(reports, roster)
+    except ValueError:
+        return
+
+
+def print_reports(reports: list[Report], as_json: bool) -> None:
+    """The reports on stdout: as JSON, or as tables followed by the class's totals."""
+    if as_json:
         print(json.dumps([r.to_dict() for r in reports], indent=2, ensure_ascii=False))
-    else:
-        print("\n\n".join(format_report(r) for r in reports))
-        total = sum(len(r.results) for r in reports)
-        print(f"\n{len(reports)} notebook(s): {sum(r.passed for r in reports)}/{total} "
-              f"exercises passed, {_points(sum(r.score for r in reports))}/"
-              f"{_points(sum(r.out_of for r in reports))} points")
-    if args.expect:  # checking the book's editions: every notebook graded, all as expected
-        unexpected = [r for r in reports if not r.all_are(args.expect)]
-        for r in unexpected:
-            why = f"{r.execution}: {r.detail}" if not r.results else \
-                f"not every exercise is {args.expect!r} or another cell raised"
-            print(f"{r.notebook}: {why}", file=sys.stderr)
-        return 0 if reports and not unexpected else 1
-    return 0 if all(r.all_passed for r in reports) else 1
+        return
+    print("\n\n".join(format_report(r) for r in reports))
+    total = sum(len(r.results) for r in reports)
+    print(f"\n{len(reports)} notebook(s): {sum(r.passed for r in reports)}/{total} "
+          f"exercises passed, {_points(sum(r.score for r in reports))}/"
+          f"{_points(sum(r.out_of for r in reports))} points")
+
+
+def _exit_status(reports: list[Report], expect: str | None) -> int:
+    """0 when every exercise passed (``expect``: every notebook graded, every exercise with
+    that status, no other cell raised; each notebook that is not says why on stderr), else 1."""
+    if not expect:
+        return 0 if all(r.all_passed for r in reports) else 1
+    unexpected = [r for r in reports if not r.all_are(expect)]
+    for r in unexpected:
+        why = f"{r.execution}: {r.detail}" if not r.results else \
+            f"not every exercise is {expect!r} or another cell raised"
+        print(f"{r.notebook}: {why}", file=sys.stderr)
+    return 0 if reports and not unexpected else 1
 
 
 if __name__ == "__main__":

@@ -9,23 +9,26 @@ file's SHA-256 as an output of the cell (``RECEIPT_MIME``): the answers folder c
 any process of the grading user (another student's, left running), the kernel's own outputs
 cannot, so the grader passes that digest on and an answer file that does not match it, or has
 no receipt, is not graded. The grader never reads the printed verdict. For each captured
-answer it calls :func:`verdict_of`, which starts ``python -I -m lessons_lib.tooling.verdicts``
+answer it calls :func:`verdict_of`, which starts ``python -I -B -m lessons_lib.tooling.verdicts``
 (a fresh interpreter; ``-I``: the notebook's folder is not on ``sys.path`` and no ``PYTHON*``
-variable counts) and sends it one JSON request on stdin: a random token, the label, the answers
+variable counts; ``-B``: no ``.pyc`` written into the installed package, whose files the
+grader watches) in the sandbox's working folder (``cwd``: a file the student's function writes
+by a relative path lands there, not in the instructor's clone) and sends it one JSON request
+on stdin: a random token, the label, the answers
 file, its receipt and, for a check kept outside ``lessons_lib`` (the tests' fake chapter), the
 file of its module. The process (:func:`main`) never unpickles the student's bytes with the
 full unpickler and never runs the student's code:
 
 1. it marks itself not dumpable (Linux), so that another process of the same user cannot read
    its memory or open its descriptors; it points its file descriptor 1 at stderr, keeping a
-   private copy of the real stdout for the verdict;
-2. it imports the exercise's check and starts an **answer process**, ``python -I -m
+   private copy of the real stdout for the verdict (:func:`private_stdout`);
+2. it imports the exercise's check and starts an **answer process**, ``python -I -B -m
    lessons_lib.tooling.verdicts --answer-process`` (:class:`AnswerProcess`; the token is never
-   sent to it), and hands it the answer file's bytes. The answer process replaces the
-   exercise's ``reference`` implementations (``@exercise(label, reference=(...))``) with
-   tracers, unpickles the answers (cloudpickle), looks for copies of the references' code
-   among the functions the answers reach, and says what each answer is: plain data, or a
-   function;
+   sent to it; same working folder), and hands it the answer file's bytes. The answer process
+   replaces the exercise's ``reference`` implementations (``@exercise(label,
+   reference=(...))``) with tracers, unpickles the answers (cloudpickle), looks for copies of
+   the references' code among the functions the answers reach, and says what each answer is:
+   plain data, or a function;
 3. the check runs here on the plain values and on a :class:`RemoteAnswer` for each function:
    a call pickles its arguments to the answer process, which runs the student's function and
    sends back the value it returned, or the exception it raised (by name: a builtin class
@@ -45,7 +48,8 @@ full unpickler and never runs the student's code:
 6. a call past ``LESSONS_CALL_TIMEOUT`` seconds (default 60) kills the answer process
    (``errored``: "your function ran past N s"), as does the answer process dying or replying
    out of turn; the score comes from the status and the registry's points only (never above
-   them, never below 0); the token and the verdict go out as JSON, one line.
+   them, never below 0: :func:`capped`, which the grader also applies to what a container
+   reports); the token and the verdict go out as JSON, one line.
 
 :func:`verdict_of` accepts only a line that starts with its token (exactly one): no such line
 (the process crashed, ran past the overall timeout) is ``errored``, with a sentence that says so.
@@ -86,6 +90,7 @@ import hashlib
 import importlib
 import importlib.util
 import json
+import math
 import os
 import pickle
 import re
@@ -103,6 +108,8 @@ from lessons_lib.exercises import ANSWERS_ENV, Status
 
 # One verdict process may run this long by default (the longest checks train nothing).
 VERDICT_TIMEOUT = 300.0
+# What follows the interpreter to start a verdict process: isolated, no .pyc written.
+COMMAND = ("-I", "-B", "-m", "lessons_lib.tooling.verdicts")
 # Set by the grader: ``capture`` then also shows the answer file's SHA-256 in the kernel's own
 # output (this MIME type), which no other process can change; the verdict process checks it.
 RECEIPT_ENV = "LESSONS_ANSWERS_RECEIPT"
@@ -186,22 +193,24 @@ def _pickle_local_modules_by_value(cloudpickle: types.ModuleType) -> None:
 
 def verdict_of(label: str, answers_file: Path, env: dict[str, str] | None = None,
                timeout: float = VERDICT_TIMEOUT, checks_file: Path | None = None,
-               command: list[str] | None = None, sha256: str | None = None) -> dict[str, Any]:
+               command: list[str] | None = None, sha256: str | None = None,
+               cwd: Path | None = None) -> dict[str, Any]:
     """The clean verdict on the answers in ``answers_file``, from a fresh process.
 
     ``env`` is the process's environment (default: this one's); ``checks_file`` the module of a
     check registered outside ``lessons_lib``; ``command`` what starts the process (default
-    ``[sys.executable, "-I", "-m", "lessons_lib.tooling.verdicts"]``); ``sha256`` the digest
-    the file must have (the kernel's receipt), checked before it is loaded. Whatever goes wrong,
-    a verdict comes back: ``errored`` with a sentence when the process gave none.
+    :data:`COMMAND`); ``sha256`` the digest the file must have (the kernel's receipt), checked
+    before it is loaded; ``cwd`` the working folder of the verdict process and of its answer
+    process (the sandbox's; default: this one's). Whatever goes wrong, a verdict comes back:
+    ``errored`` with a sentence when the process gave none.
     """
     token = secrets.token_hex(16)
     request = {"token": token, "label": label, "answers": str(answers_file),
                "checks_file": str(checks_file) if checks_file else None, "sha256": sha256}
-    argv = command or [sys.executable, "-I", "-m", "lessons_lib.tooling.verdicts"]
+    argv = command or [sys.executable, *COMMAND]
     try:
         done = subprocess.run(argv, input=json.dumps(request), capture_output=True, text=True,
-                              timeout=timeout, env=env, check=False)
+                              timeout=timeout, env=env, cwd=cwd, check=False)
     except subprocess.TimeoutExpired:
         return _errored(label, f"checking your answer ran past {timeout:g} s and was stopped")
     except OSError as exc:
@@ -241,8 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         return captured_main(args)
     _not_dumpable()  # the answer process (same user) cannot read this one's memory or fds
     raw = sys.stdin.read()
-    channel = os.fdopen(os.dup(1), "w", encoding="utf-8")  # the real stdout, kept private
-    os.dup2(2, 1)  # whatever else writes to fd 1 goes to stderr
+    channel = private_stdout()
     try:
         request = json.loads(raw)
         token = str(request["token"])
@@ -254,6 +262,23 @@ def main(argv: list[str] | None = None) -> int:
     channel.write(token + json.dumps(verdict, default=str) + "\n")
     channel.flush()
     os._exit(0)
+
+
+def private_stdout(binary: bool = False) -> Any:
+    """The real stdout as a stream of this process's own, with file descriptor 1 pointed at
+    stderr (:func:`stdout_to_stderr`): whatever else writes to the stdout, this code or a
+    process it starts, lands on stderr, and only the returned stream reaches the reader."""
+    sys.stdout.flush()
+    copy = os.dup(1)
+    stdout_to_stderr()
+    return os.fdopen(copy, "wb") if binary else os.fdopen(copy, "w", encoding="utf-8")
+
+
+def stdout_to_stderr() -> None:
+    """Point file descriptor 1 (and so ``print`` and every process started from here on)
+    at stderr."""
+    sys.stdout.flush()
+    os.dup2(2, 1)
 
 
 def clean_verdict(request: dict[str, Any]) -> dict[str, Any]:
@@ -270,12 +295,12 @@ def clean_verdict(request: dict[str, Any]) -> dict[str, Any]:
     try:
         data = Path(request["answers"]).read_bytes()
     except (OSError, KeyError, TypeError) as exc:
-        return _capped(_errored(label, f"your answer could not be loaded for grading "
-                                       f"({type(exc).__name__}: {str(exc)[:200]})"), entry)
+        return capped(_errored(label, f"your answer could not be loaded for grading "
+                                      f"({type(exc).__name__}: {str(exc)[:200]})"), entry)
     if request.get("sha256") and hashlib.sha256(data).hexdigest() != request["sha256"]:
         return _errored(label, "the answer file was changed after check() handed it over "
                                "(another process wrote to it): the answer cannot be trusted")
-    return _capped(_verdict_through(entry, data, request.get("checks_file")), entry)
+    return capped(_verdict_through(entry, data, request.get("checks_file")), entry)
 
 
 def _verdict_through(entry: Any, data: bytes, checks_file: str | None) -> dict[str, Any]:
@@ -308,17 +333,24 @@ def _failed(label: str, sentence: str) -> dict[str, Any]:
             "score": 0.0}
 
 
-def _capped(verdict: dict[str, Any], entry: Any) -> dict[str, Any]:
-    """``verdict`` with the registry's points and a score between 0 and them, from its status."""
+def capped(verdict: dict[str, Any], entry: Any) -> dict[str, Any]:
+    """``verdict`` with the registry's points (of ``entry``) and a score made consistent with
+    them, whoever sent it: ``passed`` earns every point, ``failed`` between none and all (a
+    check with parts; a score that is no finite number: none), any other status none; an
+    unknown status is ``errored``. The one place a score is clamped."""
     points = float(entry.points)
     status = verdict.get("status")
+    if status not in {s.value for s in Status}:
+        verdict = _errored(entry.label, f"the clean check gave no known verdict "
+                                        f"({str(status)[:40]!r})")
+        status = Status.ERRORED.value
     try:
         score = float(verdict.get("score", 0.0))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         score = 0.0
     if status == Status.PASSED.value:
         score = points
-    elif status != Status.FAILED.value or not score == score:  # NaN or not a failure: nothing
+    elif status != Status.FAILED.value or not math.isfinite(score):
         score = 0.0
     return {**verdict, "exercise": entry.label, "chapter": entry.chapter, "points": points,
             "score": min(max(score, 0.0), points)}
@@ -549,7 +581,7 @@ def _lent_back(original: Any, state: Any) -> None:
 
 
 class AnswerProcess:
-    """The student's answers, unpickled and run in a child process (``python -I -m
+    """The student's answers, unpickled and run in a child process (``python -I -B -m
     lessons_lib.tooling.verdicts --answer-process``) that never learns the token. Values come
     back as plain data; each function becomes a :class:`RemoteAnswer` that the check calls.
 
@@ -564,8 +596,9 @@ class AnswerProcess:
 
         self.call_timeout = float(os.environ.get(CALL_TIMEOUT_ENV) or CALL_TIMEOUT)
         self.reference_calls: list[str] = []
-        self._process = sp.Popen([sys.executable, "-I", "-m", "lessons_lib.tooling.verdicts",
-                                  "--answer-process"], stdin=sp.PIPE, stdout=sp.PIPE)
+        # It inherits this process's working folder: the sandbox's (verdict_of's cwd).
+        self._process = sp.Popen([sys.executable, *COMMAND, "--answer-process"],
+                                 stdin=sp.PIPE, stdout=sp.PIPE)
         _send(self._process.stdin, {"answers": data, "references": list(references),
                                     "checks_file": checks_file})
         loaded = self._reply("loading your answer")
@@ -680,9 +713,8 @@ def answer_process_main() -> int:
     """Serve one student's answers to the verdict process that started this one: load them,
     say what they are, then run each call it asks for. Everything sent back is plain data."""
     _die_with_parent()
-    replies = os.fdopen(os.dup(1), "wb")
+    replies = private_stdout(binary=True)  # what the student's code prints goes to stderr
     requests = os.dup(0)
-    os.dup2(2, 1)  # what the student's code prints goes to stderr
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)  # and it cannot read the requests
     setup = pickle.loads(_receive(requests, None, ""))

@@ -8,8 +8,10 @@ checks in its own process, where the grader looks up which exercises the chapter
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -545,7 +547,7 @@ import os, sys
 args = sys.argv[1:]
 with open(os.environ["ENGINE_LOG"], "a") as log:
     log.write(" ".join(args) + "\\n")
-if args[0] == "info":
+if args[0] in ("info", "rm"):
     sys.exit(0)
 env, i = dict(os.environ), 1
 while args[i].startswith("-"):
@@ -579,6 +581,7 @@ def test_container_mode_and_the_gradebook(tmp_path: Path, monkeypatch: pytest.Mo
         paths.append(tmp_path / name / "01_recurrence.ipynb")
         nbformat.write(_chapter_one(steps), paths[-1])
     csv_file, scores = tmp_path / "class.csv", tmp_path / "gradescope"
+    (tmp_path / "seed").mkdir()
     status = grade.main([*map(str, paths), "--container", "lessons:test", "--engine", "docker",
                          "--json", "--csv", str(csv_file), "--gradescope", str(scores),
                          "--seed-cache", str(tmp_path / "seed"), "--timeout", "300"])
@@ -589,9 +592,39 @@ def test_container_mode_and_the_gradebook(tmp_path: Path, monkeypatch: pytest.Mo
     log = (tmp_path / "engine.log").read_text()
     assert "--network none" in log and "--memory 4096m" in log and "lessons:test" in log
     assert "--inside-container" in log
+    # The book is the host's, named: inside an image lessons_lib has no book beside it.
+    assert f"--book {grade.BOOK_DIR.resolve()} " in log and "--name lessons-grade-alice-" in log
+    assert "\nrm " not in log  # both containers ended: nothing to remove
     rows = csv_file.read_text().splitlines()
     assert rows[0].startswith("student,") and len(rows) == 3
     assert (scores / "alice" / "results.json").is_file()
+
+
+def test_a_container_past_its_time_is_removed(workdir: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Killing the engine's client leaves the container running: the grader removes it by
+    name. Its time is the notebook's, plus each verdict's (here 1 s each), plus a margin."""
+    engine = tmp_path / "bin" / "docker"
+    engine.parent.mkdir()
+    engine.write_text(f"#!{sys.executable}\nimport json, os, sys, time\n"
+                      "open(os.environ['ENGINE_LOG'], 'a').write(json.dumps(sys.argv) + '\\n')\n"
+                      "if sys.argv[1] not in ('info', 'rm'):\n    time.sleep(60)\n")
+    engine.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{engine.parent}:{os.environ['PATH']}")
+    monkeypatch.setenv("ENGINE_LOG", str(tmp_path / "engine.log"))
+    monkeypatch.setattr(grade, "CONTAINER_MARGIN", 0.5)
+    path = workdir / "slow-container" / f"{CHAPTER}.ipynb"
+    path.parent.mkdir()
+    nbformat.write(fake_chapter(), path)
+    report = grade.grade_file(path, chapter=CHAPTER, cell_timeout=1, timeout=1,
+                              isolation=grade.Isolation(container="lessons:test"))
+    assert report.execution == "could not run"
+    assert report.detail.startswith("the container ran past 3.5 s"), report.detail
+    calls = [json.loads(line) for line in (tmp_path / "engine.log").read_text().splitlines()]
+    run = next(call for call in calls if call[1] == "run")
+    name = run[run.index("--name") + 1]
+    assert calls[-1][1:] == ["rm", "-f", name] and name.startswith("lessons-grade-")
+    assert run[run.index("--book") + 1] == str(grade.BOOK_DIR.resolve())
 
 
 def test_no_notebook_and_no_roster_is_one_sentence(capsys: pytest.CaptureFixture) -> None:
@@ -602,27 +635,39 @@ def test_no_notebook_and_no_roster_is_one_sentence(capsys: pytest.CaptureFixture
         capsys.readouterr().err
 
 
+@pytest.mark.parametrize("jobs, target", [(1, "source"), (2, "source"), (1, "pyc")])
 def test_a_notebook_that_rewrites_the_checks_stops_the_grading_of_the_rest(
-        workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A submission's code runs as the grading user and could rewrite the installed checks for
-    every later student: the grader notices the package changed, grades nobody after it and
-    says so in every report. (A copy of a package stands in for lessons_lib.)"""
+        workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int,
+        target: str) -> None:
+    """A submission's code runs as the grading user and could rewrite the installed checks (or
+    their .pyc, which Python runs instead) for every later student: the grader notices the
+    package changed, grades nobody after it and says so in every report. (A copy of a package
+    stands in for lessons_lib.)"""
     package = tmp_path / "package"
     package.mkdir()
     (package / "checks.py").write_text("PASS = False\n")
     monkeypatch.setattr(grade, "PACKAGE_DIR", package)
-    rewrite = f"open({str(package / 'checks.py')!r}, 'w').write('PASS = True\\n')"
+    written = package / "checks.py" if target == "source" else \
+        Path(importlib.util.cache_from_source(str(package / "checks.py")))  # grade_files writes it
+    rewrite = f"open({str(written)!r}, 'w').write('PASS = True\\n')"
+    asleep = "import time\ntime.sleep(60)" if jobs == 2 else None
     paths = []
-    for name, between in (("mallory", rewrite), ("alice", None), ("bob", None)):
-        folder = workdir / f"pkg-{name}"
+    for name, between in (("mallory", rewrite), ("alice", asleep), ("bob", None)):
+        folder = workdir / f"pkg-{name}-{jobs}-{target}"
         folder.mkdir()
         (folder / "fake_checks.py").write_text(CHECKS)
         paths.append(folder / f"{CHAPTER}.ipynb")
         nbformat.write(fake_chapter(between=between), paths[-1])
-    reports = grade.grade_files(paths, chapter=CHAPTER, jobs=1, timeout=120)
-    assert [r.execution for r in reports] == ["completed", "not run", "not run"]
+    reports = grade.grade_files(paths, chapter=CHAPTER, jobs=jobs, timeout=120)
+    assert all(isinstance(r, grade.Report) for r in reports)
+    # With two at a time, alice (asleep) is still being graded when mallory's report comes:
+    # her grading is stopped, and her report says why.
+    expected = ["completed", "not run"] if jobs == 1 else ["completed", "could not run"]
+    assert [r.execution for r in reports] == [*expected, "not run"]
     assert all("was changed while the class was graded" in r.warnings[-1] for r in reports)
-    assert "restore it" in reports[2].detail
+    assert "restore it" in reports[1].detail and "restore it" in reports[2].detail
+    if jobs == 2:  # stopped midway: its exercises are missing, not silently absent
+        assert statuses(reports[1]) == {"ex-fake-add": "missing", "ex-fake-value": "missing"}
 
 
 def test_executed_copies_keep_each_student_s_folder(workdir: Path, tmp_path: Path) -> None:
@@ -636,3 +681,90 @@ def test_executed_copies_keep_each_student_s_folder(workdir: Path, tmp_path: Pat
     grade.grade_files(paths, chapter=CHAPTER, jobs=2, timeout=120, save_dir=tmp_path / "out")
     saved = sorted(p.relative_to(tmp_path / "out") for p in (tmp_path / "out").rglob("*.ipynb"))
     assert saved == [Path("ann", f"{CHAPTER}.ipynb"), Path("ben", f"{CHAPTER}.ipynb")]
+
+
+def test_a_gradebook_that_cannot_be_written_loses_no_report(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    """Two notebooks of one student and chapter: the reports are out first, then the
+    gradebook's sentence and exit status 2."""
+    paths = [tmp_path / "a" / "alice" / f"{CHAPTER}.ipynb",
+             tmp_path / "b" / "alice" / f"{CHAPTER}.ipynb"]
+    reports = [grade.Report(str(path), CHAPTER, results=[
+        grade.ExerciseResult("ex-fake-add", "passed", "", 1.0, 1.0)]) for path in paths]
+    monkeypatch.setattr(grade, "grade_files", lambda *a, **k: reports)
+    csv_file = tmp_path / "class.csv"
+    assert grade.main([*map(str, paths), "--json", "--csv", str(csv_file)]) == 2
+    said = capsys.readouterr()
+    data = json.loads(said.out)
+    assert [(r["notebook"], r["student"], r["score"]) for r in data] == [
+        (str(paths[0]), "alice", 1.0), (str(paths[1]), "alice", 1.0)]
+    assert "alice has two notebooks of chapter 99_fake" in said.err
+    assert not csv_file.exists()
+
+
+@pytest.mark.parametrize("options, said", [
+    (["--seed-cache", "{tmp}/nothing"], "--seed-cache {tmp}/nothing: no such folder"),
+    (["--timeout", "0"], "--timeout and --cell-timeout must be more than 0 seconds"),
+    (["--timeout", "nan"], "--timeout and --cell-timeout must be more than 0 seconds"),
+    (["--cell-timeout", "-5"], "--timeout and --cell-timeout must be more than 0 seconds"),
+])
+def test_options_that_cannot_work_are_refused_before_grading(
+        tmp_path: Path, capsys: pytest.CaptureFixture, options: list[str], said: str) -> None:
+    options = [option.format(tmp=tmp_path) for option in options]
+    with pytest.raises(SystemExit) as stopped:
+        grade.main([str(tmp_path / f"{CHAPTER}.ipynb"), *options])
+    assert stopped.value.code == 2
+    assert said.format(tmp=tmp_path) in capsys.readouterr().err
+
+
+def test_what_a_notebook_writes_stays_out_of_the_graders_stdout_and_folder(
+        workdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capfd: pytest.CaptureFixture) -> None:
+    """A kernel writing to file descriptor 1 (``--json > grades.json``) and an answer writing a
+    file by a relative path, in the kernel and in the verdict's answer process: stdout is the
+    JSON alone, the grader's folder stays empty, and stderr says how far the grading is."""
+    path = workdir / "noisy" / f"{CHAPTER}.ipynb"
+    path.parent.mkdir()
+    (path.parent / "fake_checks.py").write_text(CHECKS)
+    writes = "def add(a, b):\n    open('x.txt', 'w').write('x')\n    return a + b"
+    nbformat.write(fake_chapter(solutions={"ex-fake-add": writes},
+                                between="import os\nos.write(1, b'junk from the kernel')"), path)
+    grader = tmp_path / "grader"
+    grader.mkdir()
+    monkeypatch.chdir(grader)
+    capfd.readouterr()
+    assert grade.main([str(path), "--json", "--timeout", "120"]) == 0
+    out, err = capfd.readouterr()
+    [report] = json.loads(out)
+    assert report["all_passed"] and report["score"] == 2
+    assert list(grader.iterdir()) == []
+    assert f"graded 1/1: {path} 2/2 points (" in err
+
+
+def test_warnings_quote_a_long_cell_on_one_short_line(tmp_path: Path) -> None:
+    nbformat.write(fake_chapter(), tmp_path / f"{CHAPTER}.ipynb")
+    nb = fake_chapter()
+    nb.cells[-1].source = "check('ex-fake-value', value)\n" + "x = 1\n" * 100
+    [warning] = grade.edited_checks(nb, CHAPTER, tmp_path)
+    assert "\n" not in warning and len(warning) < 600
+    assert "this notebook \"check('ex-fake-value', value) x = 1 x = 1" in warning
+    assert grade.quoted("a\n\n   b") == "a b"
+    assert grade.quoted("x = 1\n" * 100) == ("x = 1 " * 40)[:197] + "..."
+
+
+def test_the_fingerprint_sees_a_changed_pyc_and_not_the_graders_own_imports(
+        tmp_path: Path) -> None:
+    """After compile_package, a process importing the package (a grading worker: no -B)
+    writes no .pyc, so the fingerprint holds; a .pyc written over changes it."""
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "checks.py").write_text("PASS = False\n")
+    grade.compile_package(package)
+    before = grade.package_fingerprint(package)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    subprocess.run([sys.executable, "-c", "import pkg.checks"], env=env, check=True)
+    assert grade.package_fingerprint(package) == before
+    Path(importlib.util.cache_from_source(str(package / "checks.py"))).write_bytes(b"forged")
+    assert grade.package_fingerprint(package) != before

@@ -242,6 +242,23 @@ def test_an_answer_cannot_speak_for_the_grader(tmp_path: Path,
     assert verdict["status"] == "failed" and "expected" in verdict["feedback"]
 
 
+def test_the_answer_runs_in_the_folder_it_is_given_not_the_graders(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file the student's function writes by a relative path lands in ``cwd`` (the
+    sandbox's working folder), not where the grader was started (the instructor's clone)."""
+    grader, work = tmp_path / "grader", tmp_path / "work"
+    grader.mkdir()
+    work.mkdir()
+    monkeypatch.chdir(grader)
+    writes = RIGHT_CLIP.replace("    norm =", "    open('x.txt', 'w').write('x')\n    norm =")
+    monkeypatch.setenv(ANSWERS_ENV, str(tmp_path / "answers"))
+    verdicts.capture("ex-bptt-clip", (notebook(writes)["clip"],), {})
+    verdict = verdicts.verdict_of("ex-bptt-clip", tmp_path / "answers" / "ex-bptt-clip.pkl",
+                                  timeout=120, cwd=work)
+    assert verdict["status"] == "passed", verdict
+    assert list(grader.iterdir()) == [] and (work / "x.txt").read_text() == "x"
+
+
 def test_an_unpicklable_answer_gets_one_sentence(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ANSWERS_ENV, str(tmp_path))
@@ -264,11 +281,17 @@ def test_the_score_is_the_registrys_never_the_answers() -> None:
     from lessons_lib import exercises
 
     entry = exercises.lookup("ex-bptt-clip")
-    for status, score, capped in (("passed", 1000, 1.0), ("failed", 1000, 1.0),
-                                  ("failed", -5, 0.0), ("errored", 1.0, 0.0),
-                                  ("failed", float("nan"), 0.0)):
-        verdict = verdicts._capped({"status": status, "score": score, "points": 99}, entry)
-        assert verdict["score"] == capped and verdict["points"] == entry.points
+    for status, score, capped, kept in (
+            ("passed", 1000, 1.0, "passed"), ("failed", 1000, 1.0, "failed"),
+            ("failed", 0.5, 0.5, "failed"), ("failed", -5, 0.0, "failed"),
+            ("errored", 1.0, 0.0, "errored"), ("failed", float("nan"), 0.0, "failed"),
+            ("failed", float("inf"), 0.0, "failed"), ("failed", "lots", 0.0, "failed"),
+            ("excellent", 1.0, 0.0, "errored")):
+        verdict = verdicts.capped({"status": status, "score": score, "points": 99}, entry)
+        assert (verdict["status"], verdict["score"], verdict["points"]) == \
+            (kept, capped, entry.points), (status, score)
+    assert "no known verdict ('excellent')" in verdicts.capped({"status": "excellent"},
+                                                              entry)["feedback"]
 
 
 def test_captured_mode_wants_every_label_and_status(tmp_path: Path,
