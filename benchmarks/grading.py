@@ -38,7 +38,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import nbformat
@@ -51,25 +50,6 @@ DEFAULT_CHAPTER = "02_numpy_rnn"
 WRITTEN = "The share grows with the scale; saturated units pass almost no gradient."
 _STUB_RAISE = re.compile(r"^(\s*)raise NotImplementedError.*$", re.MULTILINE)
 _STUB_NONE = re.compile(r"=\s*None(\s*#\s*YOUR CODE HERE)", re.MULTILINE)
-
-
-class _PlaceholderValues(Mapping[str, dict[str, str]]):
-    """Glued values for a chapter the book's cache holds no current copy of: a mark each.
-
-    The grader never reads the prose, so the numbers it quotes do not matter here.
-    """
-
-    def __getitem__(self, name: str) -> dict[str, str]:
-        return {"text/plain": "(value)", "text/markdown": "(value)"}
-
-    def __contains__(self, name: object) -> bool:
-        return True
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
 
 
 def _blocks(nb: nbformat.NotebookNode, directive: str) -> dict[str, list[int]]:
@@ -116,7 +96,12 @@ def answered(book_nb: nbformat.NotebookNode, kind: str) -> nbformat.NotebookNode
 def make_class(folder: Path, chapter: str, copies: int) -> dict[str, str]:
     """Write ``copies`` hand-ins of ``chapter`` and a roster to ``folder``; student to kind."""
     from lessons_lib.tooling.book_cache import cache_path
-    from lessons_lib.tooling.colab_edition import book_index, chapter_values, read_book
+    from lessons_lib.tooling.colab_edition import (
+        PlaceholderValues,
+        book_index,
+        chapter_values,
+        read_book,
+    )
     from lessons_lib.tooling.notebooks import write_notebook
     from lessons_lib.tooling.student_edition import student_notebook
 
@@ -131,7 +116,7 @@ def make_class(folder: Path, chapter: str, copies: int) -> dict[str, str]:
     except ValueError as exc:
         print(f"(the book's cache has no current copy of {chapter}, so its prose quotes "
               f"placeholders: {exc})", flush=True)
-        values = _PlaceholderValues()
+        values = PlaceholderValues("(value)")
     kinds = {f"student{i + 1:02d}": KINDS[i % len(KINDS)] for i in range(copies)}
     lines = ["notebook,student"]
     for student, kind in kinds.items():

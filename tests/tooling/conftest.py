@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -12,24 +11,9 @@ from lessons_lib.tooling import colab_edition
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class AnyGluedValue(Mapping[str, dict[str, str]]):
-    """Glued values for a chapter that was not executed: every name holds ``1.0``.
-
-    The unit tests run before the chapters are executed; they check the editions' structure,
-    while ``make colab`` checks them with the values of the real run.
-    """
-
-    def __getitem__(self, name: str) -> dict[str, str]:
-        return {"text/plain": "1.0", "text/markdown": "`value`"}
-
-    def __contains__(self, name: object) -> bool:
-        return True
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
+# The unit tests run before the chapters are executed; they check the editions' structure,
+# while `make colab` checks them with the values of the real run.
+AnyGluedValue = colab_edition.PlaceholderValues
 
 
 @pytest.fixture(scope="session")
