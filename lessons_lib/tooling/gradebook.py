@@ -408,7 +408,8 @@ def write_outputs(args: argparse.Namespace, reports: list[Report],
                   seconds: float | None = None) -> None:
     """Give each report its student and write the gradebooks asked for.
 
-    Call it before printing ``--json``, which then carries the students. Raises ``ValueError``
+    The grader calls it after printing the reports, so that a gradebook error loses none of
+    them. Raises ``ValueError``
     for a bad roster or two notebooks of one student and chapter (when a gradebook is written
     or a roster given); prints a warning for each roster line that matched no notebook.
     ``seconds``: how long the grading took (Gradescope's ``execution_time``).
