@@ -52,38 +52,17 @@ _STUB_RAISE = re.compile(r"^(\s*)raise NotImplementedError.*$", re.MULTILINE)
 _STUB_NONE = re.compile(r"=\s*None(\s*#\s*YOUR CODE HERE)", re.MULTILINE)
 
 
-def _blocks(nb: nbformat.NotebookNode, directive: str) -> dict[str, list[int]]:
-    """The code cells inside each ``{directive}-start`` ... ``{directive}-end`` block, by label."""
-    from lessons_lib.tooling.notebooks import exercise_label
-
-    blocks: dict[str, list[int]] = {}
-    label = None
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "markdown" and f"{{{directive}-start}}" in cell.source:
-            label = (exercise_label(cell.source) if directive == "exercise"
-                     else cell.source.split("}", 1)[1].split()[0])
-            blocks[label] = []
-        elif cell.cell_type == "markdown" and f"{{{directive}-end}}" in cell.source:
-            label = None
-        elif label is not None and cell.cell_type == "code":
-            blocks[label].append(index)
-    return blocks
-
-
 def answered(book_nb: nbformat.NotebookNode, kind: str) -> nbformat.NotebookNode:
     """The book's chapter with its stubs answered as a student of ``kind`` would."""
-    from lessons_lib.tooling.notebooks import is_written_answer
+    from lessons_lib.tooling.notebooks import exercise_stubs, is_written_answer, solution_code
 
     nb = nbformat.from_dict(book_nb)  # a copy
-    stubs, solutions = _blocks(nb, "exercise"), _blocks(nb, "solution")
-    labels = list(stubs)
+    stubs, solutions = exercise_stubs(nb), solution_code(nb)
+    labels = list(stubs)  # exercises with only a written part have no stub to fill in
     solve = {"solved": labels, "half": labels[: len(labels) // 2]}.get(kind, [])
-    for label, cells in stubs.items():
-        stub = next((nb.cells[i] for i in cells if "YOUR CODE HERE" in nb.cells[i].source), None)
-        if stub is None:  # nothing to fill in: only a written part
-            continue
+    for label, stub in stubs.items():
         if label in solve:
-            stub.source = "\n\n".join(nb.cells[i].source for i in solutions[label])
+            stub.source = solutions[label]
         elif kind == "wrong":
             stub.source = _STUB_NONE.sub(r"= 0\1", _STUB_RAISE.sub(r"\1return 0", stub.source))
     if kind != "stub":

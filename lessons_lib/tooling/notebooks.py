@@ -32,6 +32,9 @@ _EXERCISE_LABEL = re.compile(r"\{exercise-start\}[^\n]*\n(?:[ \t]*:[^\n]*\n)*?[ 
                              r"[ \t]*(\S+)")
 # The same exercise in the Colab and student editions: "### Exercise: <title> (`<label>`)".
 _EDITION_EXERCISE_HEADING = re.compile(r"^#+ Exercise\b[^\n]*\(`(ex-[^`]+)`\)", re.MULTILINE)
+# What marks the cell a student fills in (CONTRIBUTING.md), and the cell opening a solution.
+STUB_MARK = "# YOUR CODE HERE"
+_SOLUTION_LABEL = re.compile(r"\{solution-start\}[ \t]+(\S+)")
 
 
 def chapter_notebooks(book_dir: Path | str = "book") -> list[Path]:
@@ -118,6 +121,39 @@ def exercise_label(source: str) -> str | None:
     directive in the book, its heading in the Colab and student editions."""
     match = _EXERCISE_LABEL.search(source) or _EDITION_EXERCISE_HEADING.search(source)
     return match.group(1) if match else None
+
+
+def exercise_stubs(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
+    """Each exercise's stub, by label: the first code cell marked ``STUB_MARK`` after the cell
+    that opens the exercise (in the book or an edition). An exercise with only a written part
+    has none."""
+    stubs: dict[str, nbformat.NotebookNode] = {}
+    label = None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and exercise_label(cell.source):
+            label = exercise_label(cell.source)
+        elif label and label not in stubs and cell.cell_type == "code" \
+                and STUB_MARK in cell.source:
+            stubs[label] = cell
+    return stubs
+
+
+def solution_code(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """The code of each exercise's solution in the book, by label: the code cells from its
+    ``{solution-start}`` cell to its ``{solution-end}`` cell, joined."""
+    solutions: dict[str, list[str]] = {}
+    label = None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            opened = _SOLUTION_LABEL.search(cell.source)
+            if opened:
+                label = opened.group(1)
+                solutions[label] = []
+            elif "{solution-end}" in cell.source:
+                label = None
+        elif label is not None and cell.cell_type == "code":
+            solutions[label].append(cell.source)
+    return {label: "\n\n".join(code) for label, code in solutions.items()}
 
 
 def is_written_answer(cell: nbformat.NotebookNode) -> bool:

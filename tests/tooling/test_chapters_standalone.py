@@ -210,6 +210,14 @@ def test_student_edition_keeps_stubs_and_checks(path: Path, book_index) -> None:
             f"{path.name}: the check cell of {label} is inside a solution")
     assert notebooks.written_answers(student) == notebooks.written_answers(nb), (
         f"{path.name}: a written part for the student to answer went missing")
+    # Every exercise has a stub to fill in (CONTRIBUTING.md), in the book and the edition alike,
+    # and a solution: what the grading benchmark and the instructors page's test hand in.
+    labels = exercises.exercises_for(path.stem)
+    stubs = notebooks.exercise_stubs(student)
+    assert sorted(stubs) == sorted(labels), f"{path.name}: stubs {sorted(stubs)}, not {labels}"
+    assert {label: cell.source for label, cell in notebooks.exercise_stubs(nb).items()} == {
+        label: cell.source for label, cell in stubs.items()}, f"{path.name}: a stub changed"
+    assert sorted(notebooks.solution_code(nb)) == sorted(labels)
 
 
 def _stored(tree: ast.AST) -> set[str]:

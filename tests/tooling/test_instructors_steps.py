@@ -28,6 +28,8 @@ import nbformat
 import pytest
 from conftest import ROOT
 
+from lessons_lib.tooling.notebooks import exercise_stubs, solution_code
+
 PAGE = ROOT / "book" / "instructors.md"
 FORK = "https://github.com/your-name/rnn-book"
 # The chapters step 3 hands out: the stand-in for `make book` executes only these.
@@ -102,22 +104,11 @@ def runnable(block: str) -> str:
 def solved(stub: nbformat.NotebookNode, book: nbformat.NotebookNode,
            labels: list[str]) -> nbformat.NotebookNode:
     """``stub`` (the student edition) with the book's solutions of ``labels`` filled in."""
-    answers, cells = {}, book.cells
-    for index, cell in enumerate(cells):
-        start = re.search(r"\{solution-start\}\s+(\S+)", cell.source)
-        if cell.cell_type != "markdown" or not start or start[1] not in labels:
-            continue
-        opened = max(i for i in range(index) if "{exercise-start}" in cells[i].source)
-        stub_cell = next(c for c in cells[opened:index] if c.cell_type == "code")
-        end = next(i for i in range(index, len(cells)) if "{solution-end}" in cells[i].source)
-        code = [c.source for c in cells[index:end + 1] if c.cell_type == "code"]
-        answers[stub_cell.source] = "\n\n".join([stub_cell.source, *code])
-    assert len(answers) == len(labels), f"solutions of {labels} not found"
     filled = nbformat.from_dict(stub)
-    for cell in filled.cells:
-        if cell.cell_type == "code" and cell.source in answers:
-            cell.source = answers.pop(cell.source)
-    assert not answers, "a stub of the book is missing from the student edition"
+    stubs, solutions = exercise_stubs(filled), solution_code(book)
+    assert set(labels) <= set(stubs) & set(solutions), f"solutions of {labels} not found"
+    for label in labels:
+        stubs[label].source = f"{stubs[label].source}\n\n{solutions[label]}"
     return filled
 
 
