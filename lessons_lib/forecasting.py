@@ -1,26 +1,35 @@
-"""Forecasting an hourly temperature series: data, chronological splits, windows and baselines.
+"""Forecasting temperatures: data, chronological splits, windows, baselines and small networks.
 
-Taught in chapter 9, *Forecasting a temperature series* (``book/09_forecasting``); chapter 1
-plots the same series.
+Taught in chapter 9, *Forecasting the weather* (``book/09_forecasting``); chapter 1 plots the
+hourly series.
 
-The series is the hourly air temperature of Seattle in 2010, which ships with the
-``vega_datasets`` package (no download). ``load_seattle_temps`` returns it as a pandas Series in
-degrees Fahrenheit (the unit of the source) or Celsius. ``chronological_split`` cuts it into
-train, validation and test parts that follow each other in time, ``Normalizer`` rescales with
-statistics of the training part only, and ``make_windows`` turns one part into supervised
-pairs: the previous ``input_len`` hours as input, the temperature ``horizon`` hours after the
-last of them as target. Windows are cut inside one part at a time, so no window mixes hours
-of two parts. ``persistence_forecast`` is the naive baseline every model must beat.
+Two series ship with the ``vega_datasets`` package (no download). ``load_seattle_temps`` is the
+hourly air temperature of Seattle in 2010, smooth as a climate normal: the chapter's warm-up.
+``load_seattle_weather`` is four years (2012-2015) of real daily observations of Seattle:
+maximum and minimum temperature, precipitation and wind. ``chronological_split`` cuts a series
+into train, validation and test parts that follow each other in time, ``Normalizer`` rescales
+with statistics of the training part only, and ``make_windows`` turns one part into supervised
+pairs: the previous ``input_len`` steps of one or several variables as input, the target
+``horizon`` steps (or several horizons) after the last of them. Windows are cut inside one part
+at a time, so no window mixes steps of two parts.
 
-Consecutive windows share all but one hour, so their errors are strongly correlated: a test set
-of 1,200 windows holds far fewer independent pieces of evidence. ``block_bootstrap_mean``,
-``mae_interval`` and ``mae_difference_interval`` measure how uncertain a test MAE, or the
-difference between two forecasters' MAEs on the same windows, is by resampling whole blocks of
-consecutive windows (a moving block bootstrap) instead of single windows.
+The baselines need no learning: ``persistence_forecast`` (tomorrow as today),
+``seasonal_normal`` (the training years' smoothed mean for each day of the year) and
+``blend_weight``, which mixes two forecasts with a weight chosen on validation data.
+``build_forecaster`` and ``fit_forecaster`` make and train the small dense and recurrent
+networks that try to beat them.
+
+Consecutive windows share most of their inputs and the weather comes in spells, so their errors
+are correlated: a test set of 350 days holds fewer independent pieces of evidence.
+``block_bootstrap_mean``, ``mae_interval`` and ``mae_difference_interval`` measure how uncertain
+a test MAE, or the difference between two forecasters' MAEs on the same windows, is by
+resampling whole blocks of consecutive windows (a moving block bootstrap) instead of single
+windows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +38,8 @@ import pandas as pd
 from lessons_lib.resources import book_build, require_memory
 
 UNITS = ("F", "C")
+# The daily observations of load_seattle_weather, with their units.
+WEATHER_VARIABLES = {"temp_max": "°C", "temp_min": "°C", "precipitation": "mm", "wind": "m/s"}
 
 
 def fahrenheit_to_celsius(temp_f: np.ndarray | pd.Series | float) -> np.ndarray | pd.Series:
@@ -57,6 +68,24 @@ def load_seattle_temps(unit: str = "C") -> pd.Series:
     return fahrenheit_to_celsius(series) if unit == "C" else series
 
 
+def load_seattle_weather() -> pd.DataFrame:
+    """Daily weather observed in Seattle, 2012-2015: one row per day, indexed by date.
+
+    The columns are ``WEATHER_VARIABLES``: the day's maximum and minimum temperature (°C), its
+    precipitation (mm) and its mean wind speed (m/s). The source's ``weather`` label (sun, rain,
+    fog, ...) is left out: chapter 9 shows why. Every day is present, so one step is one day.
+    """
+    from vega_datasets import data
+
+    frame = data.seattle_weather().set_index("date")[list(WEATHER_VARIABLES)]
+    frame = frame.astype("float64")
+    gaps = (np.diff(frame.index.values) != np.timedelta64(1, "D")).any()
+    if gaps or frame.isna().to_numpy().any():
+        raise ValueError("the seattle_weather table of vega_datasets is expected to list every "
+                         "day once, without gaps or missing values: reinstall vega_datasets")
+    return frame
+
+
 def chronological_split(series: pd.Series, fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
                         ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Cut ``series`` into train, validation and test parts that follow each other in time.
@@ -78,26 +107,39 @@ def chronological_split(series: pd.Series, fractions: tuple[float, float, float]
             series.iloc[n_train + n_val:])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Normalizer:
-    """Subtract a mean and divide by a standard deviation, both measured on training data."""
+    """Subtract a mean and divide by a standard deviation, both measured on training data.
 
-    mean: float
-    std: float
+    Fitted on a 1-D series, ``mean`` and ``std`` are numbers; fitted on a table of several
+    variables (one column each), they hold one number per column, and each column is scaled
+    by its own.
+    """
+
+    mean: float | np.ndarray
+    std: float | np.ndarray
 
     @classmethod
-    def fit(cls, train: np.ndarray | pd.Series) -> Normalizer:
-        """Measure the mean and standard deviation of the training values (and only those)."""
+    def fit(cls, train: np.ndarray | pd.Series | pd.DataFrame) -> Normalizer:
+        """Measure the mean and standard deviation of the training values (and only those),
+        per column for a 2-D table."""
         values = np.asarray(train, dtype=np.float64)
-        if values.size < 2:
-            raise ValueError(f"need at least 2 training values to fit, got {values.size}")
-        std = float(values.std())
-        if std == 0.0:
-            raise ValueError("the training values are constant: their standard deviation is 0")
-        return cls(float(values.mean()), std)
+        if values.ndim not in (1, 2):
+            raise ValueError(f"train must be a series or a table (1-D or 2-D), got shape "
+                             f"{values.shape}")
+        if len(values) < 2:
+            raise ValueError(f"need at least 2 training values to fit, got {len(values)}")
+        mean, std = values.mean(axis=0), values.std(axis=0)
+        if np.any(std == 0.0):
+            raise ValueError("the training values are constant (in at least one column): their "
+                             "standard deviation is 0")
+        if values.ndim == 1:
+            return cls(float(mean), float(std))
+        return cls(mean, std)
 
-    def transform(self, values: np.ndarray | pd.Series) -> np.ndarray:
-        """Values in units of training standard deviations away from the training mean."""
+    def transform(self, values: np.ndarray | pd.Series | pd.DataFrame) -> np.ndarray:
+        """Values in units of training standard deviations away from the training mean (the
+        last axis holds the variables of a table)."""
         return (np.asarray(values, dtype=np.float64) - self.mean) / self.std
 
     def inverse(self, values: np.ndarray) -> np.ndarray:
@@ -111,50 +153,109 @@ def _check_positive_int(name: str, value: object) -> int:
     return int(value)
 
 
-def make_windows(values: np.ndarray | pd.Series, input_len: int = 48, horizon: int = 24
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Cut a 1-D series into (input window, target) pairs.
+def make_windows(values: np.ndarray | pd.Series | pd.DataFrame, input_len: int = 48,
+                 horizon: int | Sequence[int] = 24,
+                 target: np.ndarray | pd.Series | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a series into (input window, target) pairs.
 
-    Window ``i`` holds ``values[i : i + input_len]`` and its target is the value ``horizon``
-    steps after the window's last value, ``values[i + input_len - 1 + horizon]``. Returns ``X``
-    with shape ``(n_windows, input_len)`` and ``y`` with shape ``(n_windows,)``, where
-    ``n_windows = len(values) - input_len - horizon + 1``.
+    Window ``i`` holds ``values[i : i + input_len]`` and its target is the value of ``target``
+    (by default ``values`` itself, which must then be 1-D) ``horizon`` steps after the window's
+    last step, ``target[i + input_len - 1 + horizon]``.
+
+    - ``values`` 1-D: ``X`` has shape ``(n_windows, input_len)``; 2-D (one column per
+      variable): ``(n_windows, input_len, n_variables)``.
+    - ``horizon`` a number: ``y`` has shape ``(n_windows,)``; a sequence of horizons:
+      ``(n_windows, len(horizon))``, one column per horizon, on the same windows.
+
+    ``n_windows = len(values) - input_len - max(horizon) + 1``: the last window's furthest
+    target is the series' last value.
     """
     input_len = _check_positive_int("input_len", input_len)
-    horizon = _check_positive_int("horizon", horizon)
+    several = not isinstance(horizon, (int, np.integer))
+    horizons = [_check_positive_int("horizon", h)
+                for h in (horizon if several else [horizon])]
+    if not horizons:
+        raise ValueError("horizon must be a positive integer or a non-empty sequence of them")
     values = np.asarray(values, dtype=np.float64)
-    if values.ndim != 1:
-        raise ValueError(f"values must be a 1-D series, got an array of shape {values.shape}")
-    n_windows = len(values) - input_len - horizon + 1
+    if values.ndim not in (1, 2):
+        raise ValueError(f"values must be a 1-D series or a 2-D table (steps, variables), got "
+                         f"an array of shape {values.shape}")
+    if target is None:
+        if values.ndim != 1:
+            raise ValueError("values is a table of several variables: say which series is "
+                             "forecast with target= (a 1-D array as long as values)")
+        target = values
+    target = np.asarray(target, dtype=np.float64)
+    if target.shape != (len(values),):
+        raise ValueError(f"target must be a 1-D series as long as values ({len(values)}), got "
+                         f"shape {target.shape}")
+    n_windows = len(values) - input_len - max(horizons) + 1
     if n_windows < 1:
         raise ValueError(f"a series of {len(values)} values is too short for windows of "
-                         f"input_len={input_len} plus horizon={horizon}: it needs at least "
-                         f"{input_len + horizon} values")
-    X = np.lib.stride_tricks.sliding_window_view(values, input_len)[:n_windows].copy()
-    y = values[input_len - 1 + horizon:].copy()
-    return X, y
+                         f"input_len={input_len} plus horizon={max(horizons)}: it needs at "
+                         f"least {input_len + max(horizons)} values")
+    windows = np.lib.stride_tricks.sliding_window_view(values, input_len, axis=0)[:n_windows]
+    X = np.moveaxis(windows, -1, 1).copy() if values.ndim == 2 else windows.copy()
+    y = np.stack([target[input_len - 1 + h:input_len - 1 + h + n_windows] for h in horizons],
+                 axis=1)
+    return X, (y if several else y[:, 0].copy())
 
 
-def target_times(index: pd.Index, input_len: int = 48, horizon: int = 24) -> pd.Index:
-    """The time stamps of the targets of ``make_windows`` applied to a series with ``index``."""
-    input_len = _check_positive_int("input_len", input_len)
-    horizon = _check_positive_int("horizon", horizon)
-    if len(index) < input_len + horizon:
-        raise ValueError(f"an index of {len(index)} stamps is too short for input_len="
-                         f"{input_len} plus horizon={horizon}")
-    return index[input_len - 1 + horizon:]
+def persistence_forecast(X: np.ndarray, column: int | None = None) -> np.ndarray:
+    """The naive forecast: the value later will be the last one observed.
 
-
-def persistence_forecast(X: np.ndarray) -> np.ndarray:
-    """The naive forecast: the temperature later will be the last one observed.
-
-    With a horizon of 24 hours this is also the "same hour yesterday" (seasonal naive)
-    forecast seen from the target: the last observed hour is the target's hour, one day earlier.
+    ``X`` holds windows, ``(n_windows, input_len)``, or ``(n_windows, input_len, n_variables)``
+    with ``column`` naming the variable forecast. With hourly data and a horizon of 24 hours
+    this is also the "same hour yesterday" (seasonal naive) forecast seen from the target.
     """
     X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] < 1:
-        raise ValueError(f"X must have shape (n_windows, input_len), got {X.shape}")
-    return X[:, -1].copy()
+    if X.ndim == 2 and X.shape[1] >= 1 and column is None:
+        return X[:, -1].copy()
+    if X.ndim == 3 and column is not None and -X.shape[2] <= column < X.shape[2]:
+        return X[:, -1, column].copy()
+    raise ValueError(f"X must have shape (n_windows, input_len), or (n_windows, input_len, "
+                     f"n_variables) with column= one of its variables; got shape {X.shape} "
+                     f"and column={column!r}")
+
+
+def seasonal_normal(series: pd.Series, half_width: int = 15) -> pd.Series:
+    """The typical value of each day of the year in ``series`` (daily, with a date index).
+
+    For each day of the year (1 to 366) it averages the days of ``series`` that lie within
+    ``half_width`` days of it, across the turn of the year too: a mean over the training years,
+    smoothed over a month, so that it follows the seasons and not one year's spells. Returns a
+    Series indexed by day of the year; ``normal.loc[dates.dayofyear]`` forecasts ``dates``.
+    """
+    half_width = _check_positive_int("half_width", half_width)
+    if not isinstance(series.index, pd.DatetimeIndex) or series.isna().any():
+        raise ValueError("series must be daily values without gaps, indexed by date")
+    by_day = series.groupby(series.index.dayofyear).agg(["sum", "count"]).reindex(
+        range(1, 367), fill_value=0)
+    kernel = np.ones(2 * half_width + 1)
+    sums, counts = (np.convolve(np.concatenate([by_day[c].values[-half_width:],
+                                                by_day[c].values,
+                                                by_day[c].values[:half_width]]),
+                                kernel, mode="valid") for c in ("sum", "count"))
+    if (counts == 0).any():
+        raise ValueError(f"series leaves some days of the year without any value within "
+                         f"{half_width} days: give it at least a whole year")
+    return pd.Series(sums / counts, index=pd.RangeIndex(1, 367, name="day of year"),
+                     name=f"normal of {series.name}")
+
+
+def blend_weight(first: np.ndarray, second: np.ndarray, y: np.ndarray, steps: int = 21
+                 ) -> float:
+    """The weight ``w`` in 0, 1/(steps-1), ..., 1 whose blend ``w * first + (1 - w) * second``
+    has the lowest mean absolute error against ``y``. Pass validation data, never test data."""
+    steps = _check_positive_int("steps", steps)
+    if steps < 2:
+        raise ValueError(f"steps must be at least 2 (the weights 0 and 1), got {steps}")
+    _same_shape(y, first)
+    _same_shape(y, second)
+    weights = np.linspace(0.0, 1.0, steps)
+    maes = [mean_absolute_error(y, w * np.asarray(first) + (1 - w) * np.asarray(second))
+            for w in weights]
+    return float(weights[int(np.argmin(maes))])
 
 
 def mean_absolute_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -164,30 +265,6 @@ def mean_absolute_error(y_true: np.ndarray, y_pred: np.ndarray) -> float:
         raise ValueError(f"y_true and y_pred must have the same shape, got {y_true.shape} "
                          f"and {y_pred.shape}")
     return float(np.mean(np.abs(y_true - y_pred)))
-
-
-def day_over_day(X: np.ndarray, period: int = 24) -> np.ndarray:
-    """How much each hour of a window differs from the same hour ``period`` steps earlier.
-
-    For windows ``X`` of shape ``(n, input_len)`` returns ``X[:, period:] - X[:, :-period]``,
-    shape ``(n, input_len - period)``: a description of the window that no longer says how warm
-    it was, only how the temperature is changing from one day to the next.
-    """
-    period = _check_positive_int("period", period)
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] <= period:
-        raise ValueError(f"X must have shape (n_windows, input_len) with input_len > period="
-                         f"{period}, got {X.shape}")
-    return X[:, period:] - X[:, :-period]
-
-
-def drift_forecast(X: np.ndarray, period: int = 24) -> np.ndarray:
-    """Persistence plus the last day's change: ``x_t + (x_t - x_{t-period})``.
-
-    It assumes the next ``period`` hours change the temperature as much as the last ones did.
-    """
-    change = day_over_day(X, period)
-    return np.asarray(X, dtype=np.float64)[:, -1] + change[:, -1]
 
 
 @dataclass(frozen=True)
@@ -269,36 +346,36 @@ def _same_shape(y_true: np.ndarray, y_pred: np.ndarray) -> None:
                          f"{np.shape(y_true)} and {np.shape(y_pred)}")
 
 
-FORECASTERS = ("dense", "simple_rnn", "lstm", "gru")
-# Memory a forecaster's training adds to the kernel (16 units, 48-hour windows): small.
+FORECASTERS = ("dense", "lstm", "gru")
+# Memory a forecaster's training adds to the kernel (16 units, windows of a few weeks): small.
 FORECASTER_MEMORY_MB = 250
 
 
-def build_forecaster(kind: str, steps: int, units: int = 16, learning_rate: float = 3e-3):
-    """A small Keras model mapping ``(batch, steps, 1)`` to one number per window.
+def build_forecaster(kind: str, steps: int, variables: int = 1, outputs: int = 1,
+                     units: int = 16, learning_rate: float = 3e-3):
+    """A small Keras model mapping windows ``(batch, steps, variables)`` to ``outputs`` numbers.
 
     ``kind`` is ``dense`` (Flatten, Dense(units, relu)) or a recurrent layer of ``units`` cells
-    (``simple_rnn``, ``lstm``, ``gru``); a Dense(1) output follows. Compiled with Adam, mean
-    squared error as loss and mean absolute error as metric.
+    (``lstm``, ``gru``) that reads the window one step at a time; a linear Dense(outputs)
+    follows, one output per horizon. Compiled with Adam, mean squared error as loss and mean
+    absolute error as metric.
     """
     if kind not in FORECASTERS:
         raise ValueError(f"kind must be one of {FORECASTERS}, got {kind!r}")
     steps = _check_positive_int("steps", steps)
+    variables = _check_positive_int("variables", variables)
+    outputs = _check_positive_int("outputs", outputs)
     import keras
 
-    inputs = keras.Input(shape=(steps, 1), name="window")
+    inputs = keras.Input(shape=(steps, variables), name="window")
     if kind == "dense":
         x = keras.layers.Dense(units, activation="relu")(keras.layers.Flatten()(inputs))
     else:
-        layer = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM,
-                 "gru": keras.layers.GRU}[kind]
+        layer = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU}[kind]
         x = layer(units)(inputs)
-    outputs = keras.layers.Dense(1, name="forecast")(x)
-    model = keras.Model(inputs, outputs, name=kind)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse", metrics=["mae"],
-                  jit_compile=True, steps_per_execution=16)
+    model = keras.Model(inputs, keras.layers.Dense(outputs, name="forecast")(x), name=kind)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="mse", metrics=["mae"])
     return model
-
 
 
 def _progress_line(kind: str, epochs: int):
@@ -321,31 +398,49 @@ def _progress_line(kind: str, epochs: int):
     return ProgressLine()
 
 
+def _as_windows(what: str, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(X, y)`` as ``(n, steps, variables)`` and ``(n, outputs)`` float32 arrays."""
+    x, y = np.asarray(x, dtype=np.float32), np.asarray(y, dtype=np.float32)
+    if x.ndim == 2:
+        x = x[..., None]
+    if y.ndim == 1:
+        y = y[:, None]
+    if x.ndim != 3 or y.ndim != 2 or len(x) != len(y):
+        raise ValueError(f"{what} must be (X of shape (n, steps) or (n, steps, variables), y of "
+                         f"shape (n,) or (n, outputs)), got shapes {x.shape} and {y.shape}")
+    return x, y
+
+
 def fit_forecaster(kind: str, train: tuple[np.ndarray, np.ndarray],
                    validation: tuple[np.ndarray, np.ndarray], *, seed: int = 0,
-                   epochs: int = 15, patience: int = 3, batch_size: int = 128,
+                   epochs: int = 100, patience: int = 10, batch_size: int = 32,
                    progress: bool | None = None):
     """Build and train a forecaster with a fixed seed, stopping early on the validation loss.
 
-    ``train`` and ``validation`` are ``(X, y)`` pairs with ``X`` of shape ``(n, steps)``. The
-    weights of the best validation epoch are kept. Returns the model and its Keras history
-    (``history.history`` holds the loss and MAE of every epoch, for a learning-curve figure).
-    ``progress`` shows the epoch being trained on one line that updates; by default it does in
-    a live session and not in the book's build, whose pages show the curves instead.
+    ``train`` and ``validation`` are ``(X, y)`` pairs: ``X`` of shape ``(n, steps,
+    variables)`` (or ``(n, steps)`` for one variable), ``y`` of shape ``(n, outputs)`` (or
+    ``(n,)``). Training stops ``patience`` epochs after the best validation loss, and the
+    weights of that best epoch are kept. Returns the model and its Keras history
+    (``history.history`` holds the loss and MAE of every epoch). ``progress`` shows the epoch
+    being trained on one line that updates; by default it does in a live session and not in
+    the book's build. The seed and TensorFlow's deterministic operations make a run repeat.
     """
     import keras
+    import tensorflow as tf
 
     require_memory(FORECASTER_MEMORY_MB, f"Training the {kind} forecaster")
-    (x_tr, y_tr), (x_va, y_va) = train, validation
-    for what, x, y in (("train", x_tr, y_tr), ("validation", x_va, y_va)):
-        if np.ndim(x) != 2 or np.shape(y) != (np.shape(x)[0],):
-            raise ValueError(f"{what} must be (X of shape (n, steps), y of shape (n,)), got "
-                             f"shapes {np.shape(x)} and {np.shape(y)}")
+    x_tr, y_tr = _as_windows("train", *train)
+    x_va, y_va = _as_windows("validation", *validation)
+    if x_tr.shape[1:] != x_va.shape[1:] or y_tr.shape[1] != y_va.shape[1]:
+        raise ValueError(f"train and validation windows must have the same shape per window, "
+                         f"got {x_tr.shape[1:]}/{y_tr.shape[1:]} and "
+                         f"{x_va.shape[1:]}/{y_va.shape[1:]}")
     keras.utils.set_random_seed(seed)
-    model = build_forecaster(kind, x_tr.shape[1])
+    tf.config.experimental.enable_op_determinism()
+    model = build_forecaster(kind, x_tr.shape[1], x_tr.shape[2], y_tr.shape[1])
     callbacks = [keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True)]
     if progress if progress is not None else not book_build():
         callbacks.append(_progress_line(kind, epochs))
-    history = model.fit(x_tr[..., None], y_tr, validation_data=(x_va[..., None], y_va),
-                        epochs=epochs, batch_size=batch_size, callbacks=callbacks, verbose=0)
+    history = model.fit(x_tr, y_tr, validation_data=(x_va, y_va), epochs=epochs,
+                        batch_size=batch_size, callbacks=callbacks, verbose=0)
     return model, history

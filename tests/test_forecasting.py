@@ -1,4 +1,4 @@
-"""Unit tests of lessons_lib.forecasting: data, splits, windows and baselines."""
+"""Unit tests of lessons_lib.forecasting: data, splits, windows, baselines and forecasters."""
 
 from __future__ import annotations
 
@@ -37,6 +37,17 @@ def test_unknown_unit_is_rejected():
         fc.load_seattle_temps("K")
 
 
+def test_seattle_weather_is_daily_four_years_four_variables():
+    weather = fc.load_seattle_weather()
+    assert list(weather) == list(fc.WEATHER_VARIABLES) == [
+        "temp_max", "temp_min", "precipitation", "wind"]
+    assert len(weather) == 4 * 365 + 1  # 2012 is a leap year
+    assert weather.index[0] == pd.Timestamp("2012-01-01")
+    assert weather.index[-1] == pd.Timestamp("2015-12-31")
+    assert (weather["temp_max"] >= weather["temp_min"]).all()
+    assert not weather.isna().to_numpy().any()
+
+
 # --- splits and normalisation --------------------------------------------------------------
 
 
@@ -71,11 +82,29 @@ def test_normalizer_uses_training_statistics_only():
     np.testing.assert_allclose(norm.inverse(norm.transform(train)), train)
 
 
+def test_normalizer_scales_each_column_of_a_table_by_its_own():
+    train = np.array([[1.0, 10.0], [3.0, 30.0], [5.0, 20.0]])
+    norm = fc.Normalizer.fit(pd.DataFrame(train, columns=["a", "b"]))
+    np.testing.assert_allclose(norm.mean, [3.0, 20.0])
+    np.testing.assert_allclose(norm.std, train.std(axis=0))
+    scaled = norm.transform(train)
+    np.testing.assert_allclose(scaled.mean(axis=0), 0.0, atol=1e-12)
+    np.testing.assert_allclose(scaled.std(axis=0), 1.0)
+    # Windows of shape (n, steps, variables) are scaled along their last axis.
+    windows = np.stack([train, train])
+    np.testing.assert_allclose(norm.transform(windows)[1], scaled)
+    np.testing.assert_allclose(norm.inverse(norm.transform(windows)), windows)
+
+
 def test_normalizer_rejects_constant_or_tiny_data():
     with pytest.raises(ValueError, match="constant"):
         fc.Normalizer.fit([5.0, 5.0])
     with pytest.raises(ValueError, match="at least 2"):
         fc.Normalizer.fit([5.0])
+    with pytest.raises(ValueError, match="at least one column"):
+        fc.Normalizer.fit(np.array([[1.0, 2.0], [3.0, 2.0]]))
+    with pytest.raises(ValueError, match=r"1-D or 2-D\), got shape \(2, 2, 2\)"):
+        fc.Normalizer.fit(np.zeros((2, 2, 2)))
 
 
 # --- windows ----------------------------------------------------------------------------------
@@ -89,13 +118,6 @@ def test_window_shapes_and_alignment():
     # The target is 24 steps after the window's last value (47 + 24 = 71).
     assert y[0] == 71.0
     np.testing.assert_array_equal(y - X[:, -1], np.full(29, 24.0))
-
-
-def test_window_target_times_match_targets():
-    series = toy_series(100)
-    _, y = fc.make_windows(series.values, 10, 5)
-    times = fc.target_times(series.index, 10, 5)
-    np.testing.assert_array_equal(series.loc[times].values, y)
 
 
 def test_windows_of_one_split_never_see_another():
@@ -123,9 +145,44 @@ def test_window_errors_name_expected_and_received(kwargs, message):
         fc.make_windows(np.arange(100.0), **kwargs)
 
 
-def test_windows_need_a_1d_series():
-    with pytest.raises(ValueError, match=r"1-D series, got an array of shape \(10, 2\)"):
-        fc.make_windows(np.zeros((10, 2)), 3, 1)
+def test_windows_of_a_table_and_several_horizons():
+    # Column 0 counts the steps, column 1 is ten times that: each value names its step.
+    steps = np.arange(30.0)
+    table = np.column_stack([steps, 10 * steps])
+    X, y = fc.make_windows(table, 5, (1, 2, 3), target=steps)
+    assert X.shape == (30 - 5 - 3 + 1, 5, 2) and y.shape == (23, 3)
+    np.testing.assert_array_equal(X[0], table[:5])
+    np.testing.assert_array_equal(X[-1], table[22:27])
+    # Window i ends at step i + 4; its targets lie 1, 2 and 3 steps later.
+    np.testing.assert_array_equal(y - X[:, -1, :1], np.tile([1.0, 2.0, 3.0], (23, 1)))
+    assert y[-1, -1] == steps[-1]
+    # One horizon given as a number: y is 1-D; given as a sequence of one: one column.
+    _, y_one = fc.make_windows(table, 5, 2, target=10 * steps)
+    _, y_seq = fc.make_windows(table, 5, [2], target=10 * steps)
+    assert y_one.shape == (24,) and y_seq.shape == (24, 1)
+    np.testing.assert_array_equal(y_one, y_seq[:, 0])
+    np.testing.assert_array_equal(y_one, 10 * np.arange(6.0, 30.0))  # 2 after steps 4..27
+
+
+def test_several_horizons_keep_the_windows_of_the_furthest():
+    values = np.arange(40.0)
+    X, y = fc.make_windows(values, 6, (1, 4))
+    X4, y4 = fc.make_windows(values, 6, 4)
+    np.testing.assert_array_equal(X, X4)
+    np.testing.assert_array_equal(y[:, 1], y4)
+
+
+@pytest.mark.parametrize("args, kwargs, message", [
+    ((np.zeros((10, 2)), 3, 1), {}, "say which series is forecast with target="),
+    ((np.zeros((10, 2, 2)), 3, 1), {}, r"1-D series or a 2-D table.*shape \(10, 2, 2\)"),
+    ((np.zeros((10, 2)), 3, 1), {"target": np.zeros(9)}, r"as long as values \(10\)"),
+    ((np.zeros(10), 3, []), {}, "non-empty sequence"),
+    ((np.zeros(10), 3, (1, 0)), {}, "horizon must be a positive integer, got 0"),
+    ((np.zeros(10), 3, (1, 8)), {}, "needs at least 11 values"),
+])
+def test_window_errors_for_tables_and_horizons(args, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        fc.make_windows(*args, **kwargs)
 
 
 # --- baselines ------------------------------------------------------------------------------
@@ -145,17 +202,58 @@ def test_persistence_is_perfect_on_a_periodic_series():
     assert fc.mean_absolute_error(y, fc.persistence_forecast(X)) == pytest.approx(0.0)
 
 
-def test_drift_is_exact_on_a_line_and_day_over_day_shape():
-    X, y = fc.make_windows(np.arange(200.0) * 0.5, 48, 24)
-    assert fc.day_over_day(X).shape == (X.shape[0], 24)
-    np.testing.assert_allclose(fc.drift_forecast(X), y)
+def test_persistence_of_one_variable_of_a_table():
+    X = np.arange(24.0).reshape(2, 4, 3)  # 2 windows, 4 steps, 3 variables
+    np.testing.assert_array_equal(fc.persistence_forecast(X, column=1), [10.0, 22.0])
+    np.testing.assert_array_equal(fc.persistence_forecast(X, column=-1), [11.0, 23.0])
+
+
+def test_seasonal_normal_averages_nearby_days_across_years_and_new_year():
+    days = pd.date_range("2013-01-01", "2014-12-31", freq="D")
+    # A value that depends on the day of the year only, plus +1 in 2013 and -1 in 2014.
+    base = np.where(days.dayofyear <= 10, 100.0, 0.0)
+    series = pd.Series(base + np.where(days.year == 2013, 1.0, -1.0), index=days, name="t")
+    normal = fc.seasonal_normal(series, half_width=1)
+    assert list(normal.index[[0, -1]]) == [1, 366]
+    assert normal.loc[5] == pytest.approx(100.0)  # the years' +1 and -1 cancel
+    assert normal.loc[200] == pytest.approx(0.0)
+    # With half_width=2, day 1 averages days 365, 366 (missing in these years), 1, 2 and 3:
+    # across the new year, two values of day 365 and six of 100.
+    assert fc.seasonal_normal(series, half_width=2).loc[1] == pytest.approx(600 / 8)
+    wide = fc.seasonal_normal(series, half_width=5)
+    assert wide.loc[8] == pytest.approx(100 * 8 / 11)  # days 3..13, of which 3..10 are 100
+
+
+def test_seasonal_normal_rejects_bad_input():
+    days = pd.date_range("2013-01-01", periods=40, freq="D")
+    with pytest.raises(ValueError, match="half_width must be a positive integer"):
+        fc.seasonal_normal(pd.Series(np.zeros(40), index=days), half_width=0)
+    with pytest.raises(ValueError, match="at least a whole year"):
+        fc.seasonal_normal(pd.Series(np.zeros(40), index=days))
+    with pytest.raises(ValueError, match="indexed by date"):
+        fc.seasonal_normal(pd.Series(np.zeros(400)))
+
+
+def test_blend_weight_finds_the_mix_that_fits():
+    rng = np.random.default_rng(3)
+    first, second = rng.normal(size=500), rng.normal(size=500)
+    y = 0.25 * first + 0.75 * second
+    assert fc.blend_weight(first, second, y) == pytest.approx(0.25)
+    assert fc.blend_weight(first, second, first) == 1.0
+    assert fc.blend_weight(first, second, second, steps=3) == 0.0
+    with pytest.raises(ValueError, match="steps must be at least 2"):
+        fc.blend_weight(first, second, y, steps=1)
+    with pytest.raises(ValueError, match="same shape"):
+        fc.blend_weight(first[:-1], second, y)
 
 
 def test_baseline_errors():
     with pytest.raises(ValueError, match="shape"):
         fc.persistence_forecast(np.arange(5.0))
-    with pytest.raises(ValueError, match="input_len > period=24"):
-        fc.day_over_day(np.zeros((3, 24)))
+    with pytest.raises(ValueError, match=r"column= one of its variables.*column=None"):
+        fc.persistence_forecast(np.zeros((2, 4, 3)))
+    with pytest.raises(ValueError, match="column=3"):
+        fc.persistence_forecast(np.zeros((2, 4, 3)), column=3)
     with pytest.raises(ValueError, match="same shape"):
         fc.mean_absolute_error(np.zeros(3), np.zeros(4))
 
@@ -163,6 +261,28 @@ def test_baseline_errors():
 def test_build_forecaster_rejects_unknown_kind():
     with pytest.raises(ValueError, match="kind must be one of"):
         fc.build_forecaster("transformer", 24)
+    with pytest.raises(ValueError, match="outputs must be a positive integer"):
+        fc.build_forecaster("gru", 24, 4, 0)
+
+
+@pytest.mark.parametrize("train, message", [
+    ((np.zeros((8, 5, 2)), np.zeros(7)), r"shapes \(8, 5, 2\) and \(7, 1\)"),
+    ((np.zeros((8, 5, 2, 1)), np.zeros(8)), "train must be"),
+    ((np.zeros((8, 6, 2)), np.zeros((8, 3))), "same shape per window"),
+])
+def test_fit_forecaster_checks_the_windows_before_training(train, message):
+    validation = (np.zeros((4, 5, 2)), np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=message):
+        fc.fit_forecaster("dense", train, validation)
+
+
+def test_forecasters_map_windows_to_one_number_per_horizon():
+    X = np.random.default_rng(0).normal(size=(16, 7, 4)).astype("float32")
+    y = X[:, -1, :1] + np.array([[0.0, 0.5, 1.0]], dtype="float32")
+    for kind in fc.FORECASTERS:
+        model, history = fc.fit_forecaster(kind, (X, y), (X, y), epochs=2, progress=False)
+        assert model(X).shape == (16, 3)
+        assert len(history.history["val_loss"]) == 2
 
 
 # --- uncertainty: the block bootstrap -------------------------------------------------------

@@ -1,8 +1,9 @@
 """Chapter 9's exercise checks, in the order of ``book/09_forecasting.ipynb``.
 
-Each check tries the answer on several cases with different sizes, so that an answer written
-for the chapter's 48-hour windows only does not pass, and names the slip behind a wrong answer
-by comparing it with what each common slip would have produced.
+A check of a function tries the answer on several cases with different sizes, so that an
+answer written for the chapter's 48-hour windows only does not pass; a check of numbers
+recomputes them. Each names the slip behind a wrong answer by comparing it with what each
+common slip would have produced.
 """
 
 from __future__ import annotations
@@ -346,8 +347,7 @@ def check_forecast_horizons(horizon_maes: Any) -> str:
     got = _by_horizon(horizon_maes)
     expected = _persistence_maes()
     if _matches(got, expected):
-        return ("persistence's test MAE 1, 6, 12 and 24 hours ahead: "
-                + ", ".join(f"{m:.3f}" for m in expected) + " °C")
+        return "test MAE 1, 6, 12, 24 h ahead: " + ", ".join(f"{m:.3f}" for m in expected) + " °C"
     mistake = _first_mistake(got, (
         (lambda: expected[::-1], "They are in reverse order: give them for 1, 6, 12, then 24 "
                                  "hours ahead."),
@@ -371,3 +371,101 @@ def check_forecast_horizons(horizon_maes: Any) -> str:
     wanted = ", ".join(f"{m:.4f}" for m in expected)
     raise ExerciseFailed(f"horizon_maes should be persistence's test MAEs in °C for horizons "
                          f"{list(HORIZONS)}, {wanted}; got {shown}.{mistake}")
+
+
+# ex-forecast-days-ahead: how many days ahead persistence forecasts the daily maximum.
+DAYS_AHEAD = tuple(range(1, 8))
+
+
+def _daily_persistence_maes(year: str = "2014", days: Sequence[int] = DAYS_AHEAD,
+                            variable: str = "temp_max", input_len: int = 1,
+                            last_year: str | None = None) -> np.ndarray:
+    """Persistence's MAE of one daily variable over a year (or years up to ``last_year``),
+    ``days`` ahead, on windows of ``input_len`` days (1: every pair of days that far apart)."""
+    from lessons_lib import forecasting as fc
+
+    values = fc.load_seattle_weather().loc[year:last_year or year, variable].values
+    maes = []
+    for ahead in days:
+        if ahead == 0:  # a forecast of the day it is made on: persistence is exact
+            maes.append(0.0)
+            continue
+        X, y = fc.make_windows(values, input_len, ahead)
+        maes.append(fc.mean_absolute_error(y, fc.persistence_forecast(X)))
+    return np.array(maes)
+
+
+def _by_day(answer: Any) -> np.ndarray:
+    """Seven numbers in the order of ``DAYS_AHEAD``, from a list, an array or a dict by day."""
+    answer = expect_answer(answer)
+    if isinstance(answer, dict):
+        if sorted(answer) != list(DAYS_AHEAD):
+            raise ExerciseFailed(f"a dict of MAEs should have the days {list(DAYS_AHEAD)} as "
+                                 f"keys, got {sorted(answer)}")
+        answer = [answer[d] for d in DAYS_AHEAD]
+    if isinstance(answer, (str, bytes)) or np.ndim(answer) != 1:
+        raise ExerciseFailed(f"persistence_by_day should be a list of {len(DAYS_AHEAD)} "
+                             f"numbers, one per day ahead {list(DAYS_AHEAD)}; got {answer!r:.80}")
+    if any(v is None for v in answer):
+        raise NotAttempted("persistence_by_day still holds None: compute every day's MAE")
+    values = as_numbers(answer, "persistence_by_day")
+    if values.shape != (len(DAYS_AHEAD),):
+        raise ExerciseFailed(f"persistence_by_day should hold {len(DAYS_AHEAD)} numbers, one "
+                             f"per day ahead 1 to 7; got {values.size}")
+    return values
+
+
+@exercise("ex-forecast-days-ahead")
+def check_forecast_days_ahead(persistence_by_day: Any) -> str:
+    """``persistence_by_day``: persistence's MAE of the daily maximum (°C) over the validation
+    year 2014, 1 to 7 days ahead (every pair of days that far apart)."""
+    got = _by_day(persistence_by_day)
+    expected = _daily_persistence_maes()
+    if _matches(got, expected):
+        return "MAEs " + ", ".join(f"{m:.2f}" for m in expected) + " °C"
+    error_terms = (
+        (lambda: _daily_persistence_maes_of(np.square), "That is the mean squared error: "
+                                                        "average the absolute errors."),
+        (lambda: _daily_persistence_maes_of(lambda e: e), "That is the mean signed error: take "
+                                                          "absolute values before averaging."),
+    )
+    mistake = _first_mistake(got, (
+        (lambda: expected[::-1], "They are in reverse order: give them for 1, 2, ..., 7 days "
+                                 "ahead."),
+        (lambda: _daily_persistence_maes("2015"), "These are MAEs on the test year 2015: use "
+                                                  "the validation year 2014."),
+        (lambda: _daily_persistence_maes("2012", last_year="2013"),
+         "These are MAEs on the training years: use the validation year 2014."),
+        (lambda: _daily_persistence_maes("2012", last_year="2015"),
+         "These are MAEs over all four years: use the validation year 2014 only."),
+        (lambda: _daily_persistence_maes(days=[d + 1 for d in DAYS_AHEAD]),
+         "Each target is one day too far ahead (off by one): with horizon h the target lies h "
+         "days after the window's last day."),
+        (lambda: _daily_persistence_maes(days=[d - 1 for d in DAYS_AHEAD]),
+         "Each target is one day too close (off by one): the first entry is 1 day ahead."),
+        (lambda: _daily_persistence_maes(variable="temp_min"),
+         "These are for the daily minimum: forecast temp_max."),
+        (lambda: _daily_persistence_maes(input_len=14), "These use windows of 14 days, which "
+                                                        "drop the year's first days: cut "
+                                                        "windows of one day."),
+        (lambda: np.full(len(DAYS_AHEAD), expected[0]),
+         "Every entry is the 1-day MAE: cut the windows anew for each horizon."),
+        *error_terms,
+    ))
+    shown_got = ", ".join(f"{m:.3f}" for m in got)
+    wanted = ", ".join(f"{m:.3f}" for m in expected)
+    raise ExerciseFailed(f"persistence_by_day should be persistence's validation MAEs in °C, 1 "
+                         f"to 7 days ahead, {wanted}; got {shown_got}.{mistake}")
+
+
+def _daily_persistence_maes_of(error_term: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Persistence's mean of ``error_term(target - forecast)`` on the validation year, 1 to 7
+    days ahead: what a slip in the error measure gives."""
+    from lessons_lib import forecasting as fc
+
+    values = fc.load_seattle_weather().loc["2014", "temp_max"].values
+    results = []
+    for ahead in DAYS_AHEAD:
+        X, y = fc.make_windows(values, 1, ahead)
+        results.append(float(np.mean(error_term(y - fc.persistence_forecast(X)))))
+    return np.array(results)

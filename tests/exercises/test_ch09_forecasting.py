@@ -147,3 +147,52 @@ def test_horizons(verdicts):
     verdicts("ex-forecast-horizons", np.array(right), [])
     verdicts("ex-forecast-horizons", dict(zip((1, 6, 12, 24), right, strict=True)), [])
     verdicts("ex-forecast-horizons", [round(m, 3) for m in right], [])
+
+
+# --- ex-forecast-days-ahead -----------------------------------------------------------------
+
+
+def _daily_maes(years=("2014", "2014"), days=range(1, 8), variable="temp_max", input_len=1,
+                error=np.abs):
+    """Persistence's MAEs of a daily variable as a student computes them, with the usual slips."""
+    values = fc.load_seattle_weather().loc[years[0]:years[1], variable].values
+    maes = []
+    for h in days:
+        if h == 0:
+            maes.append(0.0)
+            continue
+        X, y = fc.make_windows(values, input_len, h)
+        maes.append(float(np.mean(error(y - fc.persistence_forecast(X)))))
+    return maes
+
+
+def _by_differences(year="2014"):
+    """Right, written without windows: every pair of days h apart."""
+    v = fc.load_seattle_weather().loc[year, "temp_max"].values
+    return [float(np.abs(v[h:] - v[:-h]).mean()) for h in range(1, 8)]
+
+
+def test_days_ahead(verdicts):
+    right = _daily_maes()
+    verdicts("ex-forecast-days-ahead", right, [
+        (right[::-1], "reverse order"),
+        (_daily_maes(years=("2015", "2015")), "test year 2015"),
+        (_daily_maes(years=("2012", "2013")), "training years"),
+        (_daily_maes(years=("2012", "2015")), "all four years"),
+        (_daily_maes(days=range(2, 9)), "one day too far ahead (off by one)"),
+        (_daily_maes(days=range(0, 7)), "one day too close (off by one)"),
+        (_daily_maes(variable="temp_min"), "daily minimum"),
+        (_daily_maes(input_len=14), "windows of 14 days"),
+        ([right[0]] * 7, "Every entry is the 1-day MAE"),
+        (_daily_maes(error=np.square), "mean squared error"),
+        (_daily_maes(error=lambda e: e), "mean signed error"),
+        (right[:3], "should hold 7 numbers"),
+        ({1: right[0], 2: right[1]}, "as keys"),
+        ("2.28, 3.08", "should be a list of 7 numbers"),
+        ([2.0, 3.0, 3.5, 3.9, 4.0, 4.0, 4.0], "should be persistence's validation MAEs"),
+    ], placeholders=[None, [None] * 7])
+    # Right answers written differently: without windows, an array, a dict, rounded to 2 places.
+    verdicts("ex-forecast-days-ahead", _by_differences(), [])
+    verdicts("ex-forecast-days-ahead", np.array(right), [])
+    verdicts("ex-forecast-days-ahead", dict(zip(range(1, 8), right, strict=True)), [])
+    verdicts("ex-forecast-days-ahead", [round(m, 3) for m in right], [])
