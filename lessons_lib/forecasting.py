@@ -223,10 +223,14 @@ def seasonal_normal(series: pd.Series, half_width: int = 15) -> pd.Series:
 
     For each day of the year (1 to 366) it averages the days of ``series`` that lie within
     ``half_width`` days of it, across the turn of the year too: a mean over the training years,
-    smoothed over a month, so that it follows the seasons and not one year's spells. Returns a
-    Series indexed by day of the year; ``normal.loc[dates.dayofyear]`` forecasts ``dates``.
+    smoothed over ``2 * half_width + 1`` days (a month by default, at most a year), so that it
+    follows the seasons and not one year's spells. Returns a Series indexed by day of the year;
+    ``normal.loc[dates.dayofyear]`` forecasts ``dates``.
     """
     half_width = _check_positive_int("half_width", half_width)
+    if half_width > 182:
+        raise ValueError(f"half_width must be at most 182 days (a window of a year), got "
+                         f"{half_width}")
     if not isinstance(series.index, pd.DatetimeIndex) or series.isna().any():
         raise ValueError("series must be daily values without gaps, indexed by date")
     by_day = series.groupby(series.index.dayofyear).agg(["sum", "count"]).reindex(

@@ -228,6 +228,8 @@ def test_seasonal_normal_rejects_bad_input():
     days = pd.date_range("2013-01-01", periods=40, freq="D")
     with pytest.raises(ValueError, match="half_width must be a positive integer"):
         fc.seasonal_normal(pd.Series(np.zeros(40), index=days), half_width=0)
+    with pytest.raises(ValueError, match="at most 182 days"):
+        fc.seasonal_normal(pd.Series(np.zeros(40), index=days), half_width=183)
     with pytest.raises(ValueError, match="at least a whole year"):
         fc.seasonal_normal(pd.Series(np.zeros(40), index=days))
     with pytest.raises(ValueError, match="indexed by date"):
