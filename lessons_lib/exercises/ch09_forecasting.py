@@ -347,7 +347,7 @@ def check_forecast_horizons(horizon_maes: Any) -> str:
     got = _by_horizon(horizon_maes)
     expected = _persistence_maes()
     if _matches(got, expected):
-        return "test MAE 1, 6, 12, 24 h ahead: " + ", ".join(f"{m:.3f}" for m in expected) + " °C"
+        return "MAE 1, 6, 12, 24 h: " + ", ".join(f"{m:.3f}" for m in expected) + " °C"
     mistake = _first_mistake(got, (
         (lambda: expected[::-1], "They are in reverse order: give them for 1, 6, 12, then 24 "
                                  "hours ahead."),
