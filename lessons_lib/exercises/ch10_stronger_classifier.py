@@ -56,7 +56,7 @@ def _bigru_mistakes(vocab: int, embed: int, units: int) -> dict[int, str]:
         right - 1: "Dense(1) has a bias too.",
         right - vocab * embed: "The Embedding's vocab_size x embed_dim weights are trainable "
                                "weights too.",
-        bigru_parameter_count(20000, 32, 32):
+        bigru_parameter_count(10000, 32, 32):
             "That is the count of the chapter's model; the function must count any sizes.",
     }
     mistakes.pop(right, None)  # a slip that happens to give the right count is no slip here
@@ -66,7 +66,7 @@ def _bigru_mistakes(vocab: int, embed: int, units: int) -> dict[int, str]:
 @exercise("ex-count-bigru")
 def check_count_bigru(bigru_parameters: Any) -> str:
     """``bigru_parameters(vocab_size, embed_dim, units)``: Embedding, Bidirectional GRU, Dense."""
-    for vocab, embed, units in ((1000, 16, 8), (50, 3, 5), (300, 7, 11), (20000, 32, 32)):
+    for vocab, embed, units in ((1000, 16, 8), (50, 3, 5), (300, 7, 11), (10000, 32, 32)):
         expected = bigru_parameter_count(vocab, embed, units)
         got = returned(bigru_parameters, vocab, embed, units)
         if isinstance(got, numbers.Real) and not isinstance(got, bool) \
@@ -115,7 +115,7 @@ def _cut_length_slips(lengths: np.ndarray, share: float) -> list[tuple[int, str]
          "Share is a fraction (0.9 means 90 %), not a percentile in 0-100."),
         (int(np.floor(np.percentile(lengths, share))),
          "Share is a fraction (0.9 means 90 %), not a percentile in 0-100."),
-        (200, "200 is the chapter's cut, not the answer for these lengths: compute it from "
+        (300, "300 is the chapter's cut, not the answer for these lengths: compute it from "
               "lengths and share."),
     ]
     if not float(linear).is_integer():
@@ -248,8 +248,8 @@ def check_cut_accuracy(accuracy_by_cut: Any) -> str:
                                             "share asked for is the cut ones'."),
             ((1 - share, on_whole, on_cut), "The groups are swapped: first the share of cut "
                                             "reviews, then their accuracy."),
-            (accuracy_by_cut_reference(correct, lengths, 200),
-             "Max_len 200 is the chapter's cut: use the max_len argument."),
+            (accuracy_by_cut_reference(correct, lengths, 300),
+             "Max_len 300 is the chapter's cut: use the max_len argument."),
             ((share, float(np.mean(correct)), float(np.mean(correct))),
              "Each accuracy is over its own group of reviews, not over all of them."),
             (100 * expected, "Shares and accuracies are fractions between 0 and 1, not "
