@@ -427,10 +427,9 @@ def fit_forecaster(kind: str, train: tuple[np.ndarray, np.ndarray],
     weights of that best epoch are kept. Returns the model and its Keras history
     (``history.history`` holds the loss and MAE of every epoch). ``progress`` shows the epoch
     being trained on one line that updates; by default it does in a live session and not in
-    the book's build. The seed and TensorFlow's deterministic operations make a run repeat.
+    the book's build. The seed makes a run repeat on the same machine.
     """
     import keras
-    import tensorflow as tf
 
     require_memory(FORECASTER_MEMORY_MB, f"Training the {kind} forecaster")
     x_tr, y_tr = _as_windows("train", *train)
@@ -440,7 +439,6 @@ def fit_forecaster(kind: str, train: tuple[np.ndarray, np.ndarray],
                          f"got {x_tr.shape[1:]}/{y_tr.shape[1:]} and "
                          f"{x_va.shape[1:]}/{y_va.shape[1:]}")
     keras.utils.set_random_seed(seed)
-    tf.config.experimental.enable_op_determinism()
     model = build_forecaster(kind, x_tr.shape[1], x_tr.shape[2], y_tr.shape[1])
     callbacks = [keras.callbacks.EarlyStopping(patience=patience, restore_best_weights=True)]
     if progress if progress is not None else not book_build():
