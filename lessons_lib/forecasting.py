@@ -286,6 +286,21 @@ class BootstrapInterval:
         """Whether the whole interval lies on one side of 0 (a difference it resolves)."""
         return self.low > 0 or self.high < 0
 
+    def verdict(self, margin: float = 0.0) -> str:
+        """What the interval says about the sign of the mean: ``"below"`` or ``"above"`` where
+        it lies wholly more than ``margin`` below or above 0, ``"borderline"`` where an end lies
+        within ``margin`` of 0 (the bootstrap's own randomness could put it on either side),
+        else ``"contains zero"``."""
+        if not margin >= 0:
+            raise ValueError(f"margin must be a number >= 0, got {margin!r}")
+        if min(abs(self.low), abs(self.high)) <= margin:
+            return "borderline"
+        if self.high < 0:
+            return "below"
+        if self.low > 0:
+            return "above"
+        return "contains zero"
+
 
 def block_bootstrap_mean(values: np.ndarray, block_len: int, n_resamples: int = 2000,
                          level: float = 0.95, seed: int = 0) -> BootstrapInterval:

@@ -338,6 +338,24 @@ def test_mae_interval_and_paired_difference():
     assert exact.low == pytest.approx(-0.5) and exact.high == pytest.approx(-0.5)
 
 
+@pytest.mark.parametrize("low, high, verdict", [
+    (-0.5, -0.2, "below"), (0.1, 0.4, "above"), (-0.3, 0.2, "contains zero"),
+    (-0.83, 0.005, "borderline"), (-0.11, -0.01, "borderline"), (0.008, 0.3, "borderline"),
+    (-0.4, -0.011, "below"),
+])
+def test_verdict_treats_an_end_near_zero_as_borderline(low, high, verdict):
+    interval = fc.BootstrapInterval((low + high) / 2, low, high, 0.95, 14)
+    assert interval.verdict(0.01) == verdict
+    # Without a margin only the sign of the ends counts.
+    assert interval.verdict() == ("below" if high < 0 else "above" if low > 0
+                                  else "contains zero")
+
+
+def test_verdict_refuses_a_negative_margin():
+    with pytest.raises(ValueError, match="margin must be a number >= 0"):
+        fc.BootstrapInterval(0.0, -1.0, 1.0, 0.95, 14).verdict(-0.01)
+
+
 @pytest.mark.parametrize("args, kwargs, message", [
     ((np.zeros(100), 0), {}, "block_len must be a positive integer"),
     ((np.zeros(100), 2.5), {}, "block_len must be a positive integer"),

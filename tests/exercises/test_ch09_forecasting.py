@@ -195,4 +195,16 @@ def test_days_ahead(verdicts):
     verdicts("ex-forecast-days-ahead", _by_differences(), [])
     verdicts("ex-forecast-days-ahead", np.array(right), [])
     verdicts("ex-forecast-days-ahead", dict(zip(range(1, 8), right, strict=True)), [])
-    verdicts("ex-forecast-days-ahead", [round(m, 3) for m in right], [])
+    verdicts("ex-forecast-days-ahead", [round(m, 2) for m in right], [])
+    # The chapter's own pattern, one set of windows for all seven horizons, is right too.
+    values = fc.load_seattle_weather().loc["2014", "temp_max"].values
+    X, y = fc.make_windows(values, 1, range(1, 8))
+    shared = np.abs(y - fc.persistence_forecast(X)[:, None]).mean(axis=0)
+    assert np.abs(shared - np.array(right)).max() > 0.006  # so this case tests something
+    verdicts("ex-forecast-days-ahead", [round(float(m), 2) for m in shared], [])
+    # Wrong answers copied from a printout to two decimals are still named.
+    verdicts("ex-forecast-days-ahead", right, [
+        ([round(m, 2) for m in _daily_maes(years=("2015", "2015"))], "test year 2015"),
+        ([round(m, 2) for m in _daily_maes(days=range(2, 9))], "off by one"),
+        ([round(m, 2) for m in _daily_maes(input_len=14)], "windows of 14 days"),
+    ])
