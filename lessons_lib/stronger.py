@@ -12,6 +12,16 @@ holds a hash of the settings, a fingerprint of the data and the library versions
 setting trains again and an unchanged one loads in a second. In a book build training prints
 one short line per epoch; in a live session Keras's progress bar shows how far it got.
 
+Regularization (the chapter's section *Holding overfitting back*): ``build_classifier`` can add
+word dropout on the embedding (``embedding_dropout``: whole words' vectors zeroed), recurrent
+dropout (``recurrent_dropout``) and AdamW's weight decay (``weight_decay``). Early stopping is
+``KeepBest``; with ``run_all_epochs=True`` training goes on to the last epoch to record the
+whole learning curve while the model keeps what early stopping would have kept, so one run
+gives a configuration with and without early stopping (``early_stopping`` reads the rule off a
+validation curve). ``report=(x_test, y_test)`` scores the test reviews for both, only to report
+them. ``INPUT``, ``TRAINING``, ``RATES`` and ``STUDY`` are the chapter's settings, shared with
+``benchmarks/stronger.py``.
+
 The non-neural yardstick is TF-IDF features of words and word pairs with a logistic
 regression (scikit-learn). ``bag_of_words`` fits it on the same footing as a network: on
 :class:`IdReviews`, the word ids a network reads (``IdReviews.from_padded`` keeps exactly the
