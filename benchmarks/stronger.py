@@ -10,7 +10,7 @@ bag-of-words yardstick like with like: ``stronger.bag_of_words`` (TF-IDF of word
 pairs, logistic regression) on the very ids the GRU reads, fitted on the first 80 % of the
 training reviews, with ``C`` chosen on the last 20 % (the GRU's validation reviews) and the test
 reviews scored once. Each row: model, test accuracy on the 25,000 test reviews, training seconds
-(wall time of ``fit``, XLA compilation included; for the bag of words, the features and every
+(wall time of ``fit``, graph compilation included; for the bag of words, the features and every
 fit of the ``C`` grid), epochs, peak resident memory of this process so far, and whether it met
 the chapter's goal (accuracy >= 0.88 within 300 s of training; the baseline row has no goal).
 

@@ -229,7 +229,7 @@ def train_classifier(x_train: np.ndarray, y_train: np.ndarray, *, vocab_size: in
     ``epochs`` anyway, to record the whole learning curve, and the model still gets the
     weights early stopping would have kept (the epochs after the stop cannot change them).
     ``report=(x, y)``: reviews whose accuracy is measured, for the kept and the last weights,
-    and only reported (``test_accuracy``). ``fit_seconds`` is the wall time of ``fit`` (XLA
+    and only reported (``test_accuracy``). ``fit_seconds`` is the wall time of ``fit`` (graph
     compilation included) on the machine that trained it and ``fit_cpu_seconds`` the CPU time
     of this process meanwhile, summed over its threads (on a machine shared with other work it
     says more about the cost than the wall time); both are stored with the weights.
