@@ -322,30 +322,33 @@ def _persistence_maes(part: int = 2, input_len: int = CHAPTER_INPUT_LEN,
     return np.array(maes)
 
 
-def _by_horizon(answer: Any) -> np.ndarray:
-    """Four numbers in the order of ``HORIZONS``, from a list, an array or a dict by horizon."""
+def _one_mae_per(answer: Any, name: str, keys: tuple[int, ...], each: str, plural: str
+                 ) -> np.ndarray:
+    """One number per key of ``keys`` (horizons, days ahead), in their order, from a list, an
+    array or a dict by key; ``name`` is the answer's variable, ``each`` names one key ("horizon",
+    "day ahead") and ``plural`` the keys in a dict's message ("horizons", "days")."""
     answer = expect_answer(answer)
     if isinstance(answer, dict):
-        if sorted(answer) != sorted(HORIZONS):
-            raise ExerciseFailed(f"a dict of MAEs should have the horizons {list(HORIZONS)} as "
+        if sorted(answer) != sorted(keys):
+            raise ExerciseFailed(f"a dict of MAEs should have the {plural} {list(keys)} as "
                                  f"keys, got {sorted(answer)}")
-        answer = [answer[h] for h in HORIZONS]
+        answer = [answer[k] for k in keys]
     if isinstance(answer, (str, bytes)) or np.ndim(answer) != 1:
-        raise ExerciseFailed(f"horizon_maes should be a list of {len(HORIZONS)} numbers, one "
-                             f"per horizon {list(HORIZONS)}; got {answer!r:.80}")
+        raise ExerciseFailed(f"{name} should be a list of {len(keys)} numbers, one per {each} "
+                             f"{list(keys)}; got {answer!r:.80}")
     if any(v is None for v in answer):
-        raise NotAttempted("horizon_maes still holds None: compute every horizon's MAE")
-    values = as_numbers(answer, "horizon_maes")
-    if values.shape != (len(HORIZONS),):
-        raise ExerciseFailed(f"horizon_maes should hold {len(HORIZONS)} numbers, one per "
-                             f"horizon {list(HORIZONS)}; got {values.size}")
+        raise NotAttempted(f"{name} still holds None: compute every {each.split()[0]}'s MAE")
+    values = as_numbers(answer, name)
+    if values.shape != (len(keys),):
+        raise ExerciseFailed(f"{name} should hold {len(keys)} numbers, one per {each} "
+                             f"{list(keys)}; got {values.size}")
     return values
 
 
 @exercise("ex-forecast-horizons")
 def check_forecast_horizons(horizon_maes: Any) -> str:
     """``horizon_maes``: persistence's test MAE in °C, 48-hour windows, 1, 6, 12, 24 h ahead."""
-    got = _by_horizon(horizon_maes)
+    got = _one_mae_per(horizon_maes, "horizon_maes", HORIZONS, "horizon", "horizons")
     expected = _persistence_maes()
     if _matches(got, expected):
         return "MAE 1, 6, 12, 24 h: " + ", ".join(f"{m:.3f}" for m in expected) + " °C"
@@ -413,31 +416,12 @@ def _daily_persistence_maes(year: str = "2014", days: Sequence[int] = DAYS_AHEAD
     return np.array(maes)
 
 
-def _by_day(answer: Any) -> np.ndarray:
-    """Seven numbers in the order of ``DAYS_AHEAD``, from a list, an array or a dict by day."""
-    answer = expect_answer(answer)
-    if isinstance(answer, dict):
-        if sorted(answer) != list(DAYS_AHEAD):
-            raise ExerciseFailed(f"a dict of MAEs should have the days {list(DAYS_AHEAD)} as "
-                                 f"keys, got {sorted(answer)}")
-        answer = [answer[d] for d in DAYS_AHEAD]
-    if isinstance(answer, (str, bytes)) or np.ndim(answer) != 1:
-        raise ExerciseFailed(f"persistence_by_day should be a list of {len(DAYS_AHEAD)} "
-                             f"numbers, one per day ahead {list(DAYS_AHEAD)}; got {answer!r:.80}")
-    if any(v is None for v in answer):
-        raise NotAttempted("persistence_by_day still holds None: compute every day's MAE")
-    values = as_numbers(answer, "persistence_by_day")
-    if values.shape != (len(DAYS_AHEAD),):
-        raise ExerciseFailed(f"persistence_by_day should hold {len(DAYS_AHEAD)} numbers, one "
-                             f"per day ahead 1 to 7; got {values.size}")
-    return values
-
-
 @exercise("ex-forecast-days-ahead")
 def check_forecast_days_ahead(persistence_by_day: Any) -> str:
     """``persistence_by_day``: persistence's MAE of the daily maximum (°C) over the validation
     year 2014, 1 to 7 days ahead (every pair of days that far apart)."""
-    got = _by_day(persistence_by_day)
+    got = _one_mae_per(persistence_by_day, "persistence_by_day", DAYS_AHEAD, "day ahead",
+                       "days")
     expected = _daily_persistence_maes()
     if _matches_printed(got, expected):
         return "MAEs " + ", ".join(f"{m:.2f}" for m in expected) + " °C"
