@@ -183,9 +183,10 @@ def build_classifier(vocab_size: int, max_len: int, *, cell: str = "gru", units:
     model = keras.Model(inputs, outputs, name=f"{'bi' if bidirectional else ''}{cell}")
     optimizer = keras.optimizers.AdamW(learning_rate, weight_decay=weight_decay) \
         if weight_decay else keras.optimizers.Adam(learning_rate)
-    # No XLA: each XLA-compiled training stayed in the kernel's memory (about 100 MB per model
-    # measured, so the chapter's six trainings took its kernel past Binder's 2 GB), and on this
-    # CPU the GRU trains about as fast without it (7.4 s against 6.8 s an epoch of 6,400 reviews).
+    # No XLA: each XLA-compiled training stayed in the kernel's memory even after the model was
+    # gone (about 100 MB a training, measured), and chapter 10 trains five in one kernel, which
+    # must fit Binder's 2 GB. The price is time: on the 2-core CPU a study run took about 320
+    # CPU-s without XLA against about 190 with it (5 epochs, 10,000 ids, 300 words).
     model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"],
                   jit_compile=False, steps_per_execution=16)
     return model
