@@ -12,6 +12,16 @@ holds a hash of the settings, a fingerprint of the data and the library versions
 setting trains again and an unchanged one loads in a second. In a book build training prints
 one short line per epoch; in a live session Keras's progress bar shows how far it got.
 
+Regularization (the chapter's section *Holding overfitting back*): ``build_classifier`` can add
+word dropout on the embedding (``embedding_dropout``: whole words' vectors zeroed), recurrent
+dropout (``recurrent_dropout``) and AdamW's weight decay (``weight_decay``). Early stopping is
+``KeepBest``; with ``run_all_epochs=True`` training goes on to the last epoch to record the
+whole learning curve while the model keeps what early stopping would have kept, so one run
+gives a configuration with and without early stopping (``early_stopping`` reads the rule off a
+validation curve). ``report=(x_test, y_test)`` scores the test reviews for both, only to report
+them. ``INPUT``, ``TRAINING``, ``RATES`` and ``STUDY`` are the chapter's settings, shared with
+``benchmarks/stronger.py``.
+
 The non-neural yardstick is TF-IDF features of words and word pairs with a logistic
 regression (scikit-learn). ``bag_of_words`` fits it on the same footing as a network: on
 :class:`IdReviews`, the word ids a network reads (``IdReviews.from_padded`` keeps exactly the
@@ -22,9 +32,12 @@ grid on validation reviews only, and the test reviews scored once.
 
 from __future__ import annotations
 
+import ctypes
+import gc
+import sys
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +48,7 @@ from lessons_lib import data, training
 from lessons_lib.cache import (
     exclusive_lock,
     fingerprint,
+    load_arrays,
     load_weights,
     model_dir,
     save_weights,
@@ -42,16 +56,67 @@ from lessons_lib.cache import (
 )
 from lessons_lib.resources import require_memory
 
-CACHE_FORMAT = "lessons_lib.stronger/1"
+CACHE_FORMAT = "lessons_lib.stronger/4"
 CELLS = {"gru": "GRU", "lstm": "LSTM", "simple_rnn": "SimpleRNN"}
-# Memory the bidirectional GRU's training adds to the kernel (20,000 words, reviews cut at
-# 200): an estimate from the chapter's peak, about 600 MB above the IMDB models' baseline.
+# Memory a classifier's training adds to the kernel (reviews cut at a few hundred words): an
+# estimate from chapter 10's peak, about 600 MB above the IMDB models' baseline.
 STRONGER_MEMORY_MB = 600
+REGULARIZERS = ("embedding_dropout", "recurrent_dropout", "weight_decay")
+POOLINGS = ("last", "mean", "max")
+# Chapter 10's classifier: its input, its training, and the rates of its regularizers, each
+# set once from a common value and a reason (the chapter gives them; no grid was affordable).
+INPUT = {"vocab_size": 10000, "max_len": 300}
+TRAINING = {"cell": "gru", "bidirectional": False, "units": 32, "embed_dim": 32,
+            "batch_size": 128, "learning_rate": 2e-3, "epochs": 5, "patience": 2}
+RATES = {"embedding_dropout": 0.3, "recurrent_dropout": 0.2, "weight_decay": 0.1}
+STUDY = {"none": {}, "word dropout": {"embedding_dropout": RATES["embedding_dropout"]},
+         "recurrent dropout": {"recurrent_dropout": RATES["recurrent_dropout"]},
+         "weight decay": {"weight_decay": RATES["weight_decay"]}, "all three": RATES}
+
+
+class MaskedPooling(keras.layers.Layer):
+    """The mean or the maximum over the time steps of a sequence, of each feature, taken over
+    the steps the mask marks as words only (padding does not count)."""
+
+    def __init__(self, how: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if how not in ("mean", "max"):
+            raise ValueError(f"how must be 'mean' or 'max', got {how!r}")
+        self.how = how
+        self.supports_masking = True
+
+    def call(self, inputs: Any, mask: Any = None) -> Any:
+        ops = keras.ops
+        if mask is None:
+            mask = ops.ones(ops.shape(inputs)[:2], dtype="bool")
+        words = ops.expand_dims(ops.cast(mask, "bool"), -1)
+        if self.how == "max":
+            return ops.max(ops.where(words, inputs, -1e9), axis=1)
+        weights = ops.cast(words, inputs.dtype)
+        return ops.sum(inputs * weights, axis=1) / ops.maximum(ops.sum(weights, axis=1), 1.0)
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> None:
+        return None
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0], input_shape[2])
 
 
 @dataclass
 class TrainedClassifier:
-    """A trained classifier with its settings, per-epoch history and training time."""
+    """A trained classifier with its settings, per-epoch history and training time.
+
+    ``best_epoch`` and ``stop_epoch`` (counted from 1) are early stopping's: the epoch whose
+    weights it keeps (the model holds them) and the last epoch it would have trained.
+    ``test_accuracy`` holds the accuracy on the reviews passed as ``report`` to
+    ``train_classifier`` (none: empty): of the kept weights (``"kept"``) and of the last
+    epoch's (``"last"``). It is only reported; nothing in training looks at it.
+    ``probabilities`` holds the predicted probability of a positive review, made once after
+    training and stored with the weights, so that a chapter compares models without
+    predicting again (each prediction leaves memory behind in the kernel): ``"validation"``,
+    the kept weights on the validation reviews; ``"report"`` and ``"report_last"``, the kept
+    and the last epoch's weights on the ``report`` reviews.
+    """
 
     model: keras.Model
     settings: dict[str, Any]
@@ -60,27 +125,77 @@ class TrainedClassifier:
     from_cache: bool
     path: Path | None
     fit_cpu_seconds: float = 0.0
+    best_epoch: int = 0
+    stop_epoch: int = 0
+    test_accuracy: dict[str, float] = field(default_factory=dict)
+    probabilities: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def stop_seconds(self) -> float:
+        """Wall seconds of the epochs up to ``stop_epoch``: what training with early stopping
+        takes (the same as ``fit_seconds`` when it did stop there)."""
+        return float(sum(self.history["epoch_seconds"][:self.stop_epoch]))
+
+
+def _rate(what: str, value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
+        raise ValueError(f"{what} must be a number in [0, 1), got {value!r}")
+    return float(value)
 
 
 def build_classifier(vocab_size: int, max_len: int, *, cell: str = "gru", units: int = 32,
                      embed_dim: int = 32, bidirectional: bool = True, mask: bool = True,
-                     learning_rate: float = 1e-3) -> keras.Model:
-    """Embedding, one recurrent layer, Dense(1, sigmoid); compiled with Adam and accuracy."""
+                     learning_rate: float = 1e-3, embedding_dropout: float = 0.0,
+                     recurrent_dropout: float = 0.0, weight_decay: float = 0.0,
+                     pooling: str = "last") -> keras.Model:
+    """Embedding, one recurrent layer, Dense(1, sigmoid); compiled with Adam and accuracy.
+
+    ``pooling``: what the output reads of the recurrent layer: its final state (``"last"``;
+    both directions' when bidirectional) or the mean or maximum of its outputs over the words
+    (``"mean"``, ``"max"``; :class:`MaskedPooling`), which gives every word a short path to
+    the output. It adds no weights.
+
+    The regularizers (all off by default): ``embedding_dropout``, the share of the embedding
+    outputs a ``Dropout`` layer zeroes in training; ``recurrent_dropout``, the share of the
+    recurrent state's connections the cell drops (one mask per sequence); ``weight_decay``,
+    AdamW's decoupled decay of every weight (each step shrinks a weight by
+    ``learning_rate * weight_decay`` of itself) instead of plain Adam.
+    """
     if cell not in CELLS:
         raise ValueError(f"cell must be one of {sorted(CELLS)}, got {cell!r}")
+    if pooling not in POOLINGS:
+        raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
     for what, value in (("vocab_size", vocab_size), ("max_len", max_len), ("units", units),
                         ("embed_dim", embed_dim)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"{what} must be a positive int, got {value!r}")
+    embedding_dropout = _rate("embedding_dropout", embedding_dropout)
+    recurrent_dropout = _rate("recurrent_dropout", recurrent_dropout)
+    if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float)) \
+            or weight_decay < 0:
+        raise ValueError(f"weight_decay must be a number >= 0, got {weight_decay!r}")
     inputs = keras.Input(shape=(max_len,), dtype="int32", name="word_ids")
     x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=mask, name="embedding")(inputs)
-    recurrent = getattr(keras.layers, CELLS[cell])(units, name=cell)
+    if embedding_dropout:
+        x = keras.layers.Dropout(embedding_dropout, noise_shape=(None, max_len, 1),
+                                 name="embedding_dropout")(x)
+    recurrent = getattr(keras.layers, CELLS[cell])(units, recurrent_dropout=recurrent_dropout,
+                                                   return_sequences=pooling != "last",
+                                                   name=cell)
     x = keras.layers.Bidirectional(recurrent, name="bidirectional")(x) if bidirectional \
         else recurrent(x)
+    if pooling != "last":
+        x = MaskedPooling(pooling, name=f"{pooling}_pooling")(x)
     outputs = keras.layers.Dense(1, activation="sigmoid", name="p_positive")(x)
     model = keras.Model(inputs, outputs, name=f"{'bi' if bidirectional else ''}{cell}")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy",
-                  metrics=["accuracy"], jit_compile=True, steps_per_execution=16)
+    optimizer = keras.optimizers.AdamW(learning_rate, weight_decay=weight_decay) \
+        if weight_decay else keras.optimizers.Adam(learning_rate)
+    # No XLA: each XLA-compiled training stayed in the kernel's memory even after the model was
+    # gone (about 100 MB a training, measured), and chapter 10 trains five in one kernel, which
+    # must fit Binder's 2 GB. For the chapter's one-direction GRU it costs little time: one
+    # epoch took 36 CPU-s without XLA and 33 with it (10,000 ids, 300 words, 2-core CPU).
+    model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"],
+                  jit_compile=False, steps_per_execution=16)
     return model
 
 
@@ -90,54 +205,80 @@ def _load(path: Path, settings: dict[str, Any]) -> TrainedClassifier | None:
         meta, weights = load_weights(path)
         if meta.get("format") != CACHE_FORMAT or meta.get("settings") != settings:
             raise ValueError("written for other settings")
+        probabilities = load_arrays(path)
         model = build_classifier(**_arch(settings))
         model.set_weights(weights)
     except Exception as exc:  # noqa: BLE001 - an unusable file means: train again
         warnings.warn(f"ignoring the cached classifier {path}: {exc}", stacklevel=3)
         return None
     return TrainedClassifier(model, settings, meta["history"], float(meta["fit_seconds"]),
-                             True, path, float(meta.get("fit_cpu_seconds", 0.0)))
+                             True, path, float(meta["fit_cpu_seconds"]),
+                             int(meta["best_epoch"]), int(meta["stop_epoch"]),
+                             {k: float(v) for k, v in meta["test_accuracy"].items()},
+                             probabilities)
 
 
 def _arch(settings: dict[str, Any]) -> dict[str, Any]:
     keys = ("vocab_size", "max_len", "cell", "units", "embed_dim", "bidirectional", "mask",
-            "learning_rate")
+            "learning_rate", *REGULARIZERS, "pooling")
     return {k: settings[k] for k in keys}
 
 
 def train_classifier(x_train: np.ndarray, y_train: np.ndarray, *, vocab_size: int,
                      cell: str = "gru", units: int = 32, embed_dim: int = 32,
                      bidirectional: bool = True, mask: bool = True, learning_rate: float = 1e-3,
-                     epochs: int = 4, batch_size: int = 64, validation_split: float = 0.2,
-                     patience: int = 1, seed: int = 0, cache: bool = True,
-                     verbose: bool | None = None) -> TrainedClassifier:
+                     embedding_dropout: float = 0.0, recurrent_dropout: float = 0.0,
+                     weight_decay: float = 0.0, pooling: str = "last", epochs: int = 4,
+                     batch_size: int = 64,
+                     validation_split: float = 0.2, patience: int = 1,
+                     run_all_epochs: bool = False,
+                     report: tuple[np.ndarray, np.ndarray] | None = None, seed: int = 0,
+                     cache: bool = True, verbose: bool | None = None) -> TrainedClassifier:
     """Train a ``build_classifier`` model with a fixed seed and early stopping, or load it.
 
-    Training stops when the validation accuracy has not improved for ``patience`` epochs and
-    keeps the weights of the best epoch. ``fit_seconds`` is the wall time of ``fit`` (XLA
+    Early stopping: once the validation accuracy (on the last ``validation_split`` of the
+    training reviews) has not improved for ``patience`` epochs, training stops and the model
+    keeps the weights of the best epoch. With ``run_all_epochs`` training goes on to
+    ``epochs`` anyway, to record the whole learning curve, and the model still gets the
+    weights early stopping would have kept (the epochs after the stop cannot change them).
+    ``report=(x, y)``: reviews whose accuracy is measured, for the kept and the last weights,
+    and only reported (``test_accuracy``). ``fit_seconds`` is the wall time of ``fit`` (graph
     compilation included) on the machine that trained it and ``fit_cpu_seconds`` the CPU time
     of this process meanwhile, summed over its threads (on a machine shared with other work it
     says more about the cost than the wall time); both are stored with the weights.
     """
     x_train, y_train = training.check_data(x_train, y_train, vocab_size)
+    if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+        raise ValueError(f"patience must be a positive int, got {patience!r}")
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     settings = {"vocab_size": int(vocab_size), "max_len": int(x_train.shape[1]), "cell": cell,
                 "units": units, "embed_dim": embed_dim, "bidirectional": bidirectional,
-                "mask": mask, "learning_rate": learning_rate, "epochs": epochs,
-                "batch_size": batch_size, "validation_split": validation_split,
-                "patience": patience, "seed": seed, "format": CACHE_FORMAT,
+                "mask": mask, "learning_rate": learning_rate,
+                "embedding_dropout": embedding_dropout, "recurrent_dropout": recurrent_dropout,
+                "weight_decay": weight_decay, "pooling": pooling, "epochs": epochs,
+                "batch_size": batch_size,
+                "validation_split": validation_split, "patience": patience,
+                "run_all_epochs": bool(run_all_epochs), "seed": seed, "format": CACHE_FORMAT,
                 "data": fingerprint(x_train, y_train), **training.versions()}
+    if report is not None:
+        report = training.check_data(report[0], report[1], vocab_size)
+        settings["report"] = fingerprint(*report)
+    build_classifier(**_arch(settings))  # bad settings fail here, before any training
     path = model_dir() / f"stronger-{cell}-{settings_key(settings)[:16]}.npz"
     if not cache:
-        return _fit(x_train, y_train, settings, verbose, None)
+        return _fit(x_train, y_train, settings, report, verbose, None)
     with exclusive_lock(path):
         if path.exists():
             trained = _load(path, settings)
             if trained is not None:
                 return trained
-        trained = _fit(x_train, y_train, settings, verbose, path)
+        trained = _fit(x_train, y_train, settings, report, verbose, path)
         meta = {"format": CACHE_FORMAT, "settings": settings, "history": trained.history,
-                "fit_seconds": trained.fit_seconds, "fit_cpu_seconds": trained.fit_cpu_seconds}
-        save_weights(path, trained.model.get_weights(), meta)
+                "fit_seconds": trained.fit_seconds, "fit_cpu_seconds": trained.fit_cpu_seconds,
+                "best_epoch": trained.best_epoch, "stop_epoch": trained.stop_epoch,
+                "test_accuracy": trained.test_accuracy}
+        save_weights(path, trained.model.get_weights(), meta, arrays=trained.probabilities)
     return trained
 
 
@@ -158,34 +299,114 @@ class EpochLine(training.EpochTimer):
                   f"({self.seconds[-1]:.0f} s, {self.cpu_seconds[-1]:.0f} CPU-s)", flush=True)
 
 
+class KeepBest(keras.callbacks.Callback):
+    """Early stopping on the validation accuracy: remember the best epoch's weights until
+    ``patience`` epochs in a row bring no gain; then stop training, or with ``run_all`` only
+    note the epoch and let training go on (the weights kept stay those of the best epoch
+    before the stop)."""
+
+    def __init__(self, patience: int, run_all: bool = False) -> None:
+        super().__init__()
+        self.patience, self.run_all = patience, run_all
+        self.best, self.best_epoch, self.stop_epoch = -np.inf, 0, 0
+        self.weights: list[np.ndarray] | None = None
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self.stop_epoch:  # stopped already: the rest of the curve is only recorded
+            return
+        current = float((logs or {}).get("val_accuracy", np.nan))
+        if current > self.best:
+            self.best, self.best_epoch = current, epoch + 1
+            self.weights = self.model.get_weights()
+        elif epoch + 1 - self.best_epoch >= self.patience:
+            self.stop_epoch = epoch + 1
+            self.model.stop_training = not self.run_all
+
+
+def early_stopping(val_accuracy: list[float], patience: int) -> tuple[int, int]:
+    """The epochs (counted from 1) early stopping keeps and stops at, read off a validation
+    curve: it stops after ``patience`` epochs without a gain and keeps the best before that."""
+    if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+        raise ValueError(f"patience must be a positive int, got {patience!r}")
+    if len(val_accuracy) == 0:
+        raise ValueError("expected at least one epoch's validation accuracy, got none")
+    best, best_epoch = -np.inf, 0
+    for epoch, current in enumerate(val_accuracy, start=1):
+        if current > best:
+            best, best_epoch = current, epoch
+        elif epoch - best_epoch >= patience:
+            return best_epoch, epoch
+    return best_epoch, len(val_accuracy)
+
+
 def _fit(x_train: np.ndarray, y_train: np.ndarray, settings: dict[str, Any],
-         verbose: bool | None, path: Path | None) -> TrainedClassifier:
+         report: tuple[np.ndarray, np.ndarray] | None, verbose: bool | None,
+         path: Path | None) -> TrainedClassifier:
     """Build the classifier from the seed and fit it with early stopping.
 
     ``verbose=None``: one short line per epoch in a book build, Keras's progress bar in a
     live session; ``True``: the short lines; ``False``: nothing.
     """
-    require_memory(STRONGER_MEMORY_MB, "Training the bidirectional GRU")
+    require_memory(STRONGER_MEMORY_MB, "Training the GRU classifier")
     keras.utils.set_random_seed(settings["seed"])
     model = build_classifier(**_arch(settings))
     live = verbose is None and not training.book_build()
     timer = EpochLine(settings["epochs"], show=bool(verbose) or (verbose is None and not live))
-    stop = keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=settings["patience"],
-                                         restore_best_weights=True)
+    keep = KeepBest(settings["patience"], settings["run_all_epochs"])
     start, cpu_start = time.perf_counter(), time.process_time()
     result = model.fit(x_train, y_train, batch_size=settings["batch_size"],
                        epochs=settings["epochs"], validation_split=settings["validation_split"],
-                       validation_batch_size=training.EVAL_BATCH_SIZE, callbacks=[timer, stop],
+                       validation_batch_size=training.EVAL_BATCH_SIZE, callbacks=[timer, keep],
                        verbose=1 if live else 0)
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     history = {k: [float(v) for v in vals] for k, vals in result.history.items()}
     history["epoch_seconds"], history["epoch_cpu_seconds"] = timer.seconds, timer.cpu_seconds
-    return TrainedClassifier(model, settings, history, seconds, False, path, cpu_seconds)
+    trained = TrainedClassifier(model, settings, history, seconds, False, path, cpu_seconds,
+                                keep.best_epoch, keep.stop_epoch or len(timer.seconds))
+    last_is_kept = keep.best_epoch == len(timer.seconds)  # the same weights: score once
+    scores = trained.probabilities
+    if report is not None and not last_is_kept:
+        scores["report_last"] = _probabilities(model, report[0])
+    if keep.weights is not None and not last_is_kept:
+        model.set_weights(keep.weights)
+    n_fit = int(len(x_train) * (1 - settings["validation_split"]))  # Keras's own split
+    scores["validation"] = _probabilities(model, x_train[n_fit:])
+    if report is not None:
+        scores["report"] = _probabilities(model, report[0])
+        scores.setdefault("report_last", scores["report"])
+        labels = np.asarray(report[1]) == 1
+        trained.test_accuracy = {key: float(np.mean((scores[name] > 0.5) == labels))
+                                 for key, name in (("kept", "report"), ("last", "report_last"))}
+    weights = model.get_weights()
+    trained.model = model = None  # nothing may hold the trained model while memory is freed
+    trained.model = _rebuilt(settings, weights)
+    return trained
+
+
+def _rebuilt(settings: dict[str, Any], weights: list[np.ndarray]) -> keras.Model:
+    """A fresh model holding ``weights``, built after freeing what training left behind.
+
+    The functions Keras traced to train and score a model stay in the kernel as long as the
+    model does (about 200 MB a model at 300 words, measured): with several models trained in
+    one kernel that took chapter 10 past Binder's 2 GB. A model rebuilt from its weights holds
+    none of them (measured: the kernel stays within 40 MB of where it started).
+    """
+    keras.backend.clear_session()
+    gc.collect()
+    if sys.platform.startswith("linux"):  # hand freed memory back to the system
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    model = build_classifier(**_arch(settings))
+    model.set_weights(weights)
+    return model
+
+
+def _probabilities(model: keras.Model, x: np.ndarray) -> np.ndarray:
+    return model.predict(x, batch_size=training.EVAL_BATCH_SIZE, verbose=0).reshape(-1)
 
 
 def accuracy(trained: TrainedClassifier, x: np.ndarray, y: np.ndarray) -> float:
     """The share of reviews in ``x`` whose predicted label equals ``y``."""
-    p = trained.model.predict(x, batch_size=training.EVAL_BATCH_SIZE, verbose=0).reshape(-1)
+    p = _probabilities(trained.model, x)
     return float(np.mean((p > 0.5) == (np.asarray(y) == 1)))
 
 

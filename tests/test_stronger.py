@@ -20,6 +20,47 @@ def test_build_classifier_validates_and_counts():
         stronger.build_classifier(100, 12, units=0)
 
 
+def test_regularizers_add_no_weights_and_are_checked():
+    plain = stronger.build_classifier(100, 12, units=4, embed_dim=3)
+    regularized = stronger.build_classifier(100, 12, units=4, embed_dim=3,
+                                            embedding_dropout=0.3, recurrent_dropout=0.2,
+                                            weight_decay=0.1)
+    assert regularized.count_params() == plain.count_params()
+    assert regularized.get_layer("embedding_dropout").rate == 0.3
+    assert regularized.get_layer("bidirectional").forward_layer.recurrent_dropout == 0.2
+    assert type(regularized.optimizer).__name__ == "AdamW"
+    assert type(plain.optimizer).__name__ == "Adam"
+    for bad in ({"embedding_dropout": 1.0}, {"recurrent_dropout": -0.1},
+                {"weight_decay": -1.0}, {"embedding_dropout": True}):
+        with pytest.raises(ValueError, match="must be a number"):
+            stronger.build_classifier(100, 12, **bad)
+
+
+def test_word_dropout_drops_whole_words():
+    import keras
+
+    model = stronger.build_classifier(50, 6, units=2, embed_dim=4, embedding_dropout=0.5)
+    dropout = model.get_layer("embedding_dropout")
+    keras.utils.set_random_seed(1)
+    out = keras.ops.convert_to_numpy(dropout(np.ones((8, 6, 4), np.float32), training=True))
+    per_word = out.reshape(-1, 4)
+    # every word's vector is either zeroed or scaled up as a whole
+    assert set(np.unique(per_word.min(axis=1))) <= {0.0, 2.0}
+    assert np.array_equal(per_word.min(axis=1), per_word.max(axis=1))
+
+
+def test_early_stopping_reads_a_curve():
+    curve = [0.80, 0.85, 0.84, 0.86, 0.83, 0.82]
+    assert stronger.early_stopping(curve, 1) == (2, 3)
+    assert stronger.early_stopping(curve, 2) == (4, 6)
+    assert stronger.early_stopping(curve, 3) == (4, 6)  # never stops: the best of all
+    assert stronger.early_stopping([0.7, 0.7], 1) == (1, 2)  # a tie is no gain
+    with pytest.raises(ValueError, match="patience must be a positive int"):
+        stronger.early_stopping(curve, 0)
+    with pytest.raises(ValueError, match="at least one epoch"):
+        stronger.early_stopping([], 1)
+
+
 def test_train_classifier_caches(tmp_path, monkeypatch):
     monkeypatch.setenv("LESSONS_CACHE_DIR", str(tmp_path))
     rng = np.random.default_rng(0)
@@ -34,6 +75,43 @@ def test_train_classifier_caches(tmp_path, monkeypatch):
         np.testing.assert_array_equal(a, b)
     assert 0.0 <= stronger.accuracy(second, x, y) <= 1.0
     assert len(list(tmp_path.rglob("stronger-*.npz"))) == 1  # one file, written atomically
+    assert second.best_epoch == first.best_epoch == 1 and second.stop_epoch == 1
+
+
+def test_run_all_epochs_keeps_what_early_stopping_keeps(tmp_path, monkeypatch):
+    monkeypatch.setenv("LESSONS_CACHE_DIR", str(tmp_path))
+    rng = np.random.default_rng(2)
+    x = rng.integers(1, 30, size=(80, 8)).astype(np.int32)
+    y = rng.integers(0, 2, 80).astype(np.int32)  # noise: validation accuracy wanders
+    kwargs = dict(vocab_size=30, units=2, embed_dim=2, epochs=6, batch_size=16, patience=1,
+                  learning_rate=0.05, verbose=False, report=(x[:20], y[:20]))
+    whole = stronger.train_classifier(x, y, run_all_epochs=True, **kwargs)
+    assert len(whole.history["val_accuracy"]) == 6
+    assert (whole.best_epoch, whole.stop_epoch) == \
+        stronger.early_stopping(whole.history["val_accuracy"], 1)
+    assert whole.stop_seconds == pytest.approx(sum(whole.history["epoch_seconds"]
+                                                   [:whole.stop_epoch]))
+    assert set(whole.test_accuracy) == {"kept", "last"}
+    # The predictions stored with the weights are the kept weights' (validation and report)
+    # and the last epoch's (report), and come back from the cache unchanged.
+    y_val = y[-16:] == 1  # Keras's validation_split=0.2 of 80 reviews: the last 16
+    kept_val = whole.history["val_accuracy"][whole.best_epoch - 1]
+    assert np.mean((whole.probabilities["validation"] > 0.5) == y_val) == pytest.approx(kept_val)
+    for key, name in (("kept", "report"), ("last", "report_last")):
+        assert np.mean((whole.probabilities[name] > 0.5) == (y[:20] == 1)) \
+            == pytest.approx(whole.test_accuracy[key])
+    again = stronger.train_classifier(x, y, run_all_epochs=True, **kwargs)
+    assert again.from_cache and set(again.probabilities) == set(whole.probabilities)
+    for name, values in whole.probabilities.items():
+        np.testing.assert_array_equal(again.probabilities[name], values)
+    stopped = stronger.train_classifier(x, y, **kwargs)
+    assert len(stopped.history["val_accuracy"]) == stopped.stop_epoch == whole.stop_epoch
+    assert stopped.best_epoch == whole.best_epoch
+    for a, b in zip(whole.model.get_weights(), stopped.model.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    assert stopped.test_accuracy["kept"] == pytest.approx(whole.test_accuracy["kept"])
+    with pytest.raises(ValueError, match="patience must be a positive int"):
+        stronger.train_classifier(x, y, vocab_size=30, patience=0)
 
 
 def test_id_reviews_keep_what_the_network_reads():
@@ -109,3 +187,19 @@ def test_epoch_line_is_short(capsys):
     quiet.on_epoch_begin(0)
     quiet.on_epoch_end(0, {"accuracy": 0.75, "val_accuracy": 0.8})
     assert capsys.readouterr().out == ""
+
+
+def test_masked_pooling_ignores_padding():
+    import keras
+
+    values = np.array([[[9.0, -9.0], [1.0, 2.0], [3.0, -1.0]]], np.float32)
+    mask = np.array([[False, True, True]])
+    mean = stronger.MaskedPooling("mean")(values, mask=keras.ops.convert_to_tensor(mask))
+    top = stronger.MaskedPooling("max")(values, mask=keras.ops.convert_to_tensor(mask))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(mean), [[2.0, 0.5]])
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(top), [[3.0, 2.0]])
+    with pytest.raises(ValueError, match="pooling must be one of"):
+        stronger.build_classifier(100, 12, pooling="sum")
+    pooled = stronger.build_classifier(100, 12, units=4, embed_dim=3, pooling="max")
+    assert pooled.count_params() == stronger.build_classifier(100, 12, units=4,
+                                                              embed_dim=3).count_params()
