@@ -57,6 +57,25 @@ def is_current(cache: Any, notebook: nbformat.NotebookNode, path: Path | str) ->
     return False
 
 
+def execution_seconds(cache_dir: Path, notebooks: dict[str, nbformat.NotebookNode]) -> \
+        dict[str, float]:
+    """How long each chapter (name to notebook) took when the cache in ``cache_dir`` stored
+    it, in seconds; chapters it holds no record of are left out."""
+    if not Path(cache_dir).is_dir():
+        return {}
+    from jupyter_cache import get_cache
+
+    cache, seconds = get_cache(cache_dir), {}
+    for name, notebook in notebooks.items():
+        try:
+            record = cache.match_cache_notebook(notebook)
+        except KeyError:
+            continue
+        if "execution_seconds" in record.data:
+            seconds[name] = float(record.data["execution_seconds"])
+    return seconds
+
+
 def store(cache: Any, executed: nbformat.NotebookNode, path: Path | str, seconds: float,
           peak_rss: int, digest: str | None = None) -> None:
     """Put an executed chapter (every cell ran without error) into ``cache``.

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import nbformat
 
-from lessons_lib.tooling import colab_edition, grade, setup_cells
+from lessons_lib.tooling import book_cache, colab_edition, grade, setup_cells
 from lessons_lib.tooling.book_cache import PeakRSS
 from lessons_lib.tooling.dependencies import third_party_imports
 from lessons_lib.tooling.notebooks import parse_cell, write_notebook
@@ -277,21 +277,30 @@ def _run_in_worker(args: tuple[Path, str, Path]) -> ChapterRun:
     return run_chapter(*args)
 
 
-def run_edition(edition: list[Path], env_python: str, work: Path, jobs: int) -> list[ChapterRun]:
+def run_edition(edition: list[Path], env_python: str, work: Path, jobs: int,
+                expected_seconds: dict[str, float] | None = None) -> list[ChapterRun]:
     """Run every chapter, each in a kernel of its own: the first alone, then ``jobs`` at a time.
 
     The first chapter's setup cell installs ``lessons_lib`` from the local repository, as it
     would in a fresh Colab session; the later chapters' setup cells find it installed (two
-    pip installs into one environment at once could collide).
+    pip installs into one environment at once could collide). The others start longest first
+    by ``expected_seconds`` (chapter name to seconds; the book's last execution): a long
+    chapter started last would run alone at the end while the other cores wait. The runs come
+    back in the edition's order.
     """
     tasks = [(path, env_python, work / path.stem) for path in edition]
     if not tasks:
         return []
     runs = [run_chapter(*tasks[0])]
+    expected = expected_seconds or {}
+    rest = sorted(tasks[1:], key=lambda task: -expected.get(task[0].stem, 0.0))  # stable
     if jobs <= 1:
-        return runs + [run_chapter(*task) for task in tasks[1:]]
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return runs + list(pool.map(_run_in_worker, tasks[1:]))
+        runs += [run_chapter(*task) for task in rest]
+    else:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            runs += list(pool.map(_run_in_worker, rest))
+    order = {path.stem: i for i, path in enumerate(edition)}
+    return sorted(runs, key=lambda run: order[run.chapter])
 
 
 def format_table(runs: list[ChapterRun]) -> str:
@@ -359,7 +368,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"setup cell with a wrong address: {message}", flush=True)
 
-    runs = run_edition(edition, env_python, work / "chapters", args.jobs)
+    runs = run_edition(edition, env_python, work / "chapters", args.jobs,
+                       book_cache.execution_seconds(book_cache.cache_path(), notebooks))
     source = installed_from(env_python)
     if not source or url.removeprefix("file://") not in source:
         problems.append(f"lessons_lib was not installed by the setup cell from {url} "

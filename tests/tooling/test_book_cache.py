@@ -83,6 +83,18 @@ def test_a_stale_entry_is_dropped(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         cache.match_cache_notebook(nb)
 
 
+def test_execution_seconds_are_read_back_by_chapter(tmp_path: Path) -> None:
+    fast, slow = tmp_path / "01_fast.ipynb", tmp_path / "02_slow.ipynb"
+    nbformat.write(chapter("x = 1"), fast)
+    nbformat.write(chapter("y = 2"), slow)
+    notebooks = {p.stem: nbformat.read(p, as_version=4) for p in (fast, slow)}
+    assert book_cache.execution_seconds(tmp_path / "cache", notebooks) == {}  # no cache yet
+    cache = get_cache(str(tmp_path / "cache"))
+    book_cache.store(cache, notebooks["02_slow"], slow, 42.5, 0)
+    # a chapter the cache holds no record of is left out, not guessed
+    assert book_cache.execution_seconds(tmp_path / "cache", notebooks) == {"02_slow": 42.5}
+
+
 def test_the_cache_folder_comes_from_the_config(tmp_path: Path) -> None:
     config = tmp_path / "_config.yml"
     config.write_text("title: x\n")

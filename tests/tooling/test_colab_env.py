@@ -81,3 +81,21 @@ def test_the_report_says_which_chapter_failed_and_why() -> None:
     assert "01_a" in table and "passed" in table.splitlines()[1]
     assert "FAILED: cell 4: NameError" in table.splitlines()[2]
     assert runs[2].passed and "claims differ here: cell 7: gap > 0.05" in table
+
+
+def test_chapters_start_longest_first_and_report_in_book_order(tmp_path: Path,
+                                                                monkeypatch) -> None:
+    started = []
+
+    def fake_run(path: Path, env_python: str, work: Path) -> colab_env.ChapterRun:
+        started.append(path.stem)
+        return colab_env.ChapterRun(path.stem)
+
+    monkeypatch.setattr(colab_env, "run_chapter", fake_run)
+    edition = [tmp_path / f"{name}.ipynb" for name in ("01_a", "02_b", "03_c", "04_d")]
+    runs = colab_env.run_edition(edition, sys.executable, tmp_path, jobs=1,
+                                 expected_seconds={"02_b": 5.0, "03_c": 60.0, "01_a": 99.0})
+    # the first chapter alone (it installs the package), then the rest longest first; a
+    # chapter with no measured time keeps its place after those with one
+    assert started == ["01_a", "03_c", "02_b", "04_d"]
+    assert [run.chapter for run in runs] == ["01_a", "02_b", "03_c", "04_d"]
