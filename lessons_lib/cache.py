@@ -91,17 +91,11 @@ def settings_key(settings: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()
 
 
-def save_weights(path: Path, weights: list[np.ndarray], meta: dict[str, Any],
-                 arrays: dict[str, np.ndarray] | None = None) -> None:
-    """Store weight arrays and their JSON-able metadata in one ``.npz`` file, atomically.
-
-    ``arrays``: named results worth keeping with the weights (a model's predictions, say),
-    read back by :func:`load_arrays`.
-    """
+def save_weights(path: Path, weights: list[np.ndarray], meta: dict[str, Any]) -> None:
+    """Store weight arrays and their JSON-able metadata in one ``.npz`` file, atomically."""
     buffer = io.BytesIO()
     np.savez(buffer, meta=np.array(json.dumps(meta)),
-             **{f"w{i:03d}": w for i, w in enumerate(weights)},
-             **{f"a_{name}": np.asarray(value) for name, value in (arrays or {}).items()})
+             **{f"w{i:03d}": w for i, w in enumerate(weights)})
     atomic_write(path, buffer.getvalue())
 
 
@@ -117,12 +111,6 @@ def load_weights(path: Path) -> tuple[dict[str, Any], list[np.ndarray]]:
     if not isinstance(meta, dict):
         raise ValueError(f"expected a JSON object as metadata, found {type(meta).__name__}")
     return meta, weights
-
-
-def load_arrays(path: Path) -> dict[str, np.ndarray]:
-    """The named arrays stored beside the weights by :func:`save_weights` (none: empty)."""
-    with np.load(path, allow_pickle=False) as archive:
-        return {k[2:]: archive[k] for k in archive.files if k.startswith("a_")}
 
 
 @contextmanager

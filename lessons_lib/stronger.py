@@ -48,7 +48,6 @@ from lessons_lib import data, training
 from lessons_lib.cache import (
     exclusive_lock,
     fingerprint,
-    load_arrays,
     load_weights,
     model_dir,
     save_weights,
@@ -111,11 +110,6 @@ class TrainedClassifier:
     ``test_accuracy`` holds the accuracy on the reviews passed as ``report`` to
     ``train_classifier`` (none: empty): of the kept weights (``"kept"``) and of the last
     epoch's (``"last"``). It is only reported; nothing in training looks at it.
-    ``probabilities`` holds the predicted probability of a positive review, made once after
-    training and stored with the weights, so that a chapter compares models without
-    predicting again (each prediction leaves memory behind in the kernel): ``"validation"``,
-    the kept weights on the validation reviews; ``"report"`` and ``"report_last"``, the kept
-    and the last epoch's weights on the ``report`` reviews.
     """
 
     model: keras.Model
@@ -128,7 +122,6 @@ class TrainedClassifier:
     best_epoch: int = 0
     stop_epoch: int = 0
     test_accuracy: dict[str, float] = field(default_factory=dict)
-    probabilities: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def stop_seconds(self) -> float:
@@ -205,7 +198,6 @@ def _load(path: Path, settings: dict[str, Any]) -> TrainedClassifier | None:
         meta, weights = load_weights(path)
         if meta.get("format") != CACHE_FORMAT or meta.get("settings") != settings:
             raise ValueError("written for other settings")
-        probabilities = load_arrays(path)
         model = build_classifier(**_arch(settings))
         model.set_weights(weights)
     except Exception as exc:  # noqa: BLE001 - an unusable file means: train again
@@ -214,8 +206,7 @@ def _load(path: Path, settings: dict[str, Any]) -> TrainedClassifier | None:
     return TrainedClassifier(model, settings, meta["history"], float(meta["fit_seconds"]),
                              True, path, float(meta["fit_cpu_seconds"]),
                              int(meta["best_epoch"]), int(meta["stop_epoch"]),
-                             {k: float(v) for k, v in meta["test_accuracy"].items()},
-                             probabilities)
+                             {k: float(v) for k, v in meta["test_accuracy"].items()})
 
 
 def _arch(settings: dict[str, Any]) -> dict[str, Any]:
@@ -267,18 +258,18 @@ def train_classifier(x_train: np.ndarray, y_train: np.ndarray, *, vocab_size: in
     build_classifier(**_arch(settings))  # bad settings fail here, before any training
     path = model_dir() / f"stronger-{cell}-{settings_key(settings)[:16]}.npz"
     if not cache:
-        return _fit(x_train, y_train, settings, report, verbose, None)
+        return _released(_fit(x_train, y_train, settings, report, verbose, None))
     with exclusive_lock(path):
         if path.exists():
             trained = _load(path, settings)
             if trained is not None:
                 return trained
-        trained = _fit(x_train, y_train, settings, report, verbose, path)
+        trained = _released(_fit(x_train, y_train, settings, report, verbose, path))
         meta = {"format": CACHE_FORMAT, "settings": settings, "history": trained.history,
                 "fit_seconds": trained.fit_seconds, "fit_cpu_seconds": trained.fit_cpu_seconds,
                 "best_epoch": trained.best_epoch, "stop_epoch": trained.stop_epoch,
                 "test_accuracy": trained.test_accuracy}
-        save_weights(path, trained.model.get_weights(), meta, arrays=trained.probabilities)
+        save_weights(path, trained.model.get_weights(), meta)
     return trained
 
 
@@ -363,51 +354,51 @@ def _fit(x_train: np.ndarray, y_train: np.ndarray, settings: dict[str, Any],
     history["epoch_seconds"], history["epoch_cpu_seconds"] = timer.seconds, timer.cpu_seconds
     trained = TrainedClassifier(model, settings, history, seconds, False, path, cpu_seconds,
                                 keep.best_epoch, keep.stop_epoch or len(timer.seconds))
-    last_is_kept = keep.best_epoch == len(timer.seconds)  # the same weights: score once
-    scores = trained.probabilities
-    if report is not None and not last_is_kept:
-        scores["report_last"] = _probabilities(model, report[0])
-    if keep.weights is not None and not last_is_kept:
+    if keep.weights is not None and keep.best_epoch != len(timer.seconds):
+        if report is not None:  # the last epoch's weights, before the kept ones replace them
+            trained.test_accuracy["last"] = _accuracy(model, *report)
         model.set_weights(keep.weights)
-    n_fit = int(len(x_train) * (1 - settings["validation_split"]))  # Keras's own split
-    scores["validation"] = _probabilities(model, x_train[n_fit:])
+    if path is not None:
+        # The kept weights' predictions on the validation reviews (Keras's own split) and on
+        # the report reviews go to training.predict's cache now, before _released frees what
+        # training and predicting traced: chapter 10 reads them instead of predicting again.
+        n_fit = int(len(x_train) * (1 - settings["validation_split"]))
+        training.predict(trained, x_train[n_fit:], jit_compile=False)
     if report is not None:
-        scores["report"] = _probabilities(model, report[0])
-        scores.setdefault("report_last", scores["report"])
-        labels = np.asarray(report[1]) == 1
-        trained.test_accuracy = {key: float(np.mean((scores[name] > 0.5) == labels))
-                                 for key, name in (("kept", "report"), ("last", "report_last"))}
-    weights = model.get_weights()
-    trained.model = model = None  # nothing may hold the trained model while memory is freed
-    trained.model = _rebuilt(settings, weights)
+        kept = training.predict(trained, report[0], jit_compile=False)
+        trained.test_accuracy["kept"] = float(np.mean((kept > 0.5) == (report[1] == 1)))
+        trained.test_accuracy.setdefault("last", trained.test_accuracy["kept"])
     return trained
 
 
-def _rebuilt(settings: dict[str, Any], weights: list[np.ndarray]) -> keras.Model:
-    """A fresh model holding ``weights``, built after freeing what training left behind.
+def _released(trained: TrainedClassifier) -> TrainedClassifier:
+    """``trained`` with its model rebuilt from its weights, after freeing what training left.
 
     The functions Keras traced to train and score a model stay in the kernel as long as the
     model does (about 200 MB a model at 300 words, measured): with several models trained in
     one kernel that took chapter 10 past Binder's 2 GB. A model rebuilt from its weights holds
-    none of them (measured: the kernel stays within 40 MB of where it started).
+    none of them. Called once ``_fit`` has returned, so that nothing else (its callbacks, its
+    history) still holds the trained model.
     """
+    weights = trained.model.get_weights()
+    trained.model = None
     keras.backend.clear_session()
     gc.collect()
     if sys.platform.startswith("linux"):  # hand freed memory back to the system
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    model = build_classifier(**_arch(settings))
-    model.set_weights(weights)
-    return model
+    trained.model = build_classifier(**_arch(trained.settings))
+    trained.model.set_weights(weights)
+    return trained
 
 
-def _probabilities(model: keras.Model, x: np.ndarray) -> np.ndarray:
-    return model.predict(x, batch_size=training.EVAL_BATCH_SIZE, verbose=0).reshape(-1)
+def _accuracy(model: keras.Model, x: np.ndarray, y: np.ndarray) -> float:
+    p = training.predict_uncached(model, x, jit_compile=False)
+    return float(np.mean((p > 0.5) == (np.asarray(y) == 1)))
 
 
 def accuracy(trained: TrainedClassifier, x: np.ndarray, y: np.ndarray) -> float:
     """The share of reviews in ``x`` whose predicted label equals ``y``."""
-    p = _probabilities(trained.model, x)
-    return float(np.mean((p > 0.5) == (np.asarray(y) == 1)))
+    return _accuracy(trained.model, x, y)
 
 
 # --- the bag-of-words yardstick, on the ids a network reads ----------------------------------

@@ -410,8 +410,14 @@ def clear_cache(name: str | None = None) -> int:
 # --- predictions -----------------------------------------------------------------------------
 
 
-def predict(trained: TrainedModel, x: Any, cache: bool = True) -> np.ndarray:
-    """P(positive) for every review in ``x``, as float32 ``(n,)``; cached next to the model."""
+def predict(trained: TrainedModel, x: Any, cache: bool = True,
+            jit_compile: bool = True) -> np.ndarray:
+    """P(positive) for every review in ``x``, as float32 ``(n,)``; cached next to the model.
+
+    ``trained``: anything with the ``model``, ``settings`` and ``path`` of a
+    :class:`TrainedModel` (chapter 10's classifiers too). ``jit_compile``: as for
+    :func:`predict_uncached`, when the predictions are not cached yet.
+    """
     x, _ = check_data(x, np.zeros(len(np.asarray(x)), np.int32), trained.settings["vocab_size"])
     path = None
     if cache and trained.path is not None:
@@ -423,26 +429,27 @@ def predict(trained: TrainedModel, x: Any, cache: bool = True) -> np.ndarray:
                     return cached
             except Exception as exc:  # noqa: BLE001 - an unreadable file is recomputed
                 warnings.warn(f"ignoring the cached predictions {path}: {exc}", stacklevel=2)
-    probabilities = predict_uncached(trained.model, x)
+    probabilities = predict_uncached(trained.model, x, jit_compile=jit_compile)
     if path is not None:
         with atomic_file(path) as handle:
             np.save(handle, probabilities)
     return probabilities
 
 
-def predict_uncached(model: keras.Model, x: np.ndarray,
-                     batch_size: int = EVAL_BATCH_SIZE) -> np.ndarray:
+def predict_uncached(model: keras.Model, x: np.ndarray, batch_size: int = EVAL_BATCH_SIZE,
+                     jit_compile: bool = True) -> np.ndarray:
     """P(positive) for every row of ``x``, in batches of one fixed shape.
 
-    One compiled forward pass (XLA) serves every batch: the last batch is padded to full size
-    and the padding's outputs dropped, so nothing is traced or compiled twice.
+    One compiled forward pass (XLA; a plain TensorFlow graph with ``jit_compile=False``)
+    serves every batch: the last batch is padded to full size and the padding's outputs
+    dropped, so nothing is traced or compiled twice.
     """
     import tensorflow as tf
 
     # autograph=False: the forward pass has no Python control flow to convert, and AutoGraph's
     # attempt to parse a lambda's source printed "AutoGraph could not transform ..." warnings
     # into the book's pages (cold builds of chapter 10).
-    @tf.function(jit_compile=True, autograph=False)
+    @tf.function(jit_compile=jit_compile, autograph=False)
     def forward(batch: tf.Tensor) -> tf.Tensor:
         return model(batch, training=False)
 
