@@ -56,6 +56,7 @@ unit: $(BIN)/.installed
 
 # Every chapter under nbval, with nothing but the virtual environment on PATH: a chapter that
 # needs a system program (Graphviz's dot, say) fails here, as it would on a reader's machine.
+# The chapters start last first (lessons_lib.tooling.chapter_order): the later ones train more.
 # Each check cell also leaves its answer in _build/answers (labels are unique, one folder does),
 # which `editions` checks again in the grader's clean processes, without running a chapter twice.
 notebooks: $(BIN)/.installed
@@ -63,7 +64,8 @@ notebooks: $(BIN)/.installed
 	LESSONS_ANSWERS_DIR="$(abspath _build/answers)" \
 	PATH="$(abspath $(BIN))" $(BIN)/python -m pytest --nbval-lax --nbval-cell-timeout=1200 \
 		-p no:cacheprovider -n $(JOBS) --dist loadfile -p lessons_lib.tooling.nbval_cache \
-		--book-cache $(BOOK_CACHE) book
+		--book-cache $(BOOK_CACHE) -p lessons_lib.tooling.chapter_order \
+		--no-loadscope-reorder book
 
 # The book's own solutions, captured by `notebooks`, through the grader's clean verdict: every
 # exercise must be there and pass. Then the student edition (solutions removed) run through the
