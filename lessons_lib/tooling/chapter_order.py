@@ -6,7 +6,9 @@ which put chapter 10, whose five training runs take most of the stage, after fou
 worker then ran it alone while the other had finished. The later chapters of the book train
 the larger models, so this plugin orders the chapters from the last to the first (each
 chapter's cells in their own order), and ``--no-loadscope-reorder`` makes xdist keep that order.
-Without the plugin nothing changes but the order in which chapters start.
+Without the plugin nothing changes but the order in which chapters start. Measured from empty
+caches on the 2-core machine: the stage took 934 s instead of 968 s (chapter 10, sharing the
+two cores with the others, is most of it either way).
 """
 
 from __future__ import annotations
