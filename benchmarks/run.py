@@ -25,11 +25,12 @@ TOPICS = {
     "data": "data_load",
     "training": "training",
     "stronger": "stronger",
+    "seq2seq": "seq2seq",
     "build": "build",
     "ci": "ci",
 }
 # Run unless --only says otherwise; "ci" (make test on a fresh clone, ~20 minutes) only on request.
-DEFAULT_TOPICS = ["data", "training", "stronger", "build"]
+DEFAULT_TOPICS = ["data", "training", "stronger", "seq2seq", "build"]
 
 
 def machine() -> str:

@@ -11,11 +11,13 @@ module's docstring names the chapter that teaches it):
 - ``bptt`` (chapter 7): backpropagation through time; ``memory_task`` (chapters 7-8);
 - ``gated_cells`` (chapter 8): LSTM and GRU in numpy;
 - ``forecasting`` (chapter 9); ``stronger`` (chapter 10);
+- ``dates`` and ``seq2seq`` (chapter 12): a task with exact answers, encoder-decoders with and
+  without attention, greedy decoding and beam search;
 - ``plots``: one figure style; ``glue``: computed values for the prose; ``cache``: the one
   cache folder, atomic writer and model file.
 
 The exercises' checks: ``exercises`` (the framework: ``check``, ``run_check``) with one module
-per chapter, ``exercises.ch01_recurrence`` to ``exercises.ch10_stronger_classifier``.
+per chapter, ``exercises.ch01_recurrence`` to ``exercises.ch12_seq2seq_attention``.
 
 The course's tooling, kept apart in ``lessons_lib.tooling`` (its dependencies are the extra
 ``lessons_lib[tooling]``): notebooks and the import walker, the Colab setup cells, the student

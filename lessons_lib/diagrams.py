@@ -1,10 +1,13 @@
-"""Diagrams drawn with matplotlib: a recurrent layer unrolled, and a Keras model's layers.
+"""Diagrams drawn with matplotlib: a recurrent layer unrolled, an encoder-decoder, a Keras model.
 
 Chapter 1 (``book/01_recurrence``) draws the recurrence with :func:`draw_unrolled`: the cell
 folded, as one box with a loop that feeds its output back in, and unrolled, as one copy of the
 same box per time step with the state passed from left to right. Chapter 5
 (``book/05_four_models``) draws each model with :func:`draw_model`: one box per layer, with the
 shape it reads, the shape it writes and its number of weights.
+
+Chapter 12 (``book/12_seq2seq_attention``) draws an encoder-decoder unrolled with
+:func:`draw_encoder_decoder`, with or without attention.
 
 Every box, arrow and label is drawn here from the code (the number of steps, the model's layers),
 with matplotlib alone: no stock images and no system program such as Graphviz, which
@@ -98,6 +101,85 @@ def draw_unrolled(steps: int = 4, ax: Axes | None = None, show_folded: bool = Tr
     ax.axis("off")
     ax.set_title(f"A recurrent layer, folded and unrolled over {steps} steps" if show_folded
                  else f"A recurrent layer unrolled over {steps} steps")
+    return fig
+
+
+# --- an encoder-decoder ---------------------------------------------------------------------
+
+ATTENTION_COLOR = "#8172B3"
+
+
+def _small_cell(ax: Axes, x: float, y: float, text: str, color: str) -> None:
+    """A box a little smaller than :func:`_cell`'s, for the long rows of an encoder-decoder."""
+    ax.add_patch(FancyBboxPatch((x - 0.4, y - 0.35), 0.8, 0.7, boxstyle="round,pad=0.04",
+                                facecolor=color, edgecolor="black", alpha=0.85, linewidth=1.0))
+    ax.text(x, y, text, ha="center", va="center", fontsize=9, color="white", weight="bold")
+
+
+def draw_encoder_decoder(source: str = "3/3/98", target: str = "1998-03-03",
+                         attention_step: int | None = None, ax: Axes | None = None) -> Figure:
+    """Draw an encoder-decoder unrolled: the encoder reading ``source`` both ways, the decoder
+    writing ``target`` one character a step, reading the character before (``<s>``, the start
+    symbol, first), and starting from the encoder's final states ``s_0``.
+
+    With ``attention_step`` (counted from 0), lines from every encoder state to that decoder
+    step show attention: that step reads a weighted average of all of them.
+    """
+    if not source or not target:
+        raise ValueError("expected a non-empty source and target to draw")
+    if attention_step is not None and not 0 <= attention_step < len(target):
+        raise ValueError(f"attention_step must be from 0 to {len(target) - 1}, "
+                         f"got {attention_step!r}")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(9.0, 2.4 if attention_step is None else 3.4))
+    else:
+        fig = ax.figure
+    gap = 1.35
+    encoder_x = [i * gap for i in range(len(source))]
+    decoder_x = [encoder_x[-1] + 2.2 + i * gap for i in range(len(target))]
+    for j, (x, char) in enumerate(zip(encoder_x, source, strict=True)):
+        _small_cell(ax, x, 0.0, f"$h_{{{j + 1}}}$", CELL_COLOR)
+        _arrow(ax, (x, -1.0), (x, -0.42), INPUT_COLOR)
+        ax.text(x, -1.2, char, ha="center", va="center", fontsize=11, color=INPUT_COLOR,
+                family="monospace")
+    for left, right in zip(encoder_x, encoder_x[1:], strict=False):
+        # Read both ways: one arrow forwards, one backwards.
+        _arrow(ax, (left + 0.45, 0.12), (right - 0.45, 0.12), STATE_COLOR)
+        _arrow(ax, (right - 0.45, -0.12), (left + 0.45, -0.12), STATE_COLOR)
+    _arrow(ax, (encoder_x[-1] + 0.45, 0.0), (decoder_x[0] - 0.45, 0.0), STATE_COLOR)
+    ax.text((encoder_x[-1] + decoder_x[0]) / 2, 0.12, "$s_0$", ha="center", va="bottom",
+            fontsize=10, color=STATE_COLOR)
+    previous = ["<s>", *target[:-1]]
+    for t, (x, read, written) in enumerate(zip(decoder_x, previous, target, strict=True)):
+        _small_cell(ax, x, 0.0, f"$s_{{{t + 1}}}$", OUTPUT_COLOR)
+        _arrow(ax, (x, -1.0), (x, -0.42), INPUT_COLOR)
+        ax.text(x, -1.2, read, ha="center", va="center", fontsize=9 if read == "<s>" else 11,
+                color=INPUT_COLOR, family="monospace")
+        _arrow(ax, (x, 0.42), (x, 1.0), OUTPUT_COLOR)
+        ax.text(x, 1.2, written, ha="center", va="center", fontsize=11, color=OUTPUT_COLOR,
+                family="monospace")
+        if t:
+            _arrow(ax, (decoder_x[t - 1] + 0.45, 0.0), (x - 0.45, 0.0), STATE_COLOR)
+    top = 1.5
+    if attention_step is not None:
+        x_t = decoder_x[attention_step]
+        for x in encoder_x:
+            ax.add_patch(FancyArrowPatch((x, 0.4), (x_t - 0.15, 0.42),
+                                         connectionstyle="arc3,rad=-0.45", arrowstyle="-|>",
+                                         mutation_scale=9, color=ATTENTION_COLOR, linewidth=1.0,
+                                         alpha=0.8))
+        # The label sits right of the arcs, which end at the attending step.
+        ax.text(x_t + 0.6, 2.2, f"attention: step {attention_step + 1}\nreads every $h_j$",
+                ha="left", va="center", fontsize=10, color=ATTENTION_COLOR)
+        top = 4.0
+    ax.text(sum(encoder_x) / len(encoder_x), -1.65, "encoder (reads both ways)", ha="center",
+            fontsize=10)
+    ax.text(sum(decoder_x) / len(decoder_x), -1.65, "decoder (writes one character a step)",
+            ha="center", fontsize=10)
+    ax.set_xlim(encoder_x[0] - 0.7, decoder_x[-1] + 0.7)
+    ax.set_ylim(-1.9, top)
+    ax.set_aspect("equal")
+    ax.axis("off")
     return fig
 
 

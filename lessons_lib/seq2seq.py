@@ -61,6 +61,15 @@ class DotAttention(keras.layers.Layer):
     context ``c_t = sum_j a_tj h_j``. Returns ``(contexts, weights)``.
     """
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # The encoder's states arrive with the source's padding mask; the layer applies it
+        # itself (its third input) and passes no mask on.
+        self.supports_masking = True
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> None:
+        return None
+
     def build(self, input_shape: Any) -> None:
         queries, states, _ = input_shape
         self.key = self.add_weight(shape=(states[-1], queries[-1]), name="key")

@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import pytest
 from matplotlib.figure import Figure
 
+from lessons_lib import diagrams
 from lessons_lib.diagrams import draw_unrolled
 
 
@@ -105,3 +106,22 @@ def test_drawing_needs_no_program_on_the_path(tmp_path, monkeypatch):
         fig.savefig(tmp_path / f"{name}.png")
         plt.close(fig)
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+
+
+def test_encoder_decoder_has_a_cell_per_character_and_attention_lines():
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    plain = diagrams.draw_encoder_decoder("3/3/98", "1998-03-03")
+    boxes = [p for p in plain.axes[0].patches if isinstance(p, FancyBboxPatch)]
+    assert len(boxes) == 6 + 10
+    with_attention = diagrams.draw_encoder_decoder("3/3/98", "1998-03-03", attention_step=5)
+    arrows = [p for p in with_attention.axes[0].patches if isinstance(p, FancyArrowPatch)]
+    plain_arrows = [p for p in plain.axes[0].patches if isinstance(p, FancyArrowPatch)]
+    assert len(arrows) == len(plain_arrows) + 6  # one line from every encoder state
+    texts = [t.get_text() for t in plain.axes[0].texts]
+    assert "<s>" in texts and "$s_0$" in texts
+    plt.close("all")
+    with pytest.raises(ValueError, match="attention_step"):
+        diagrams.draw_encoder_decoder("ab", "xyz", attention_step=3)
+    with pytest.raises(ValueError, match="non-empty"):
+        diagrams.draw_encoder_decoder("", "xyz")

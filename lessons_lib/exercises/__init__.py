@@ -1,7 +1,7 @@
 """Checks for the exercises, with feedback that says what was expected and what came back.
 
 This module is the framework; the checks themselves live one module per chapter, in chapter
-order: ``ch01_recurrence``, ``ch02_numpy_rnn``, ..., ``ch10_stronger_classifier`` (``ch`` and
+order: ``ch01_recurrence``, ``ch02_numpy_rnn``, ..., ``ch12_seq2seq_attention`` (``ch`` and
 the chapter id, the notebook's file name without ``.ipynb``). Each check is registered under the
 exercise's label with ``@exercise("ex-...")`` (the chapter is read from the module's name) and
 documents, in its docstring, what the student's answer must do (the instructors page lists

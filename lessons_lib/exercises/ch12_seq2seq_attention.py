@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -153,12 +154,37 @@ def _beam_slips(beam_lp: np.ndarray, next_lp: np.ndarray, width: int
     ]
 
 
+@contextmanager
+def _argpartition_in_any_order() -> Iterator[None]:
+    """Make ``np.argpartition`` return what it keeps in reverse order, as its contract allows.
+
+    For small arrays numpy happens to leave the kept block sorted, so an answer that forgets to
+    sort it would pass here and fail elsewhere; reversing the block (still a valid partition)
+    makes the missing sort show.
+    """
+    original = np.argpartition
+
+    def any_order(a: Any, kth: Any, axis: int | None = -1, **kwargs: Any) -> np.ndarray:
+        result = original(a, kth, axis=axis, **kwargs)
+        if result.ndim == 1 and np.ndim(kth) == 0 and kth >= 0:
+            result = result.copy()
+            result[:kth] = result[:kth][::-1]
+        return result
+
+    np.argpartition = any_order
+    try:
+        yield
+    finally:
+        np.argpartition = original
+
+
 @exercise("ex-beam-step", reference=("lessons_lib.seq2seq.beam_step",))
 def check_beam_step(beam_step: Callable[..., Any]) -> str:
     """``beam_step(beam_log_probs, next_log_probs, width)``: the width best extensions of all
     beams, best first: (log-probabilities, beam, character)."""
     for beam_lp, next_lp, width in _beam_cases():
-        got = returned(beam_step, beam_lp.copy(), next_lp.copy(), width)
+        with _argpartition_in_any_order():
+            got = returned(beam_step, beam_lp.copy(), next_lp.copy(), width)
         if not isinstance(got, (tuple, list)) or len(got) != 3:
             raise ExerciseFailed("expected three arrays back, (log-probabilities, beams, "
                                  f"characters), got {type(got).__name__}")
@@ -170,11 +196,17 @@ def check_beam_step(beam_step: Callable[..., Any]) -> str:
         for name, value in (("log-probabilities", scores), ("beams", beams),
                             ("characters", characters)):
             if value.shape != (width,):
+                hint = ("; each beam kept only its best character: compare every extension of "
+                        "every beam, a beam's second character can beat another beam's first"
+                        if value.shape == (len(beam_lp),) and width > len(beam_lp) else "")
                 raise ExerciseFailed(f"{where} expected {width} {name} (one per extension "
-                                     f"kept), got an array of shape {value.shape}")
+                                     f"kept), got an array of shape {value.shape}{hint}")
         if not np.allclose(scores, right_lp, atol=1e-9):
             why = next((slip for wrong, slip in _beam_slips(beam_lp, next_lp, width)
                         if wrong.shape == scores.shape and np.allclose(scores, wrong)), "")
+            if not why and np.allclose(np.sort(scores)[::-1], right_lp, atol=1e-9):
+                why = ("the right extensions, in the wrong order: return them best first "
+                       "(np.argpartition does not sort what it keeps)")
             raise ExerciseFailed(f"{where} expected the log-probabilities "
                                  f"{np.round(right_lp, 3).tolist()}, got "
                                  f"{np.round(scores, 3).tolist()}" + (f"; {why}" if why else ""))
