@@ -9,15 +9,13 @@ machine; then writes the test days' answers with greedy decoding and with beam s
 resident memory of this process so far, and whether the chapter's goal is met (attention:
 exact match >= 0.98 within 180 CPU-seconds of training; the plain model has no goal).
 
-Run as a script to print a table (``--json PATH`` also saves it); ``run()`` returns the rows.
-A measurement, not a test: a slow machine does not fail it, a row says ``ok: False``.
+Run with ``python benchmarks/run.py --only seq2seq``, which prints the rows as a table;
+``run()`` returns them. A measurement, not a test: a slow machine does not fail it, a row says
+``ok: False``.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import time
 
 GOAL_EXACT_MATCH = 0.98
@@ -67,31 +65,3 @@ def run() -> list[dict]:
                             and trained.fit_cpu_seconds <= GOAL_CPU_SECONDS)
                      if kind == "attention" else None})
     return rows
-
-
-def print_table(rows: list[dict]) -> None:
-    """Print the rows as an aligned table."""
-    print(f"{'model':<11}{'greedy':>8}{'beam 5':>8}{'train s':>9}{'CPU-s':>8}{'decode s':>10}"
-          f"{'peak MB':>9}{'ok':>7}")
-    for row in rows:
-        print(f"{row['model']:<11}{row['exact_greedy']:>8.4f}{row['exact_beam5']:>8.4f}"
-              f"{row['train_s']:>9.1f}{row['train_cpu_s']:>8.1f}"
-              f"{row['greedy_s'] + row['beam5_s']:>10.1f}{row['peak_mb']:>9.0f}"
-              f"{row['ok'] if row['ok'] is not None else '-'!s:>7}")
-    print(f"(exact match on the test days; goal: attention >= {GOAL_EXACT_MATCH} within "
-          f"{GOAL_CPU_SECONDS:.0f} CPU-s of training; {os.cpu_count()} CPU cores)")
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", help="also save the rows to this file")
-    args = parser.parse_args()
-    rows = run()
-    print_table(rows)
-    if args.json:
-        with open(args.json, "w") as handle:
-            json.dump(rows, handle, indent=2)
-
-
-if __name__ == "__main__":
-    main()
