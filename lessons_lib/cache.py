@@ -13,6 +13,9 @@ models of chapter 6 (``training``) and chapter 10 (``stronger``) - in one folder
   caller records). The caller decides whether the metadata matches what it asked for.
 - :func:`exclusive_lock` serialises the look-up-or-train step, so chapters executed in parallel
   train a shared model once: the second process waits, then loads what the first wrote.
+- :func:`load_or_train` is that step, the one every trained model of the course goes through:
+  under the lock, rebuild the model from its file when the file's metadata fits, else (saying
+  why the file was no use, if there was one) train it and store it.
 """
 
 from __future__ import annotations
@@ -22,12 +25,15 @@ import io
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 CACHE_ENV = "LESSONS_CACHE_DIR"
 
@@ -133,3 +139,31 @@ def exclusive_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def load_or_train(path: Path, mismatch: Callable[[dict[str, Any]], str | None],
+                  rebuild: Callable[[dict[str, Any], list[np.ndarray]], T],
+                  train: Callable[[], tuple[T, list[np.ndarray], dict[str, Any]]]
+                  ) -> tuple[T, bool]:
+    """The trained thing stored at ``path``, or a new one trained and stored there.
+
+    Under :func:`exclusive_lock`: when ``path`` holds a file whose metadata fits
+    (``mismatch(meta)`` returns None; otherwise it says why not) and ``rebuild(meta, weights)``
+    succeeds, returns ``(rebuilt, True)``. Otherwise, after a warning that says why the file is
+    unusable (if there was one), ``train()`` returns ``(trained, weights, meta)``, which are
+    stored with :func:`save_weights`, and ``(trained, False)`` is returned.
+    """
+    with exclusive_lock(path):
+        if path.exists():
+            try:
+                meta, weights = load_weights(path)
+                reason = mismatch(meta)
+                if reason is None:
+                    return rebuild(meta, weights), True
+            except Exception as exc:  # noqa: BLE001 - any unusable file means: train again
+                reason = f"unreadable ({type(exc).__name__}: {exc})"
+            warnings.warn(f"ignoring the cached model {path}: {reason}; training it again",
+                          stacklevel=3)
+        trained, weights, meta = train()
+        save_weights(path, weights, meta)
+    return trained, False

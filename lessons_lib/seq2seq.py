@@ -23,7 +23,6 @@ weights too, for the chapter's heatmaps.
 from __future__ import annotations
 
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,14 +30,7 @@ import keras
 import numpy as np
 
 from lessons_lib import gated_cells, training
-from lessons_lib.cache import (
-    exclusive_lock,
-    fingerprint,
-    load_weights,
-    model_dir,
-    save_weights,
-    settings_key,
-)
+from lessons_lib.cache import fingerprint, load_or_train, model_dir, settings_key
 from lessons_lib.resources import book_build, require_memory
 
 CACHE_FORMAT = "lessons_lib.seq2seq/1"
@@ -186,32 +178,23 @@ def train_seq2seq(source: np.ndarray, targets: np.ndarray, validation: tuple[np.
     path = model_dir() / f"seq2seq-{settings_key(settings)[:16]}.npz"
     if not cache:
         return _fit(arrays, settings, verbose)
-    with exclusive_lock(path):
-        if path.exists():
-            trained = _load(path, settings)
-            if trained is not None:
-                return trained
-        trained = _fit(arrays, settings, verbose)
-        save_weights(path, trained.model.get_weights(),
-                     {"format": CACHE_FORMAT, "settings": settings, "history": trained.history,
-                      "fit_seconds": trained.fit_seconds,
-                      "fit_cpu_seconds": trained.fit_cpu_seconds})
-    return trained
+    def mismatch(meta: dict[str, Any]) -> str | None:
+        fits = meta.get("format") == CACHE_FORMAT and meta.get("settings") == settings
+        return None if fits else "written for other settings"
 
-
-def _load(path: Any, settings: dict[str, Any]) -> TrainedSeq2Seq | None:
-    """The cached model at ``path``, or None (with a warning) if it is unusable."""
-    try:
-        meta, weights = load_weights(path)
-        if meta.get("format") != CACHE_FORMAT or meta.get("settings") != settings:
-            raise ValueError("written for other settings")
+    def rebuild(meta: dict[str, Any], weights: list[np.ndarray]) -> TrainedSeq2Seq:
         model = build_seq2seq(**_arch(settings))
         model.set_weights(weights)
-    except Exception as exc:  # noqa: BLE001 - an unusable file means: train again
-        warnings.warn(f"ignoring the cached model {path}: {exc}", stacklevel=3)
-        return None
-    return TrainedSeq2Seq(model, settings, meta["history"], float(meta["fit_seconds"]),
-                          float(meta["fit_cpu_seconds"]), True)
+        return TrainedSeq2Seq(model, settings, meta["history"], float(meta["fit_seconds"]),
+                              float(meta["fit_cpu_seconds"]), True)
+
+    def train() -> tuple[TrainedSeq2Seq, list[np.ndarray], dict[str, Any]]:
+        trained = _fit(arrays, settings, verbose)
+        return trained, trained.model.get_weights(), {
+            "format": CACHE_FORMAT, "settings": settings, "history": trained.history,
+            "fit_seconds": trained.fit_seconds, "fit_cpu_seconds": trained.fit_cpu_seconds}
+
+    return load_or_train(path, mismatch, rebuild, train)[0]
 
 
 def _fit(arrays: list[np.ndarray], settings: dict[str, Any],

@@ -36,7 +36,6 @@ import ctypes
 import gc
 import sys
 import time
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,14 +44,7 @@ import keras
 import numpy as np
 
 from lessons_lib import data, training
-from lessons_lib.cache import (
-    exclusive_lock,
-    fingerprint,
-    load_weights,
-    model_dir,
-    save_weights,
-    settings_key,
-)
+from lessons_lib.cache import fingerprint, load_or_train, model_dir, settings_key
 from lessons_lib.resources import require_memory
 
 CACHE_FORMAT = "lessons_lib.stronger/4"
@@ -192,17 +184,11 @@ def build_classifier(vocab_size: int, max_len: int, *, cell: str = "gru", units:
     return model
 
 
-def _load(path: Path, settings: dict[str, Any]) -> TrainedClassifier | None:
-    """The cached classifier at ``path``, or None (with a warning) if it is unusable."""
-    try:
-        meta, weights = load_weights(path)
-        if meta.get("format") != CACHE_FORMAT or meta.get("settings") != settings:
-            raise ValueError("written for other settings")
-        model = build_classifier(**_arch(settings))
-        model.set_weights(weights)
-    except Exception as exc:  # noqa: BLE001 - an unusable file means: train again
-        warnings.warn(f"ignoring the cached classifier {path}: {exc}", stacklevel=3)
-        return None
+def _rebuild(path: Path, settings: dict[str, Any], meta: dict[str, Any],
+             weights: list[np.ndarray]) -> TrainedClassifier:
+    """The classifier a cache file holds, rebuilt from its weights and metadata."""
+    model = build_classifier(**_arch(settings))
+    model.set_weights(weights)
     return TrainedClassifier(model, settings, meta["history"], float(meta["fit_seconds"]),
                              True, path, float(meta["fit_cpu_seconds"]),
                              int(meta["best_epoch"]), int(meta["stop_epoch"]),
@@ -259,18 +245,21 @@ def train_classifier(x_train: np.ndarray, y_train: np.ndarray, *, vocab_size: in
     path = model_dir() / f"stronger-{cell}-{settings_key(settings)[:16]}.npz"
     if not cache:
         return _released(_fit(x_train, y_train, settings, report, verbose, None))
-    with exclusive_lock(path):
-        if path.exists():
-            trained = _load(path, settings)
-            if trained is not None:
-                return trained
+
+    def mismatch(meta: dict[str, Any]) -> str | None:
+        fits = meta.get("format") == CACHE_FORMAT and meta.get("settings") == settings
+        return None if fits else "written for other settings"
+
+    def train() -> tuple[TrainedClassifier, list[np.ndarray], dict[str, Any]]:
         trained = _released(_fit(x_train, y_train, settings, report, verbose, path))
-        meta = {"format": CACHE_FORMAT, "settings": settings, "history": trained.history,
-                "fit_seconds": trained.fit_seconds, "fit_cpu_seconds": trained.fit_cpu_seconds,
-                "best_epoch": trained.best_epoch, "stop_epoch": trained.stop_epoch,
-                "test_accuracy": trained.test_accuracy}
-        save_weights(path, trained.model.get_weights(), meta)
-    return trained
+        return trained, trained.model.get_weights(), {
+            "format": CACHE_FORMAT, "settings": settings, "history": trained.history,
+            "fit_seconds": trained.fit_seconds, "fit_cpu_seconds": trained.fit_cpu_seconds,
+            "best_epoch": trained.best_epoch, "stop_epoch": trained.stop_epoch,
+            "test_accuracy": trained.test_accuracy}
+
+    return load_or_train(path, mismatch,
+                         lambda meta, weights: _rebuild(path, settings, meta, weights), train)[0]
 
 
 class EpochLine(training.EpochTimer):

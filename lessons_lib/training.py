@@ -69,12 +69,10 @@ import numpy as np
 from lessons_lib import models
 from lessons_lib.cache import (
     atomic_file,
-    exclusive_lock,
     fingerprint,
     library_versions,
-    load_weights,
+    load_or_train,
     model_dir,
-    save_weights,
     settings_key,
 )
 from lessons_lib.resources import book_build, require_memory
@@ -314,18 +312,18 @@ def train(name: str, x_train: Any, y_train: Any, settings: TrainingSettings | No
         model, history, seconds = _fit(name, x, y, settings, verbose)
         return TrainedModel(name, model, history, recorded, key, None, from_cache=False,
                             fit_seconds=seconds, info=versions())
-    with exclusive_lock(path):
-        if path.exists():
-            trained = load_trained(path, recorded, key)
-            if trained is not None:
-                if verbose != 0:
-                    print(f"{name}: loaded from the cache "
-                          f"(trained in {trained.fit_seconds:.0f} s)")
-                return trained
+
+    def train_now() -> tuple[TrainedModel, list[np.ndarray], dict[str, Any]]:
         model, history, seconds = _fit(name, x, y, settings, verbose)
         trained = TrainedModel(name, model, history, recorded, key, path, from_cache=False,
                                fit_seconds=seconds, info=versions())
-        save_trained(trained, path)
+        return trained, model.get_weights(), _meta(trained)
+
+    trained, from_cache = load_or_train(
+        path, lambda meta: _mismatch(meta, recorded, key),
+        lambda meta, weights: _rebuild(path, recorded, key, meta, weights), train_now)
+    if from_cache and verbose != 0:
+        print(f"{name}: loaded from the cache (trained in {trained.fit_seconds:.0f} s)")
     return trained
 
 
@@ -341,12 +339,11 @@ def train_imdb(name: str, *, vocab_size: int = models.VOCAB_SIZE,
 # --- the cache file --------------------------------------------------------------------------
 
 
-def save_trained(trained: TrainedModel, path: Path) -> None:
-    """Store the weights, history and settings of ``trained`` in one cache file."""
-    meta = {"format": CACHE_FORMAT, "key": trained.key, "settings": trained.settings,
+def _meta(trained: TrainedModel) -> dict[str, Any]:
+    """What a cache file records beside the weights of ``trained``."""
+    return {"format": CACHE_FORMAT, "key": trained.key, "settings": trained.settings,
             "history": trained.history, "fit_seconds": trained.fit_seconds,
             "versions": versions()}
-    save_weights(path, trained.model.get_weights(), meta)
 
 
 def _mismatch(meta: dict[str, Any], settings: dict[str, Any], key: str) -> str | None:
@@ -365,25 +362,14 @@ def _mismatch(meta: dict[str, Any], settings: dict[str, Any], key: str) -> str |
     return None
 
 
-def load_trained(path: Path, settings: dict[str, Any], key: str) -> TrainedModel | None:
-    """Load a cached model, or warn and return None if the file is unusable."""
-    try:
-        meta, weights = load_weights(path)
-        reason = _mismatch(meta, settings, key)
-        if reason is None:
-            model = _build(settings["name"], _training_settings(settings),
-                           settings["input_length"])
-            expected = [tuple(w.shape) for w in model.get_weights()]
-            if [tuple(w.shape) for w in weights] != expected:
-                reason = f"weights of shapes {[w.shape for w in weights]}, expected {expected}"
-            else:
-                model.set_weights(weights)
-    except Exception as exc:  # noqa: BLE001 - any unreadable file means: train again
-        reason = f"unreadable ({type(exc).__name__}: {exc})"
-    if reason is not None:
-        warnings.warn(f"ignoring the cached model {path}: {reason}; training it again",
-                      stacklevel=3)
-        return None
+def _rebuild(path: Path, settings: dict[str, Any], key: str, meta: dict[str, Any],
+             weights: list[np.ndarray]) -> TrainedModel:
+    """The model a cache file holds, rebuilt from its weights and metadata."""
+    model = _build(settings["name"], _training_settings(settings), settings["input_length"])
+    expected = [tuple(w.shape) for w in model.get_weights()]
+    if [tuple(w.shape) for w in weights] != expected:
+        raise ValueError(f"weights of shapes {[w.shape for w in weights]}, expected {expected}")
+    model.set_weights(weights)
     history = {k: [float(v) for v in vals] for k, vals in meta["history"].items()}
     return TrainedModel(settings["name"], model, history, settings, key, path, from_cache=True,
                         fit_seconds=float(meta.get("fit_seconds", 0.0)),

@@ -76,3 +76,39 @@ def test_the_lock_lets_one_process_in_at_a_time(tmp_path: Path) -> None:
         worker.join(30)
     events = [line.split()[0] for line in log.read_text().splitlines()]
     assert events == ["in", "out", "in", "out"]
+
+
+def test_load_or_train_trains_once_then_rebuilds(tmp_path):
+    from lessons_lib.cache import load_or_train
+
+    path = tmp_path / "models" / "m.npz"
+    calls = []
+
+    def train():
+        calls.append(1)
+        return "trained", [np.arange(3.0)], {"format": "f/1", "n": 3}
+
+    def rebuild(meta, weights):
+        return f"rebuilt {meta['n']} {weights[0].tolist()}"
+
+    def mismatch(meta):
+        return None if meta.get("format") == "f/1" else f"format {meta.get('format')!r}"
+
+    assert load_or_train(path, mismatch, rebuild, train) == ("trained", False)
+    assert load_or_train(path, mismatch, rebuild, train) == ("rebuilt 3 [0.0, 1.0, 2.0]", True)
+    assert len(calls) == 1
+    # metadata that does not fit: say why, train again, and store the new one
+    with pytest.warns(UserWarning, match="format 'f/1'"):
+        assert load_or_train(path, lambda meta: f"format {meta['format']!r}", rebuild,
+                             train) == ("trained", False)
+    # a damaged file, or one the rebuild refuses: say so, train again
+    path.write_bytes(b"not an npz file")
+    with pytest.warns(UserWarning, match="unreadable"):
+        assert load_or_train(path, mismatch, rebuild, train)[1] is False
+
+    def refuse(meta, weights):
+        raise ValueError("weights of shapes (3,), expected (4,)")
+
+    with pytest.warns(UserWarning, match="weights of shapes"):
+        assert load_or_train(path, mismatch, refuse, train)[1] is False
+    assert len(calls) == 4
