@@ -11,8 +11,8 @@ module's docstring names the chapter that teaches it):
 - ``bptt`` (chapter 7): backpropagation through time; ``memory_task`` (chapters 7-8);
 - ``gated_cells`` (chapter 8): LSTM and GRU in numpy;
 - ``forecasting`` (chapter 9); ``stronger`` (chapter 10);
-- ``dates`` and ``seq2seq`` (chapter 12): a task with exact answers, encoder-decoders with and
-  without attention, greedy decoding and beam search;
+- ``dates``, ``decoding`` and ``seq2seq`` (chapter 12): a task with exact answers, one decoder
+  step in numpy (softmax, attention, beam step), encoder-decoders with and without attention;
 - ``plots``: one figure style; ``glue``: computed values for the prose; ``cache``: the one
   cache folder, atomic writer and model file.
 

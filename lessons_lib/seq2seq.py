@@ -16,8 +16,9 @@ vector) each output step also reads a weighted average of the encoder's states.
 Writing an answer needs no teacher: :class:`Decoder` is the trained decoder in numpy, one step
 at a time (its ``GRU`` is chapter 8's :class:`lessons_lib.gated_cells.GRU`, loaded from the
 Keras layer), so that :func:`greedy_decode` and :func:`beam_search` are written out in plain
-array code. :func:`beam_step` is one step of beam search. :func:`greedy_decode` returns each
-step's attention weights too, for the chapter's heatmaps.
+array code; the step's pieces (the softmax, :func:`lessons_lib.decoding.attend`,
+:func:`lessons_lib.decoding.beam_step`) are in ``lessons_lib.decoding``. :func:`greedy_decode`
+returns each step's attention weights too, for the chapter's heatmaps.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import numpy as np
 
 from lessons_lib import gated_cells, training
 from lessons_lib.cache import fingerprint, load_or_train, model_dir, settings_key
+from lessons_lib.decoding import attend, beam_step, log_softmax
 from lessons_lib.resources import book_build, require_memory
 
 CACHE_FORMAT = "lessons_lib.seq2seq/1"
@@ -223,39 +225,14 @@ def _fit(arrays: list[np.ndarray], settings: dict[str, Any],
 # --- writing answers, one step at a time, in numpy ---------------------------------------------
 
 
-def softmax(scores: np.ndarray, axis: int = -1) -> np.ndarray:
-    """``exp(scores)`` normalised to sum to 1 along ``axis`` (shifted by the maximum first, so
-    that large scores do not overflow)."""
-    shifted = np.exp(scores - np.max(scores, axis=axis, keepdims=True))
-    return shifted / np.sum(shifted, axis=axis, keepdims=True)
-
-
-def log_softmax(logits: np.ndarray, axis: int = -1) -> np.ndarray:
-    """``log(softmax(logits))``, computed without forming the probabilities."""
-    shifted = logits - np.max(logits, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
-
-
-def attend(query: np.ndarray, keys: np.ndarray, values: np.ndarray,
-           mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """One attention step for a batch: the weights over the source and the context vector.
-
-    ``query`` is ``(batch, d)``, ``keys`` ``(batch, steps, d)``, ``values`` ``(batch, steps,
-    d_v)`` and ``mask`` ``(batch, steps)``, True where the source has a character. Returns
-    ``(weights (batch, steps), context (batch, d_v))``.
-    """
-    scores = np.einsum("bd,bsd->bs", query, keys) / np.sqrt(query.shape[-1])
-    weights = softmax(np.where(mask, scores, -np.inf))
-    return weights, np.einsum("bs,bsv->bv", weights, values)
-
-
 class Decoder:
     """A trained model's decoder in numpy, one output step at a time.
 
     ``encode`` runs the Keras encoder over source ids; ``step`` reads the previous output
     character and the state and returns the next character's log-probabilities, the new state
     and the attention weights (None without attention). Everything a step does is here in
-    plain array code: the embedding row, chapter 8's GRU step, :func:`attend`, the output layer.
+    plain array code: the embedding row, chapter 8's GRU step, ``decoding.attend``, the output
+    layer.
     """
 
     def __init__(self, model: keras.Model) -> None:
@@ -313,22 +290,6 @@ def greedy_decode(decoder: Decoder, source: np.ndarray, steps: int, start: int =
         attention.append(weights)
     stacked = np.stack(attention, axis=1) if decoder.attention else None
     return np.stack(ids, axis=1), stacked
-
-
-def beam_step(beam_log_probs: np.ndarray, next_log_probs: np.ndarray, width: int
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One step of beam search for one example.
-
-    ``beam_log_probs`` ``(beams,)``: each beam's log-probability so far; ``next_log_probs``
-    ``(beams, vocab)``: each beam's log-probabilities of the next character. Every beam is
-    extended by every character, a sequence's log-probability being the sum of its steps', and
-    the ``width`` best extensions are kept, best first. Returns their log-probabilities, the
-    beam each extends and the character it adds.
-    """
-    totals = (beam_log_probs[:, None] + next_log_probs).ravel()
-    best = np.argsort(-totals, kind="stable")[:width]
-    beams, vocab = next_log_probs.shape
-    return totals[best], best // vocab, best % vocab
 
 
 def beam_search(decoder: Decoder, source: np.ndarray, steps: int, width: int,

@@ -1,4 +1,5 @@
-"""Unit tests of lessons_lib.seq2seq: attention, the numpy decoder, decoding and training."""
+"""Unit tests of lessons_lib.decoding and lessons_lib.seq2seq: attention, the numpy decoder,
+decoding and training."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import keras
 import numpy as np
 import pytest
 
+from lessons_lib import decoding
 from lessons_lib import seq2seq as s2s
 
 SOURCE_VOCAB, TARGET_VOCAB = 9, 6
@@ -36,19 +38,19 @@ def test_attend_leaves_padding_out_and_weights_sum_to_one():
     rng = np.random.default_rng(0)
     q, k, v = rng.normal(size=(2, 3)), rng.normal(size=(2, 5, 3)), rng.normal(size=(2, 5, 4))
     mask = np.array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], bool)
-    weights, context = s2s.attend(q, k, v, mask)
+    weights, context = decoding.attend(q, k, v, mask)
     assert np.allclose(weights.sum(axis=1), 1) and (weights[0, 3:] == 0).all()
     assert np.allclose(context, np.einsum("bs,bsv->bv", weights, v))
     # changing what sits under the padding changes nothing
     v2 = v.copy()
     v2[0, 3:] = 100
-    assert np.allclose(s2s.attend(q, k, v2, mask)[1], context)
+    assert np.allclose(decoding.attend(q, k, v2, mask)[1], context)
 
 
 def test_log_softmax_is_the_log_of_softmax():
     logits = np.array([[1000.0, 1001.0, 999.0], [0.1, -2.0, 3.0]])
-    assert np.allclose(np.exp(s2s.log_softmax(logits)), s2s.softmax(logits))
-    assert np.isfinite(s2s.log_softmax(logits)).all()
+    assert np.allclose(np.exp(decoding.log_softmax(logits)), decoding.softmax(logits))
+    assert np.isfinite(decoding.log_softmax(logits)).all()
 
 
 @pytest.mark.parametrize("attention", [False, True])
@@ -62,7 +64,7 @@ def test_numpy_decoder_computes_what_keras_computes(attention):
     state, previous = memory["first_state"], np.ones(len(x), int)
     for t in range(targets.shape[1]):
         log_probs, state, weights = decoder.step(previous, state, memory)
-        assert np.allclose(log_probs, s2s.log_softmax(logits[:, t]), atol=1e-5)
+        assert np.allclose(log_probs, decoding.log_softmax(logits[:, t]), atol=1e-5)
         assert (weights is not None) == attention
         if attention:
             assert np.allclose(weights.sum(axis=1), 1) and (weights[~memory["mask"]] == 0).all()
@@ -80,7 +82,7 @@ def test_padding_does_not_change_the_answer():
 
 
 def test_beam_step_keeps_the_best_extensions_of_all_beams():
-    scores, beams, chars = s2s.beam_step(np.log([0.6, 0.4]),
+    scores, beams, chars = decoding.beam_step(np.log([0.6, 0.4]),
                                          np.log([[0.5, 0.3, 0.2], [0.9, 0.05, 0.05]]), 2)
     assert np.allclose(np.exp(scores), [0.36, 0.30]) and beams.tolist() == [1, 0]
     assert chars.tolist() == [0, 0]

@@ -12,18 +12,20 @@ from lessons_lib.exercises import ExerciseFailed, as_numbers, exercise, returned
 
 
 def _softmax_masked(scores: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    scores = np.where(mask, scores, -np.inf)
-    weights = np.exp(scores - scores.max())
-    return weights / weights.sum()
+    from lessons_lib.decoding import softmax
+
+    return softmax(np.where(mask, scores, -np.inf))
 
 
 def attention_step_reference(query: Any, keys: Any, values: Any, mask: Any
                              ) -> tuple[np.ndarray, np.ndarray]:
-    """Scaled dot-product attention for one query: the weights over the unmasked positions and
-    the context, their weighted sum of the values."""
-    query, keys, values = (np.asarray(a, dtype=float) for a in (query, keys, values))
-    weights = _softmax_masked(keys @ query / np.sqrt(len(query)), np.asarray(mask, bool))
-    return weights, weights @ values
+    """Scaled dot-product attention for one query (the chapter's ``decoding.attend``, for a
+    batch of one): the weights over the unmasked positions and the weighted sum of the values."""
+    from lessons_lib.decoding import attend
+
+    weights, context = attend(*(np.asarray(a, dtype=float)[None] for a in (query, keys, values)),
+                              np.asarray(mask, bool)[None])
+    return weights[0], context[0]
 
 
 def _attention_slips(query: np.ndarray, keys: np.ndarray, values: np.ndarray,
@@ -67,7 +69,7 @@ def _attention_cases() -> list[tuple[np.ndarray, ...]]:
     return cases
 
 
-@exercise("ex-attention-step", reference=("lessons_lib.seq2seq.attend",))
+@exercise("ex-attention-step", reference=("lessons_lib.decoding.attend",))
 def check_attention_step(attention_step: Callable[..., Any]) -> str:
     """``attention_step(query, keys, values, mask)``: softmax of q.k/sqrt(d) over unmasked
     positions, and the weighted sum of the values."""
@@ -110,12 +112,11 @@ def check_attention_step(attention_step: Callable[..., Any]) -> str:
 
 def beam_step_reference(beam_log_probs: Any, next_log_probs: Any, width: int
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The ``width`` best one-character extensions of all beams, best first: their
-    log-probabilities, the beam each extends and the character it adds."""
-    totals = np.asarray(beam_log_probs, float)[:, None] + np.asarray(next_log_probs, float)
-    best = np.argsort(-totals, axis=None, kind="stable")[:width]
-    beams, characters = np.unravel_index(best, totals.shape)
-    return totals.ravel()[best], beams, characters
+    """The ``width`` best one-character extensions of all beams, best first (the chapter's
+    ``decoding.beam_step``): their log-probabilities, the beam each extends, the character."""
+    from lessons_lib.decoding import beam_step
+
+    return beam_step(np.asarray(beam_log_probs, float), np.asarray(next_log_probs, float), width)
 
 
 def _beam_cases() -> list[tuple[np.ndarray, np.ndarray, int]]:
@@ -178,7 +179,7 @@ def _argpartition_in_any_order() -> Iterator[None]:
         np.argpartition = original
 
 
-@exercise("ex-beam-step", reference=("lessons_lib.seq2seq.beam_step",))
+@exercise("ex-beam-step", reference=("lessons_lib.decoding.beam_step",))
 def check_beam_step(beam_step: Callable[..., Any]) -> str:
     """``beam_step(beam_log_probs, next_log_probs, width)``: the width best extensions of all
     beams, best first: (log-probabilities, beam, character)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lessons_lib import seq2seq
+from lessons_lib import decoding
 from lessons_lib.exercises import run_check
 from lessons_lib.exercises.ch12_seq2seq_attention import (
     attention_step_reference,
@@ -22,7 +22,7 @@ def test_attention_reference_is_the_libraries():
     q, k, v = rng.normal(size=4), rng.normal(size=(6, 4)), rng.normal(size=(6, 3))
     mask = np.arange(6) < 4
     weights, context = attention_step_reference(q, k, v, mask)
-    lib_w, lib_c = seq2seq.attend(q[None], k[None], v[None], mask[None])
+    lib_w, lib_c = decoding.attend(q[None], k[None], v[None], mask[None])
     assert np.allclose(weights, lib_w[0]) and np.allclose(context, lib_c[0])
 
 
@@ -82,7 +82,7 @@ def test_attention_step(verdicts):
     ])
     # the library's batched attend, used for one query, is also a right answer
     assert run_check("ex-attention-step", lambda q, k, v, m: tuple(
-        a[0] for a in seq2seq.attend(q[None], k[None], v[None], m[None])))["status"] == "passed"
+        a[0] for a in decoding.attend(q[None], k[None], v[None], m[None])))["status"] == "passed"
 
 
 def test_beam_reference_is_the_libraries():
@@ -90,7 +90,7 @@ def test_beam_reference_is_the_libraries():
     beam_lp = np.log(rng.dirichlet(np.ones(4)))[:3]
     next_lp = np.log(rng.dirichlet(np.ones(7), size=3))
     for got, lib in zip(beam_step_reference(beam_lp, next_lp, 4),
-                        seq2seq.beam_step(beam_lp, next_lp, 4), strict=True):
+                        decoding.beam_step(beam_lp, next_lp, 4), strict=True):
         assert np.allclose(got, lib)
 
 
@@ -167,7 +167,7 @@ def test_beam_step(verdicts):
         (lambda b, n, w: right(b, n, w)[0], "expected three arrays"),
         (lambda b, n, w: None, "returned None"),
     ])
-    assert run_check("ex-beam-step", seq2seq.beam_step)["status"] == "passed"
+    assert run_check("ex-beam-step", decoding.beam_step)["status"] == "passed"
     assert run_check("ex-beam-step", partitioned_sorted)["status"] == "passed"
     # the check leaves numpy as it found it
     assert np.argpartition.__module__.startswith("numpy")
