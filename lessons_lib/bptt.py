@@ -32,7 +32,7 @@ class Cache:
     """What the backward pass needs from the forward pass.
 
     ``inputs`` is ``(batch, time_steps, input_features)``; ``states`` is
-    ``(batch, time_steps + 1, output_features)`` with the zero initial state at index 0, so
+    ``(batch, time_steps + 1, output_features)`` with the initial state at index 0, so
     ``states[:, t + 1]`` is the output ``y_t`` of step ``t``. ``batched`` records whether the
     caller passed a batch, so results come back in the caller's shape.
     """
@@ -74,15 +74,25 @@ def _as_batch(rnn: SimpleRNN, inputs: np.ndarray) -> tuple[np.ndarray, bool]:
     return (x, True) if x.ndim == 3 else (x[np.newaxis], False)
 
 
-def forward_cached(rnn: SimpleRNN, inputs: np.ndarray) -> Cache:
+def forward_cached(rnn: SimpleRNN, inputs: np.ndarray,
+                   initial_state: np.ndarray | None = None) -> Cache:
     """Run ``rnn`` over ``inputs`` from a zero state and keep every state for ``backward``.
 
     The layer's own kept state (``rnn.state``) is neither used nor changed: a gradient belongs
-    to one sequence that starts from zero.
+    to one sequence that starts from zero. ``initial_state`` (``(batch, output_features)``, or
+    ``(output_features,)`` for one sequence) starts it elsewhere instead: *truncated*
+    backpropagation through time (chapter 11) carries the state from one window of a long
+    text to the next and treats it as a constant, so ``backward`` stops there.
     """
     x, batched = _as_batch(rnn, inputs)
     batch, time_steps, _ = x.shape
     states = np.zeros((batch, time_steps + 1, rnn.output_features))
+    if initial_state is not None:
+        start = np.asarray(initial_state, dtype=np.float64)
+        expected = (batch, rnn.output_features) if batched else (rnn.output_features,)
+        if start.shape != expected:
+            raise ValueError(f"expected an initial state of shape {expected}, got {start.shape}")
+        states[:, 0] = start
     for t in range(time_steps):
         states[:, t + 1] = np.tanh(x[:, t] @ rnn.W.T + states[:, t] @ rnn.U.T + rnn.b)
     return Cache(inputs=x, states=states, batched=batched)

@@ -6,6 +6,10 @@ same box per time step with the state passed from left to right. Chapter 5
 (``book/05_four_models``) draws each model with :func:`draw_model`: one box per layer, with the
 shape it reads, the shape it writes and its number of weights.
 
+Chapter 11 (``book/11_char_language_model``) draws a language model unrolled with
+:func:`draw_language_model`: an output at every step, and where truncated backpropagation
+through time cuts the text into windows.
+
 Chapter 12 (``book/12_seq2seq_attention``) draws an encoder-decoder unrolled with
 :func:`draw_encoder_decoder`, with or without attention.
 
@@ -178,6 +182,54 @@ def draw_encoder_decoder(source: str = "3/3/98", target: str = "1998-03-03",
             ha="center", fontsize=10)
     ax.set_xlim(encoder_x[0] - 0.7, decoder_x[-1] + 0.7)
     ax.set_ylim(-1.9, top)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig
+
+
+def draw_language_model(text: str = "a fine film", window: int | None = 6,
+                        ax: Axes | None = None) -> Figure:
+    """Draw a character language model unrolled over ``text``: each step reads one character
+    (the true one, under teacher forcing), updates the state ``H_t`` and predicts the next
+    character through the output ``O_t = H_t V + c``. With ``window``, a dashed line marks
+    where truncated backpropagation through time cuts the text: the state crosses it going
+    forwards, the gradient does not cross it going back.
+    """
+    if len(text) < 2:
+        raise ValueError(f"expected a text of at least 2 characters to draw, got {text!r}")
+    if window is not None and not 1 <= window < len(text) - 1:
+        raise ValueError(f"window must be from 1 to {len(text) - 2} characters, got {window!r}")
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(9.0, 3.2))
+    else:
+        fig = ax.figure
+    gap = 1.3
+    xs = [i * gap for i in range(len(text) - 1)]
+    shown = {" ": "␣"}
+    for t, x in enumerate(xs):
+        _small_cell(ax, x, 0.0, f"$H_{{{t + 1}}}$", CELL_COLOR)
+        _arrow(ax, (x, -1.0), (x, -0.42), INPUT_COLOR)
+        ax.text(x, -1.2, shown.get(text[t], text[t]), ha="center", va="center", fontsize=11,
+                color=INPUT_COLOR, family="monospace")
+        _arrow(ax, (x, 0.42), (x, 0.95), OUTPUT_COLOR)
+        _small_cell(ax, x, 1.35, f"$O_{{{t + 1}}}$", OUTPUT_COLOR)
+        ax.text(x, 2.15, shown.get(text[t + 1], text[t + 1]), ha="center", va="center",
+                fontsize=11, color=OUTPUT_COLOR, family="monospace")
+        if t:
+            _arrow(ax, (xs[t - 1] + 0.45, 0.0), (x - 0.45, 0.0), STATE_COLOR)
+    ax.text(xs[0] - 0.75, -1.2, "reads", ha="right", va="center", fontsize=9,
+            color=INPUT_COLOR)
+    ax.text(xs[0] - 0.75, 2.15, "predicts", ha="right", va="center", fontsize=9,
+            color=OUTPUT_COLOR)
+    if window is not None:
+        cut = (xs[window - 1] + xs[window]) / 2
+        ax.plot([cut, cut], [-1.5, 2.5], linestyle="--", color="black", linewidth=1.2)
+        ax.text(cut - 0.1, -1.7, "window 1: gradients flow back to here", ha="right",
+                va="center", fontsize=9)
+        ax.text(cut + 0.1, -1.7, "window 2: starts from the carried state", ha="left",
+                va="center", fontsize=9)
+    ax.set_xlim(xs[0] - 2.0, xs[-1] + 0.7)
+    ax.set_ylim(-2.0, 2.5)
     ax.set_aspect("equal")
     ax.axis("off")
     return fig

@@ -130,6 +130,34 @@ def paired_bootstrap(correct_a: Any, correct_b: Any, n_resamples: int = 10_000,
     return BootstrapResult(float(d.mean()), float(low), float(high), level, samples)
 
 
+def grouped_bootstrap(totals_a: Any, totals_b: Any, sizes: Any, n_resamples: int = 10_000,
+                      level: float = 0.95, seed: int = 0) -> BootstrapResult:
+    """Percentile bootstrap interval for the difference of two per-item averages over the same
+    groups, resampling whole groups (chapter 11: bits per character of two models, reviews
+    resampled, since the characters of one review are not independent draws).
+
+    ``totals_a[i]`` and ``totals_b[i]`` are what the two models scored over group ``i`` (say,
+    its bits) and ``sizes[i]`` how many items it holds; the difference is
+    ``sum(totals_a) / sum(sizes) - sum(totals_b) / sum(sizes)``.
+    """
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, received {level}")
+    a, b, n = (np.asarray(v, dtype=np.float64).ravel() for v in (totals_a, totals_b, sizes))
+    if not (a.shape == b.shape == n.shape) or a.size == 0 or n.min() <= 0:
+        raise ValueError(f"expected as many positive sizes as totals of each model, got "
+                         f"{a.size}, {b.size} totals and {n.size} sizes")
+    rng = np.random.default_rng(seed)
+    samples = np.empty(n_resamples)
+    for start in range(0, n_resamples, 500):  # 500 resamples at a time: bounded memory
+        size = min(500, n_resamples - start)
+        counts = rng.multinomial(a.size, np.full(a.size, 1 / a.size), size=size)
+        samples[start:start + size] = (counts @ (a - b)) / (counts @ n)
+    tail = (1 - level) / 2
+    low, high = np.quantile(samples, [tail, 1 - tail])
+    return BootstrapResult(float((a - b).sum() / n.sum()), float(low), float(high), level,
+                           samples)
+
+
 # --- learning curves -------------------------------------------------------------------------
 
 

@@ -427,6 +427,15 @@ class IdReviews:
         return cls(x[kept].astype(np.int64), offsets)  # row by row, in reading order
 
     @classmethod
+    def from_texts(cls, texts: list[str]) -> IdReviews:
+        """Reviews you write (or a model writes), as ids over the full vocabulary: the words
+        ``data.encode_review`` finds in them, unknown words as ``data.OOV``."""
+        index = data.get_word_index()
+        rows = [[index.get(word, data.OOV) for word in data.tokenize(text)] for text in texts]
+        offsets = np.concatenate([[0], np.cumsum([len(row) for row in rows])]).astype(np.int64)
+        return cls(np.array([i for row in rows for i in row], dtype=np.int64), offsets)
+
+    @classmethod
     def from_split(cls, split: data.Split) -> IdReviews:
         """Whole reviews over the full vocabulary (a ``data.load_corpus()`` split)."""
         return cls(split.tokens.astype(np.int64), split.offsets.astype(np.int64))
@@ -505,6 +514,18 @@ class BagOfWords:
     test_probabilities: np.ndarray  # P(positive) of each test review, from the chosen C
     n_features: int
     seconds: float  # features, every fit of the grid and the predictions
+    # The fitted pipeline of the chosen C, for reviews met later (chapter 11 scores the reviews
+    # its language model writes with it).
+    counter: TermCounter | None = field(default=None, repr=False, compare=False)
+    weighting: Any = field(default=None, repr=False, compare=False)
+    model: Any = field(default=None, repr=False, compare=False)
+
+    def probabilities(self, reviews: IdReviews) -> np.ndarray:
+        """P(positive) of each of ``reviews``, from the chosen ``C``'s model."""
+        if self.model is None:
+            raise ValueError("this bag of words kept no fitted model to score new reviews")
+        features = self.weighting.transform(self.counter.transform(reviews))
+        return self.model.predict_proba(features)[:, 1].astype(np.float32)
 
 
 def bag_of_words(train: IdReviews, y_train: Any, validation: IdReviews, y_validation: Any,
@@ -543,4 +564,4 @@ def bag_of_words(train: IdReviews, y_train: Any, validation: IdReviews, y_valida
     probabilities = fitted[best].predict_proba(weighting.transform(counter.transform(test)))
     return BagOfWords(tuple(float(c) for c in c_grid), tuple(scores), float(c_grid[best]),
                       probabilities[:, 1].astype(np.float32), features.shape[1],
-                      time.perf_counter() - start)
+                      time.perf_counter() - start, counter, weighting, fitted[best])

@@ -125,3 +125,13 @@ def test_encoder_decoder_has_a_cell_per_character_and_attention_lines():
         diagrams.draw_encoder_decoder("ab", "xyz", attention_step=3)
     with pytest.raises(ValueError, match="non-empty"):
         diagrams.draw_encoder_decoder("", "xyz")
+
+
+def test_language_model_diagram_labels_every_step_and_the_cut():
+    fig = diagrams.draw_language_model("a fine", window=2)
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "$H_{5}$" in texts and "$O_{5}$" in texts and "$H_{6}$" not in texts
+    assert any("window 2" in t for t in texts)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="window must be"):
+        diagrams.draw_language_model("ab", window=1)

@@ -113,3 +113,18 @@ def test_seed_spread_draws_every_run_the_means_and_the_reference():
     plt.close(fig)
     with pytest.raises(ValueError, match="at least one run"):
         evaluation.plot_seed_spread({"feed_forward": []})
+
+
+def test_grouped_bootstrap_resamples_whole_groups():
+    rng = np.random.default_rng(0)
+    sizes = rng.integers(50, 150, size=200)
+    a = sizes * 2.0 + rng.normal(0, 5, size=200)
+    b = sizes * 1.8 + rng.normal(0, 5, size=200)
+    result = evaluation.grouped_bootstrap(a, b, sizes, n_resamples=2000)
+    assert result.difference == pytest.approx((a - b).sum() / sizes.sum())
+    assert result.low < result.difference < result.high
+    assert result.low > 0 and len(result.samples) == 2000
+    same = evaluation.grouped_bootstrap(a, a, sizes, n_resamples=100)
+    assert same.low == same.high == 0
+    with pytest.raises(ValueError, match="positive sizes"):
+        evaluation.grouped_bootstrap(a, b[:-1], sizes)

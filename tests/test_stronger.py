@@ -172,6 +172,8 @@ def test_bag_of_words_chooses_c_on_validation():
     assert result.best_c == result.c_grid[int(np.argmax(result.validation_accuracy))]
     assert result.test_probabilities.shape == (40,)
     assert np.mean((result.test_probabilities > 0.5) == y_test) > 0.9
+    # The kept pipeline scores reviews met later exactly as it scored the test reviews.
+    assert np.allclose(result.probabilities(test), result.test_probabilities)
     with pytest.raises(ValueError, match="one label per training review"):
         stronger.bag_of_words(train, y_train[:5], val, y_val, test)
     with pytest.raises(ValueError, match="c_grid must hold positive"):
@@ -205,3 +207,12 @@ def test_masked_pooling_ignores_padding():
     pooled = stronger.build_classifier(100, 12, units=4, embed_dim=3, pooling="max")
     assert pooled.count_params() == stronger.build_classifier(100, 12, units=4,
                                                               embed_dim=3).count_params()
+
+
+def test_id_reviews_from_texts_use_the_corpus_ids(monkeypatch):
+    index = {"a": 7, "great": 40, "film": 25, "truly": 300, "the": 4}
+    monkeypatch.setattr(stronger.data, "get_word_index", lambda: index)
+    reviews = stronger.IdReviews.from_texts(["A great film, truly great.", "",
+                                             "zzzqqq the"])
+    assert reviews.offsets.tolist() == [0, 5, 5, 7]
+    assert reviews.tokens.tolist() == [7, 40, 25, 300, 40, stronger.data.OOV, 4]
