@@ -26,11 +26,12 @@ TOPICS = {
     "training": "training",
     "stronger": "stronger",
     "seq2seq": "seq2seq",
+    "char_lm": "char_lm",
     "build": "build",
     "ci": "ci",
 }
 # Run unless --only says otherwise; "ci" (make test on a fresh clone, ~20 minutes) only on request.
-DEFAULT_TOPICS = ["data", "training", "stronger", "seq2seq", "build"]
+DEFAULT_TOPICS = ["data", "training", "stronger", "char_lm", "seq2seq", "build"]
 
 
 def machine() -> str:

@@ -31,6 +31,9 @@ from lessons_lib import bptt
 from lessons_lib.decoding import log_softmax, sample_next
 from lessons_lib.numpy_rnn import SimpleRNN
 
+# The chapter's numpy model and its training budget, shared with benchmarks/char_lm.py.
+TRAINING = {"units": 128, "batch": 32, "window": 32, "updates": 1500, "learning_rate": 3e-3}
+
 
 @dataclass
 class CharRNN:

@@ -17,8 +17,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+
+from lessons_lib import data
 
 END = "\n"
 UNKNOWN = "\u00a4"  # ¤, printed where a character too rare for the alphabet stood
@@ -84,3 +87,35 @@ def take_characters(texts: Sequence[str], budget: int) -> list[str]:
     them if they hold fewer): whole reviews, so no review is cut."""
     lengths = np.cumsum([len(t) for t in texts])
     return list(texts[:int(np.searchsorted(lengths, budget)) + 1])
+
+
+@dataclass
+class ReviewText:
+    """Chapter 11's text: cleaned reviews, their labels (0/1) and their id streams, for the
+    splits ``"train"``, ``"validation"`` and ``"test"``, and the alphabet."""
+
+    alphabet: Alphabet
+    texts: dict[str, list[str]]
+    labels: dict[str, np.ndarray]
+    ids: dict[str, np.ndarray]
+
+
+def chapter_text(sizes: dict[str, int] = SIZES) -> ReviewText:
+    """The text chapter 11 learns from (see :data:`SIZES`): the first training reviews up to
+    ``train_characters``, the last ``validation_reviews`` training reviews, the first
+    ``test_reviews`` test reviews, cleaned, and the alphabet of the training part."""
+    (texts_train, y_train), (texts_test, y_test) = data.load_imdb_texts()
+    n_val = sizes["validation_reviews"]
+    if n_val >= len(texts_train):
+        raise ValueError(f"validation_reviews must leave training reviews: got {n_val} of "
+                         f"{len(texts_train)}")
+    pool = [clean_review(t) for t in texts_train[:-n_val]]
+    train = take_characters(pool, sizes["train_characters"])
+    texts = {"train": train,
+             "validation": [clean_review(t) for t in texts_train[-n_val:]],
+             "test": [clean_review(t) for t in texts_test[:sizes["test_reviews"]]]}
+    labels = {"train": y_train[:len(train)], "validation": y_train[-n_val:],
+              "test": y_test[:len(texts["test"])]}
+    alphabet = Alphabet(train, min_count=sizes["min_count"])
+    return ReviewText(alphabet, texts, labels,
+                      {name: stream(part, alphabet) for name, part in texts.items()})

@@ -43,7 +43,7 @@ NOTEBOOKS = notebooks.chapter_notebooks(BOOK)
 CHAPTERS = {p.stem for p in NOTEBOOKS} | {
     "01_recurrence", "02_numpy_rnn", "03_imdb_data", "04_embeddings", "05_four_models",
     "06_training", "07_bptt", "08_gated_cells", "09_forecasting", "10_stronger_classifier",
-    "12_seq2seq_attention",
+    "11_char_language_model", "12_seq2seq_attention",
 }
 _CROSS_MAGICS = re.compile(r"^\s*(%run|%store|%load\b|%%writefile|!jupyter|!python)", re.M)
 _LABEL = re.compile(r"^:label:\s*(\S+)", re.M)
