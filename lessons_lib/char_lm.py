@@ -37,7 +37,7 @@ NO_LABEL, NEGATIVE, POSITIVE = 0, 1, 2  # the sentiment codes the model reads
 CHAR_LM_MEMORY_MB = 500
 # The chapter's settings, shared with benchmarks/char_lm.py.
 ARCHITECTURE = {"units": 256, "embed_dim": 32, "label_dim": 8}
-TRAINING = {"characters": 6_000_000, "window": 100, "batch_size": 128, "learning_rate": 4e-3,
+TRAINING = {"characters": 6_000_000, "window": 100, "batch_size": 128, "learning_rate": 3e-2,
             "warmup_updates": 100, "label_dropout": 0.2, "clipnorm": 1.0, "curve_points": 12}
 
 
