@@ -15,6 +15,8 @@ a learning rate that warms up and then follows a cosine down, and the course's m
 records the validation bits per character against the characters read (the learning curve).
 :class:`Writer` is the trained model in numpy, one character at a time (its ``GRU`` is chapter
 8's :class:`lessons_lib.gated_cells.GRU`, loaded from the Keras layer), for sampling.
+:func:`finetune_char_model` goes on training a copy on the reviews of one sentiment, and
+:class:`Steered` writes with two such *experts* (one for the sentiment wanted, one against it).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ CHAR_LM_MEMORY_MB = 500
 ARCHITECTURE = {"units": 256, "embed_dim": 32, "label_dim": 8}
 TRAINING = {"characters": 6_000_000, "window": 100, "batch_size": 128, "learning_rate": 3e-2,
             "warmup_updates": 100, "label_dropout": 0.2, "clipnorm": 1.0, "curve_points": 12}
+# Fine-tuning a copy on the reviews of one sentiment (the experts of chapter 11's last section).
+FINETUNING = {"characters": 1_000_000, "learning_rate": 2e-3}
 
 
 def build_char_model(vocab_size: int, *, units: int, embed_dim: int, label_dim: int,
@@ -186,6 +190,70 @@ def train_char_model(ids: np.ndarray, labels: np.ndarray, validation_ids: np.nda
     return load_or_train(path, mismatch, rebuild, train)[0]
 
 
+def finetune_char_model(base: TrainedCharModel, ids: np.ndarray, labels: np.ndarray, *,
+                        seed: int = 0, cache: bool = True, verbose: bool | None = None,
+                        **changes: Any) -> TrainedCharModel:
+    """Go on training a copy of ``base`` on another stream (chapter 11: the reviews of one
+    sentiment), for :data:`FINETUNING`'s characters at its constant learning rate, or load it.
+    The base model is not changed. ``changes`` overrides :data:`FINETUNING`."""
+    unknown = set(changes) - set(FINETUNING)
+    if unknown:
+        raise TypeError(f"unknown settings {sorted(unknown)}; expected some of "
+                        f"{sorted(FINETUNING)}")
+    ids, labels = np.asarray(ids, dtype=np.int32), np.asarray(labels, dtype=np.int32)
+    vocab_size = base.settings["vocab_size"]
+    if ids.ndim != 1 or ids.size < 2 or ids.min() < 0 or ids.max() >= vocab_size \
+            or labels.shape != ids.shape:
+        raise ValueError(f"expected a 1-D stream of ids from 0 to {vocab_size - 1} and one "
+                         f"sentiment code per id, got shapes {ids.shape} and {labels.shape}")
+    settings = {**FINETUNING, **changes, "base": settings_key(base.settings), "seed": seed,
+                "format": CACHE_FORMAT, "data": fingerprint(ids, labels),
+                **training.versions()}
+    path = model_dir() / f"char-lm-tuned-{settings_key(settings)[:16]}.npz"
+
+    def tune() -> TrainedCharModel:
+        require_memory(CHAR_LM_MEMORY_MB, "Fine-tuning the character model")
+        keras.utils.set_random_seed(seed)
+        model = build_char_model(**{**_arch(base.settings),
+                                    "learning_rate": settings["learning_rate"]})
+        model.set_weights(base.model.get_weights())
+        x, code, y = windows(ids, labels, base.settings["window"])
+        batch = base.settings["batch_size"]
+        updates = max(1, settings["characters"] // (batch * base.settings["window"]))
+        rng = np.random.default_rng(seed)
+        order = np.concatenate([rng.permutation(len(x))
+                                for _ in range(-(-updates * batch // len(x)))])
+        order = order[:updates * batch]
+        live = verbose is None and not book_build()
+        start, cpu_start = time.perf_counter(), time.process_time()
+        model.fit([x[order], code[order]], y[order], batch_size=batch, epochs=1,
+                  shuffle=False, verbose=1 if live else 0)
+        return TrainedCharModel(model, {**base.settings, "finetuning": settings}, {},
+                                time.perf_counter() - start, time.process_time() - cpu_start,
+                                False)
+
+    if not cache:
+        return tune()
+
+    def mismatch(meta: dict[str, Any]) -> str | None:
+        fits = meta.get("format") == CACHE_FORMAT and meta.get("settings") == settings
+        return None if fits else "written for other settings"
+
+    def rebuild(meta: dict[str, Any], weights: list[np.ndarray]) -> TrainedCharModel:
+        model = build_char_model(**_arch(base.settings))
+        model.set_weights(weights)
+        return TrainedCharModel(model, {**base.settings, "finetuning": settings}, {},
+                                float(meta["fit_seconds"]), float(meta["fit_cpu_seconds"]), True)
+
+    def train() -> tuple[TrainedCharModel, list[np.ndarray], dict[str, Any]]:
+        tuned = tune()
+        return tuned, tuned.model.get_weights(), {
+            "format": CACHE_FORMAT, "settings": settings, "fit_seconds": tuned.fit_seconds,
+            "fit_cpu_seconds": tuned.fit_cpu_seconds}
+
+    return load_or_train(path, mismatch, rebuild, train)[0]
+
+
 class _Curve(keras.callbacks.Callback):
     """Validation bits per character every ``every`` updates, with the time spent so far (the
     measuring itself left out of the time)."""
@@ -267,15 +335,21 @@ class Writer:
         self.gru = gated_cells.GRU.from_keras(model.get_layer("gru"))
         self.kernel, self.bias = model.get_layer("logits").get_weights()
 
-    def step(self, previous: np.ndarray, labels: np.ndarray, state: np.ndarray
-             ) -> tuple[np.ndarray, np.ndarray]:
+    def initial_state(self, rows: int) -> Any:
+        """The state before the first character: zeros, one row per text."""
+        return np.zeros((rows, self.gru.units))
+
+    def step(self, previous: np.ndarray, labels: np.ndarray, state: Any
+             ) -> tuple[np.ndarray, Any]:
+        """The logits of the next character after ``previous`` (one id per row) and the new
+        state."""
         read = np.concatenate([self.char_embedding[previous], self.label_embedding[labels]],
                               axis=1)
         (state,) = self.gru.step(read, state)
         return state @ self.kernel + self.bias, state
 
     def write(self, prompt: np.ndarray, labels: np.ndarray, length: int, *,
-              temperature: float = 1.0, top_k: int | None = None, seed: int = 0,
+              temperature: float = 1.0, top_k: int | None = None, seed: int | None = 0,
               end: int | None = 0) -> list[np.ndarray]:
         """One text per entry of ``labels`` (sentiment codes): the ``prompt`` ids (the same
         for every row; start it with the end-of-review id to begin a fresh review), then up to
@@ -287,7 +361,7 @@ class Writer:
             raise ValueError("the prompt needs at least one id: start with the end-of-review "
                              "id to begin a new review")
         rng = np.random.default_rng(seed)
-        state = np.zeros((len(labels), self.gru.units))
+        state = self.initial_state(len(labels))
         for i in prompt:
             logits, state = self.step(np.full(len(labels), i), labels, state)
         written = np.zeros((len(labels), length), dtype=np.int64)
@@ -299,3 +373,28 @@ class Writer:
             stop = np.flatnonzero(row == end) if end is not None else []
             texts.append(row[:stop[0]] if len(stop) else row)
         return texts
+
+
+class Steered(Writer):
+    """Writing steered by two experts (DExperts, Liu et al. 2021): an *expert* fine-tuned on
+    the kind of text wanted and an *anti-expert* fine-tuned on the opposite kind read the same
+    characters, and the logits drawn from are
+
+        expert + weight * (expert - anti-expert),
+
+    the expert's prediction pushed further from what the anti-expert predicts. ``weight=0``
+    is the expert alone."""
+
+    def __init__(self, expert: Writer, anti_expert: Writer, weight: float) -> None:
+        if weight < 0:
+            raise ValueError(f"weight must be 0 (the expert alone) or positive, got {weight}")
+        self.expert, self.anti_expert, self.weight = expert, anti_expert, float(weight)
+
+    def initial_state(self, rows: int) -> Any:
+        return (self.expert.initial_state(rows), self.anti_expert.initial_state(rows))
+
+    def step(self, previous: np.ndarray, labels: np.ndarray, state: Any
+             ) -> tuple[np.ndarray, Any]:
+        wanted, wanted_state = self.expert.step(previous, labels, state[0])
+        opposite, opposite_state = self.anti_expert.step(previous, labels, state[1])
+        return wanted + self.weight * (wanted - opposite), (wanted_state, opposite_state)

@@ -86,3 +86,41 @@ def test_write_stops_at_the_end_symbol_and_repeats_with_a_seed():
     assert len(full[0]) == 30
     with pytest.raises(ValueError, match="at least one id"):
         writer.write([], [1], 5)
+
+
+def test_steered_logits_push_the_expert_away_from_the_anti_expert():
+    expert = char_lm.Writer(char_lm.build_char_model(VOCAB, units=4, embed_dim=3, label_dim=2))
+    anti = char_lm.Writer(char_lm.build_char_model(VOCAB, units=4, embed_dim=3, label_dim=2))
+    previous, labels = np.array([0, 3]), np.array([2, 2])
+    wanted, _ = expert.step(previous, labels, expert.initial_state(2))
+    opposite, _ = anti.step(previous, labels, anti.initial_state(2))
+    for weight in (0.0, 1.5):
+        steered = char_lm.Steered(expert, anti, weight)
+        logits, _ = steered.step(previous, labels, steered.initial_state(2))
+        assert np.allclose(logits, wanted + weight * (wanted - opposite))
+    assert len(char_lm.Steered(expert, anti, 1.0).write([0], [2, 1], 10, seed=0)) == 2
+    with pytest.raises(ValueError, match="weight"):
+        char_lm.Steered(expert, anti, -1.0)
+
+
+def test_finetuning_starts_from_the_base_and_is_cached(tmp_path, monkeypatch):
+    monkeypatch.setenv("LESSONS_CACHE_DIR", str(tmp_path))
+    ids, labels = stream()
+    base = char_lm.train_char_model(ids, labels, stream(2101, seed=1)[0], vocab_size=VOCAB,
+                                    verbose=False, **TINY)
+    before = [w.copy() for w in base.model.get_weights()]
+    tuned = char_lm.finetune_char_model(base, ids[:1500], labels[:1500], characters=400,
+                                        verbose=False)
+    again = char_lm.finetune_char_model(base, ids[:1500], labels[:1500], characters=400,
+                                        verbose=False)
+    assert not tuned.from_cache and again.from_cache
+    assert all(np.array_equal(a, b) for a, b in zip(before, base.model.get_weights(),
+                                                     strict=True))  # the base is unchanged
+    assert any(not np.array_equal(a, b) for a, b in zip(before, tuned.model.get_weights(),
+                                                         strict=True))
+    for a, b in zip(tuned.model.get_weights(), again.model.get_weights(), strict=True):
+        assert np.array_equal(a, b)
+    with pytest.raises(TypeError, match="unknown settings"):
+        char_lm.finetune_char_model(base, ids, labels, epochs=2)
+    with pytest.raises(ValueError, match="one\nsentiment code|sentiment code per id"):
+        char_lm.finetune_char_model(base, ids, labels[:-1])
