@@ -7,7 +7,7 @@ Taught in chapter 11, *A language model that writes movie reviews*
 given, 1: negative, 2: positive), each through its own embedding; the two vectors side by side
 go into a ``GRU`` whose state at every step feeds a ``Dense`` layer with one logit per character
 of the alphabet: many-to-many, the output separate from the state. Training hides the sentiment
-(code 0) of a share of the reviews (``label_dropout``), so one model learns to write both with
+(code 0) of a share of the windows (``label_dropout``), so one model learns to write both with
 and without being told which review it is writing.
 
 :func:`train_char_model` trains it on windows cut from the training stream, with a fixed seed,
@@ -21,6 +21,7 @@ records the validation bits per character against the characters read (the learn
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -40,7 +41,7 @@ CHAR_LM_MEMORY_MB = 500
 # The chapter's settings, shared with benchmarks/char_lm.py.
 ARCHITECTURE = {"units": 256, "embed_dim": 32, "label_dim": 8}
 TRAINING = {"characters": 6_000_000, "window": 100, "batch_size": 128, "learning_rate": 3e-2,
-            "warmup_updates": 100, "label_dropout": 0.2, "clipnorm": 1.0, "curve_points": 12}
+            "warmup_updates": 40, "label_dropout": 0.2, "clipnorm": 1.0, "curve_points": 12}
 # Fine-tuning a copy on the reviews of one sentiment (the experts of chapter 11's last section).
 FINETUNING = {"characters": 1_000_000, "learning_rate": 2e-3}
 
@@ -122,7 +123,8 @@ class TrainedCharModel:
     """A trained character model, its settings, its learning curve and its training time.
 
     ``history`` holds ``characters`` (read so far), ``bits`` (validation bits per character
-    then, no sentiment given), ``seconds`` and ``cpu_seconds`` (of training so far).
+    then, no sentiment given), ``seconds`` and ``cpu_seconds`` (of training so far), and
+    ``cores``: how many the machine that trained it had.
     """
 
     model: keras.Model
@@ -304,9 +306,12 @@ def _fit(arrays: tuple[np.ndarray, ...], settings: dict[str, Any],
     updates = max(1, settings["characters"] // (batch * settings["window"]))
     passes = -(-updates * batch // len(x))
     order = np.concatenate([rng.permutation(len(x)) for _ in range(passes)])[:updates * batch]
+    # Warm-up, then a cosine over the remaining updates down to 2 % of the peak (Keras counts
+    # the cosine's steps after the warm-up's).
+    warmup = min(settings["warmup_updates"], updates // 10)
     schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, updates, alpha=0.02, warmup_target=settings["learning_rate"],
-        warmup_steps=min(settings["warmup_updates"], updates // 10))
+        0.0, updates - warmup, alpha=0.02, warmup_target=settings["learning_rate"],
+        warmup_steps=warmup)
     model = build_char_model(**{**_arch(settings), "learning_rate": schedule})
     live = verbose is None and not book_build()
     curve = _Curve(validation_ids, max(1, updates // settings["curve_points"]),
@@ -318,7 +323,8 @@ def _fit(arrays: tuple[np.ndarray, ...], settings: dict[str, Any],
         curve.measure()  # the end of training is always on the curve
     seconds = time.perf_counter() - start - curve.paused
     cpu = time.process_time() - cpu_start - curve.paused_cpu
-    return TrainedCharModel(model, settings, curve.history, seconds, cpu, False)
+    history = {**curve.history, "cores": [float(os.cpu_count() or 1)]}  # of the machine used
+    return TrainedCharModel(model, settings, history, seconds, cpu, False)
 
 
 class Writer:
@@ -378,23 +384,28 @@ class Writer:
 class Steered(Writer):
     """Writing steered by two experts (DExperts, Liu et al. 2021): an *expert* fine-tuned on
     the kind of text wanted and an *anti-expert* fine-tuned on the opposite kind read the same
-    characters, and the logits drawn from are
+    characters, each with the sentiment code it was fine-tuned with (``codes``), and the logits
+    drawn from are
 
         expert + weight * (expert - anti-expert),
 
     the expert's prediction pushed further from what the anti-expert predicts. ``weight=0``
-    is the expert alone."""
+    is the expert alone. The codes passed to ``write`` and ``step`` are not used."""
 
-    def __init__(self, expert: Writer, anti_expert: Writer, weight: float) -> None:
+    def __init__(self, expert: Writer, anti_expert: Writer, weight: float,
+                 codes: tuple[int, int]) -> None:
         if weight < 0:
             raise ValueError(f"weight must be 0 (the expert alone) or positive, got {weight}")
         self.expert, self.anti_expert, self.weight = expert, anti_expert, float(weight)
+        self.codes = codes
 
     def initial_state(self, rows: int) -> Any:
         return (self.expert.initial_state(rows), self.anti_expert.initial_state(rows))
 
     def step(self, previous: np.ndarray, labels: np.ndarray, state: Any
              ) -> tuple[np.ndarray, Any]:
-        wanted, wanted_state = self.expert.step(previous, labels, state[0])
-        opposite, opposite_state = self.anti_expert.step(previous, labels, state[1])
+        wanted, wanted_state = self.expert.step(
+            previous, np.full(len(previous), self.codes[0]), state[0])
+        opposite, opposite_state = self.anti_expert.step(
+            previous, np.full(len(previous), self.codes[1]), state[1])
         return wanted + self.weight * (wanted - opposite), (wanted_state, opposite_state)

@@ -224,12 +224,12 @@ def draw_language_model(text: str = "a fine film", window: int | None = 6,
     if window is not None:
         cut = (xs[window - 1] + xs[window]) / 2
         ax.plot([cut, cut], [-1.5, 2.5], linestyle="--", color="black", linewidth=1.2)
-        ax.text(cut - 0.1, -1.7, "window 1: gradients flow back to here", ha="right",
-                va="center", fontsize=9)
-        ax.text(cut + 0.1, -1.7, "window 2: starts from the carried state", ha="left",
-                va="center", fontsize=9)
+        ax.text(cut - 0.1, -1.7, "window 1", ha="right", va="center", fontsize=9)
+        ax.text(cut + 0.1, -1.7, "window 2", ha="left", va="center", fontsize=9)
+        ax.text(cut, 2.75, "the state carries on; window 2's gradients stop here",
+                ha="center", va="bottom", fontsize=9)
     ax.set_xlim(xs[0] - 2.0, xs[-1] + 0.7)
-    ax.set_ylim(-2.0, 2.5)
+    ax.set_ylim(-2.0, 3.2 if window is not None else 2.5)
     ax.set_aspect("equal")
     ax.axis("off")
     return fig

@@ -44,7 +44,7 @@ def test_training_is_cached_records_a_curve_and_checks_its_input(tmp_path, monke
     assert not first.from_cache and again.from_cache
     assert again.history == first.history
     assert first.history["characters"] == [400.0, 800.0]  # 20 updates of 40 characters
-    assert set(first.history) == {"characters", "bits", "seconds", "cpu_seconds"}
+    assert set(first.history) == {"characters", "bits", "seconds", "cpu_seconds", "cores"}
     for a, b in zip(first.model.get_weights(), again.model.get_weights(), strict=True):
         assert np.array_equal(a, b)
     with pytest.raises(TypeError, match="unknown settings"):
@@ -93,14 +93,14 @@ def test_steered_logits_push_the_expert_away_from_the_anti_expert():
     anti = char_lm.Writer(char_lm.build_char_model(VOCAB, units=4, embed_dim=3, label_dim=2))
     previous, labels = np.array([0, 3]), np.array([2, 2])
     wanted, _ = expert.step(previous, labels, expert.initial_state(2))
-    opposite, _ = anti.step(previous, labels, anti.initial_state(2))
+    opposite, _ = anti.step(previous, np.array([1, 1]), anti.initial_state(2))
     for weight in (0.0, 1.5):
-        steered = char_lm.Steered(expert, anti, weight)
-        logits, _ = steered.step(previous, labels, steered.initial_state(2))
+        steered = char_lm.Steered(expert, anti, weight, codes=(2, 1))  # each reads its own
+        logits, _ = steered.step(previous, np.array([0, 0]), steered.initial_state(2))
         assert np.allclose(logits, wanted + weight * (wanted - opposite))
-    assert len(char_lm.Steered(expert, anti, 1.0).write([0], [2, 1], 10, seed=0)) == 2
+    assert len(char_lm.Steered(expert, anti, 1.0, (2, 1)).write([0], [2, 2], 10, seed=0)) == 2
     with pytest.raises(ValueError, match="weight"):
-        char_lm.Steered(expert, anti, -1.0)
+        char_lm.Steered(expert, anti, -1.0, (2, 1))
 
 
 def test_finetuning_starts_from_the_base_and_is_cached(tmp_path, monkeypatch):
