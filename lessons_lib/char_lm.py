@@ -32,7 +32,7 @@ import numpy as np
 from lessons_lib import gated_cells, training
 from lessons_lib.cache import fingerprint, load_or_train, model_dir, settings_key
 from lessons_lib.decoding import log_softmax, sample_next
-from lessons_lib.resources import book_build, require_memory
+from lessons_lib.resources import book_build, hand_back_memory, require_memory
 
 CACHE_FORMAT = "lessons_lib.char_lm/1"
 NO_LABEL, NEGATIVE, POSITIVE = 0, 1, 2  # the sentiment codes the model reads
@@ -171,7 +171,7 @@ def train_char_model(ids: np.ndarray, labels: np.ndarray, validation_ids: np.nda
     path = model_dir() / f"char-lm-{settings_key(settings)[:16]}.npz"
     arrays = (ids, labels, validation_ids)
     if not cache:
-        return _fit(arrays, settings, verbose)
+        return _rebuilt(_fit(arrays, settings, verbose))
 
     def mismatch(meta: dict[str, Any]) -> str | None:
         fits = meta.get("format") == CACHE_FORMAT and meta.get("settings") == settings
@@ -184,7 +184,7 @@ def train_char_model(ids: np.ndarray, labels: np.ndarray, validation_ids: np.nda
                                 float(meta["fit_cpu_seconds"]), True)
 
     def train() -> tuple[TrainedCharModel, list[np.ndarray], dict[str, Any]]:
-        trained = _fit(arrays, settings, verbose)
+        trained = _rebuilt(_fit(arrays, settings, verbose))
         return trained, trained.model.get_weights(), {
             "format": CACHE_FORMAT, "settings": settings, "history": trained.history,
             "fit_seconds": trained.fit_seconds, "fit_cpu_seconds": trained.fit_cpu_seconds}
@@ -228,14 +228,14 @@ def finetune_char_model(base: TrainedCharModel, ids: np.ndarray, labels: np.ndar
         order = order[:updates * batch]
         live = verbose is None and not book_build()
         start, cpu_start = time.perf_counter(), time.process_time()
-        model.fit([x[order], code[order]], y[order], batch_size=batch, epochs=1,
-                  shuffle=False, verbose=1 if live else 0)
+        model.fit(_Batches(x, code, y, order, batch), epochs=1, shuffle=False,
+                  verbose=1 if live else 0)
         return TrainedCharModel(model, {**base.settings, "finetuning": settings}, {},
                                 time.perf_counter() - start, time.process_time() - cpu_start,
                                 False)
 
     if not cache:
-        return tune()
+        return _rebuilt(tune())
 
     def mismatch(meta: dict[str, Any]) -> str | None:
         fits = meta.get("format") == CACHE_FORMAT and meta.get("settings") == settings
@@ -248,12 +248,40 @@ def finetune_char_model(base: TrainedCharModel, ids: np.ndarray, labels: np.ndar
                                 float(meta["fit_seconds"]), float(meta["fit_cpu_seconds"]), True)
 
     def train() -> tuple[TrainedCharModel, list[np.ndarray], dict[str, Any]]:
-        tuned = tune()
+        tuned = _rebuilt(tune())
         return tuned, tuned.model.get_weights(), {
             "format": CACHE_FORMAT, "settings": settings, "fit_seconds": tuned.fit_seconds,
             "fit_cpu_seconds": tuned.fit_cpu_seconds}
 
     return load_or_train(path, mismatch, rebuild, train)[0]
+
+
+class _Batches(keras.utils.PyDataset):
+    """Batches of windows in a given order, cut from the window arrays as they are asked for:
+    no copy of the whole training set in the shuffled order."""
+
+    def __init__(self, x: np.ndarray, code: np.ndarray, y: np.ndarray, order: np.ndarray,
+                 batch_size: int) -> None:
+        super().__init__()
+        self.x, self.code, self.y, self.order, self.batch_size = x, code, y, order, batch_size
+
+    def __len__(self) -> int:
+        return len(self.order) // self.batch_size
+
+    def __getitem__(self, i: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+        rows = self.order[i * self.batch_size:(i + 1) * self.batch_size]
+        return (self.x[rows], self.code[rows]), self.y[rows]
+
+
+def _rebuilt(trained: TrainedCharModel) -> TrainedCharModel:
+    """``trained`` with its model rebuilt from its weights: the functions Keras traced to
+    train it, and what training left in memory, are let go (chapter 11 must fit in 1.5 GB)."""
+    weights = trained.model.get_weights()
+    trained.model = None
+    hand_back_memory()
+    trained.model = build_char_model(**_arch(trained.settings))
+    trained.model.set_weights(weights)
+    return trained
 
 
 class _Curve(keras.callbacks.Callback):
@@ -317,7 +345,7 @@ def _fit(arrays: tuple[np.ndarray, ...], settings: dict[str, Any],
     curve = _Curve(validation_ids, max(1, updates // settings["curve_points"]),
                    batch * settings["window"], show=bool(verbose or verbose is None))
     start, cpu_start = time.perf_counter(), time.process_time()
-    model.fit([x[order], code[order]], y[order], batch_size=batch, epochs=1, shuffle=False,
+    model.fit(_Batches(x, code, y, order, batch), epochs=1, shuffle=False,
               callbacks=[curve], verbose=1 if live else 0)
     if curve.updates % curve.every:
         curve.measure()  # the end of training is always on the curve

@@ -32,9 +32,6 @@ grid on validation reviews only, and the test reviews scored once.
 
 from __future__ import annotations
 
-import ctypes
-import gc
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +42,7 @@ import numpy as np
 
 from lessons_lib import data, training
 from lessons_lib.cache import fingerprint, load_or_train, model_dir, settings_key
-from lessons_lib.resources import require_memory
+from lessons_lib.resources import hand_back_memory, require_memory
 
 CACHE_FORMAT = "lessons_lib.stronger/4"
 CELLS = {"gru": "GRU", "lstm": "LSTM", "simple_rnn": "SimpleRNN"}
@@ -372,9 +369,7 @@ def _released(trained: TrainedClassifier) -> TrainedClassifier:
     weights = trained.model.get_weights()
     trained.model = None
     keras.backend.clear_session()
-    gc.collect()
-    if sys.platform.startswith("linux"):  # hand freed memory back to the system
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    hand_back_memory()
     trained.model = build_classifier(**_arch(trained.settings))
     trained.model.set_weights(weights)
     return trained
