@@ -124,15 +124,45 @@ class CharNGram:
             result[start:start + len(p)] = p
         return result
 
-    def _mix(self, table: _Table, grams: np.ndarray, lower: np.ndarray) -> np.ndarray:
+    @staticmethod
+    def _counts_of(table: _Table, grams: np.ndarray) -> tuple[np.ndarray, ...]:
+        """N(h c), N(h) and T(h) of each window's context h and character c."""
         contexts = grams >> BITS
-        seen = _lookup(table.grams, table.gram_counts, grams).astype(np.float64)
-        total = _lookup(table.contexts, table.context_counts, contexts).astype(np.float64)
-        types = _lookup(table.contexts, table.context_types, contexts).astype(np.float64)
+        return (_lookup(table.grams, table.gram_counts, grams).astype(np.float64),
+                _lookup(table.contexts, table.context_counts, contexts).astype(np.float64),
+                _lookup(table.contexts, table.context_types, contexts).astype(np.float64))
+
+    @staticmethod
+    def _interpolate(counts: tuple[np.ndarray, ...], lower: np.ndarray,
+                     discount: float) -> np.ndarray:
+        seen, total, types = counts
         safe = np.maximum(total, 1.0)
-        mixed = (np.maximum(seen - self.discount, 0.0) / safe
-                 + self.discount * types / safe * lower)
+        mixed = np.maximum(seen - discount, 0.0) / safe + discount * types / safe * lower
         return np.where(total > 0, mixed, lower)
+
+    def _mix(self, table: _Table, grams: np.ndarray, lower: np.ndarray) -> np.ndarray:
+        return self._interpolate(self._counts_of(table, grams), lower, self.discount)
+
+    def bits_per_char_for(self, ids: np.ndarray, discounts: tuple[float, ...],
+                          chunk: int = 200_000) -> dict[float, float]:
+        """:meth:`bits_per_char` of ``ids`` for each of ``discounts`` at once: the counts are
+        looked up once per chunk and only the mixing is repeated (what choosing a discount on
+        validation text needs)."""
+        if not self.tables:
+            raise RuntimeError("the model has not been fitted: call fit(training_ids) first")
+        padded = self._padded(ids)
+        n = len(padded) - self.order + 1
+        totals = dict.fromkeys(map(float, discounts), 0.0)
+        for start in range(0, n, chunk):
+            piece = padded[start:min(n, start + chunk) + self.order - 1]
+            counts = [self._counts_of(table, _codes(piece[self.order - width:], width))
+                      for width, table in enumerate(self.tables, start=1)]
+            for discount in totals:
+                p = np.full(len(piece) - self.order + 1, 1.0 / self.vocab_size)
+                for order_counts in counts:
+                    p = self._interpolate(order_counts, p, discount)
+                totals[discount] -= float(np.log2(p).sum())
+        return {discount: total / n for discount, total in totals.items()}
 
     def next_distribution(self, context: np.ndarray) -> np.ndarray:
         """The probability of every character after ``context`` (its last ``order - 1`` ids
@@ -160,5 +190,5 @@ def choose_discount(model: CharNGram, validation: np.ndarray,
     validation ids, and every discount's validation bits per character."""
     if not grid or not all(0 < d < 1 for d in grid):
         raise ValueError(f"the discounts must lie strictly between 0 and 1, got {grid!r}")
-    scores = {float(d): model.lower(model.order, d).bits_per_char(validation) for d in grid}
+    scores = model.bits_per_char_for(validation, tuple(grid))
     return model.lower(model.order, min(scores, key=scores.get)), scores

@@ -76,6 +76,9 @@ def test_choose_discount_picks_the_best_on_validation():
     assert set(scores) == {0.3, 0.6, 0.9}
     assert model.discount == min(scores, key=scores.get)
     assert scores[model.discount] == pytest.approx(model.bits_per_char(validation))
+    for discount, bits in scores.items():  # looked up once, mixed per discount: the same
+        assert bits == pytest.approx(model.lower(3, discount).bits_per_char(validation),
+                                     rel=1e-6)
     with pytest.raises(ValueError, match="strictly between 0 and 1"):
         ngram.choose_discount(model, validation, (0.5, 1.0))
 
