@@ -141,6 +141,17 @@ def exclusive_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def written_for(fmt: str, settings: dict[str, Any]) -> Callable[[dict[str, Any]], str | None]:
+    """The ``mismatch`` test most callers of :func:`load_or_train` need: the stored metadata
+    must name this cache format and exactly these settings."""
+
+    def mismatch(meta: dict[str, Any]) -> str | None:
+        fits = meta.get("format") == fmt and meta.get("settings") == settings
+        return None if fits else "written for other settings"
+
+    return mismatch
+
+
 def load_or_train(path: Path, mismatch: Callable[[dict[str, Any]], str | None],
                   rebuild: Callable[[dict[str, Any], list[np.ndarray]], T],
                   train: Callable[[], tuple[T, list[np.ndarray], dict[str, Any]]]

@@ -30,7 +30,7 @@ import keras
 import numpy as np
 
 from lessons_lib import gated_cells, training
-from lessons_lib.cache import fingerprint, load_or_train, model_dir, settings_key
+from lessons_lib.cache import fingerprint, load_or_train, model_dir, settings_key, written_for
 from lessons_lib.decoding import log_softmax, sample_next
 from lessons_lib.resources import book_build, hand_back_memory, require_memory
 
@@ -177,10 +177,6 @@ def train_char_model(ids: np.ndarray, labels: np.ndarray, validation_ids: np.nda
     if not cache:
         return _rebuilt(_fit(arrays, settings, verbose))
 
-    def mismatch(meta: dict[str, Any]) -> str | None:
-        fits = meta.get("format") == CACHE_FORMAT and meta.get("settings") == settings
-        return None if fits else "written for other settings"
-
     def rebuild(meta: dict[str, Any], weights: list[np.ndarray]) -> TrainedCharModel:
         model = build_char_model(**_arch(settings))
         model.set_weights(weights)
@@ -193,7 +189,7 @@ def train_char_model(ids: np.ndarray, labels: np.ndarray, validation_ids: np.nda
             "format": CACHE_FORMAT, "settings": settings, "history": trained.history,
             "fit_seconds": trained.fit_seconds, "fit_cpu_seconds": trained.fit_cpu_seconds}
 
-    return load_or_train(path, mismatch, rebuild, train)[0]
+    return load_or_train(path, written_for(CACHE_FORMAT, settings), rebuild, train)[0]
 
 
 def finetune_char_model(base: TrainedCharModel, ids: np.ndarray, labels: np.ndarray, *,
@@ -244,10 +240,6 @@ def finetune_char_model(base: TrainedCharModel, ids: np.ndarray, labels: np.ndar
     if not cache:
         return _rebuilt(tune())
 
-    def mismatch(meta: dict[str, Any]) -> str | None:
-        fits = meta.get("format") == CACHE_FORMAT and meta.get("settings") == settings
-        return None if fits else "written for other settings"
-
     def rebuild(meta: dict[str, Any], weights: list[np.ndarray]) -> TrainedCharModel:
         model = build_char_model(**_arch(base.settings))
         model.set_weights(weights)
@@ -260,7 +252,7 @@ def finetune_char_model(base: TrainedCharModel, ids: np.ndarray, labels: np.ndar
             "format": CACHE_FORMAT, "settings": settings, "fit_seconds": tuned.fit_seconds,
             "fit_cpu_seconds": tuned.fit_cpu_seconds}
 
-    return load_or_train(path, mismatch, rebuild, train)[0]
+    return load_or_train(path, written_for(CACHE_FORMAT, settings), rebuild, train)[0]
 
 
 class _Batches(keras.utils.PyDataset):

@@ -31,7 +31,7 @@ import keras
 import numpy as np
 
 from lessons_lib import gated_cells, training
-from lessons_lib.cache import fingerprint, load_or_train, model_dir, settings_key
+from lessons_lib.cache import fingerprint, load_or_train, model_dir, settings_key, written_for
 from lessons_lib.decoding import attend, beam_step, log_softmax
 from lessons_lib.resources import book_build, require_memory
 
@@ -180,10 +180,6 @@ def train_seq2seq(source: np.ndarray, targets: np.ndarray, validation: tuple[np.
     if not cache:
         return _fit(arrays, settings, verbose)
 
-    def mismatch(meta: dict[str, Any]) -> str | None:
-        fits = meta.get("format") == CACHE_FORMAT and meta.get("settings") == settings
-        return None if fits else "written for other settings"
-
     def rebuild(meta: dict[str, Any], weights: list[np.ndarray]) -> TrainedSeq2Seq:
         model = build_seq2seq(**_arch(settings))
         model.set_weights(weights)
@@ -196,7 +192,7 @@ def train_seq2seq(source: np.ndarray, targets: np.ndarray, validation: tuple[np.
             "format": CACHE_FORMAT, "settings": settings, "history": trained.history,
             "fit_seconds": trained.fit_seconds, "fit_cpu_seconds": trained.fit_cpu_seconds}
 
-    return load_or_train(path, mismatch, rebuild, train)[0]
+    return load_or_train(path, written_for(CACHE_FORMAT, settings), rebuild, train)[0]
 
 
 def _fit(arrays: list[np.ndarray], settings: dict[str, Any],

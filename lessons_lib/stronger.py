@@ -41,7 +41,7 @@ import keras
 import numpy as np
 
 from lessons_lib import data, training
-from lessons_lib.cache import fingerprint, load_or_train, model_dir, settings_key
+from lessons_lib.cache import fingerprint, load_or_train, model_dir, settings_key, written_for
 from lessons_lib.resources import hand_back_memory, require_memory
 
 CACHE_FORMAT = "lessons_lib.stronger/4"
@@ -243,10 +243,6 @@ def train_classifier(x_train: np.ndarray, y_train: np.ndarray, *, vocab_size: in
     if not cache:
         return _released(_fit(x_train, y_train, settings, report, verbose, None))
 
-    def mismatch(meta: dict[str, Any]) -> str | None:
-        fits = meta.get("format") == CACHE_FORMAT and meta.get("settings") == settings
-        return None if fits else "written for other settings"
-
     def train() -> tuple[TrainedClassifier, list[np.ndarray], dict[str, Any]]:
         trained = _released(_fit(x_train, y_train, settings, report, verbose, path))
         return trained, trained.model.get_weights(), {
@@ -255,7 +251,7 @@ def train_classifier(x_train: np.ndarray, y_train: np.ndarray, *, vocab_size: in
             "best_epoch": trained.best_epoch, "stop_epoch": trained.stop_epoch,
             "test_accuracy": trained.test_accuracy}
 
-    return load_or_train(path, mismatch,
+    return load_or_train(path, written_for(CACHE_FORMAT, settings),
                          lambda meta, weights: _rebuild(path, settings, meta, weights), train)[0]
 
 

@@ -112,3 +112,13 @@ def test_load_or_train_trains_once_then_rebuilds(tmp_path):
     with pytest.warns(UserWarning, match="weights of shapes"):
         assert load_or_train(path, mismatch, refuse, train)[1] is False
     assert len(calls) == 4
+
+
+def test_written_for_accepts_only_the_same_format_and_settings():
+    from lessons_lib.cache import written_for
+
+    mismatch = written_for("lessons_lib.x/1", {"units": 4})
+    assert mismatch({"format": "lessons_lib.x/1", "settings": {"units": 4}}) is None
+    for meta in ({"format": "lessons_lib.x/2", "settings": {"units": 4}},
+                 {"format": "lessons_lib.x/1", "settings": {"units": 5}}, {}):
+        assert mismatch(meta) == "written for other settings"
