@@ -9,7 +9,7 @@ models of chapter 6 (``training``) and chapter 10 (``stronger``) - in one folder
   new one and never half of one, even when a build is interrupted.
 - A trained model is one ``.npz`` file (:func:`save_weights`, :func:`load_weights`): its
   weight arrays ``w000``, ``w001``, ... and a JSON ``meta`` entry that says what it is (the
-  settings, the data's :func:`fingerprint`, the :func:`library_versions` and whatever else the
+  settings, the data's :func:`fingerprint`, the :func:`weights_layout` and whatever else the
   caller records). The caller decides whether the metadata matches what it asked for.
 - :func:`exclusive_lock` serialises the look-up-or-train step, so chapters executed in parallel
   train a shared model once: the second process waits, then loads what the first wrote.
@@ -84,12 +84,26 @@ def fingerprint(*arrays: np.ndarray) -> str:
 
 
 def library_versions() -> dict[str, str]:
-    """The versions of the libraries a trained model's weights depend on."""
+    """The versions of the libraries a model is trained under, recorded beside its weights."""
     import keras
     import tensorflow as tf
 
     return {"keras": keras.__version__, "tensorflow": tf.__version__,
             "numpy": np.__version__, "backend": keras.backend.backend()}
+
+
+def weights_layout() -> dict[str, str]:
+    """What decides whether stored weights fit a model built here: Keras's major version and
+    its backend.
+
+    A model trained under another minor version of Keras, TensorFlow or NumPy is reused: its
+    weights are the same arrays, and training again would give another run of the same
+    training, not a truer one. So the Colab-like test (``lessons_lib.tooling.colab_env``) and
+    a reader who upgrades TensorFlow load the models the book trained.
+    """
+    import keras
+
+    return {"keras": keras.__version__.split(".")[0], "backend": keras.backend.backend()}
 
 
 def settings_key(settings: dict[str, Any]) -> str:
@@ -162,7 +176,8 @@ def load_or_train(path: Path, mismatch: Callable[[dict[str, Any]], str | None],
     (``mismatch(meta)`` returns None; otherwise it says why not) and ``rebuild(meta, weights)``
     succeeds, returns ``(rebuilt, True)``. Otherwise, after a warning that says why the file is
     unusable (if there was one), ``train()`` returns ``(trained, weights, meta)``, which are
-    stored with :func:`save_weights`, and ``(trained, False)`` is returned.
+    stored with :func:`save_weights` (``meta`` gains ``trained_with``, the
+    :func:`library_versions`), and ``(trained, False)`` is returned.
     """
     with exclusive_lock(path):
         if path.exists():
@@ -176,5 +191,5 @@ def load_or_train(path: Path, mismatch: Callable[[dict[str, Any]], str | None],
             warnings.warn(f"ignoring the cached model {path}: {reason}; training it again",
                           stacklevel=3)
         trained, weights, meta = train()
-        save_weights(path, weights, meta)
+        save_weights(path, weights, {**meta, "trained_with": library_versions()})
     return trained, False

@@ -8,8 +8,9 @@ fits it with a fixed seed, holds out the last ``validation_split`` of the traini
 stops early on the validation accuracy (keeping the best epoch's weights) and stores the
 weights, the history and the training time in the course's model cache
 (``lessons_lib.cache``: one ``.npz`` file, written atomically, under a lock). The file name
-holds a hash of the settings, a fingerprint of the data and the library versions, so a changed
-setting trains again and an unchanged one loads in a second. In a book build training prints
+holds a hash of the settings, a fingerprint of the data and Keras's major version and backend
+(``lessons_lib.training.versions``), so a changed setting trains again and an unchanged one
+loads in a second. In a book build training prints
 one short line per epoch; in a live session Keras's progress bar shows how far it got.
 
 Regularization (the chapter's section *Holding overfitting back*): ``build_classifier`` can add

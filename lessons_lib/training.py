@@ -22,12 +22,13 @@ same on ``lessons_lib.data.load_imdb(vocab_size, max_len)``.
 Caching. The trained weights and the history are stored in one ``.npz`` file under
 ``lessons_lib.cache.model_dir()`` (the course's cache folder), written atomically, in the
 format of ``lessons_lib.cache.save_weights``. The file name holds a hash of everything that
-changes the result: the model name, every setting, a fingerprint of the training data, the
-Keras, TensorFlow and NumPy versions and ``TRAINING_VERSION`` (bumped whenever this module
-changes how models are trained). A file that cannot be read, or whose recorded settings or
-versions do not match, is reported with a warning and the model is trained again and the file
-replaced: a cache never silently hands back a different model. A lock beside each file makes
-chapters executed in parallel train a shared model once.
+changes the result: the model name, every setting, a fingerprint of the training data,
+Keras's major version and backend (``lessons_lib.cache.weights_layout``: a model trained under
+another minor version of Keras, TensorFlow or NumPy is reused) and ``TRAINING_VERSION`` (bumped
+whenever this module changes how models are trained). A file that cannot be read, or whose
+recorded settings or versions do not match, is reported with a warning and the model is trained
+again and the file replaced: a cache never silently hands back a different model. A lock
+beside each file makes chapters executed in parallel train a shared model once.
 
 Speed (``fast=True``). The model, its initial weights, the batches, the epochs, the validation
 reviews and the optimizer stay those of the plain settings; only how the work is computed and
@@ -70,10 +71,10 @@ from lessons_lib import models
 from lessons_lib.cache import (
     atomic_file,
     fingerprint,
-    library_versions,
     load_or_train,
     model_dir,
     settings_key,
+    weights_layout,
 )
 from lessons_lib.resources import book_build, require_memory
 
@@ -165,8 +166,9 @@ class TrainedModel:
 
 
 def versions() -> dict[str, str]:
-    """The library versions and the training code's version a trained model depends on."""
-    return {**library_versions(), "training_version": str(TRAINING_VERSION)}
+    """What a cached model must have been trained under to be reused: Keras's major version,
+    its backend (``lessons_lib.cache.weights_layout``) and this module's training version."""
+    return {**weights_layout(), "training_version": str(TRAINING_VERSION)}
 
 
 # --- input checks ----------------------------------------------------------------------------

@@ -90,12 +90,24 @@ def _rewrite_meta(path, change):
     path.write_bytes(buffer.getvalue())
 
 
-def test_cache_from_another_keras_version_is_retrained(data):
+def test_cache_from_another_keras_major_version_is_retrained(data):
     first = _train(data)
-    _rewrite_meta(first.path, lambda meta: meta["versions"].update(keras="2.15.0"))
-    with pytest.warns(UserWarning, match="written with keras 2.15.0"):
+    _rewrite_meta(first.path, lambda meta: meta["versions"].update(keras="2"))
+    with pytest.warns(UserWarning, match="written with keras 2, this is keras 3"):
         again = _train(data)
     assert not again.from_cache
+
+
+def test_cache_from_another_minor_version_is_reused_and_says_what_trained_it(data, monkeypatch):
+    import keras
+
+    first = _train(data)
+    with np.load(first.path, allow_pickle=False) as archive:
+        trained_with = json.loads(str(archive["meta"]))["trained_with"]
+    assert trained_with["keras"] == keras.__version__  # the full version, for the record
+    monkeypatch.setattr(keras, "__version__", keras.__version__.split(".")[0] + ".999.0")
+    again = _train(data)
+    assert again.from_cache and again.path == first.path
 
 
 def test_cache_with_wrong_weights_is_retrained(data):

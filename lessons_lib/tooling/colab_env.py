@@ -17,7 +17,10 @@
    of that environment, as a reader's session (progress bars, widgets, TensorFlow's logs:
    not the compact output of a book build); the first chapter's setup cell installs
    ``lessons_lib`` from the local repository, and the others find it installed (the course's
-   model cache may be warm; models trained with other library versions are trained again);
+   model cache may be warm: in ``make test`` it holds the models the ``notebooks`` stage
+   trained, which Colab's minor versions of Keras and TensorFlow reuse,
+   ``lessons_lib.cache.weights_layout``; with an empty cache every model trains in Colab's
+   versions);
 6. reports each chapter's time, peak kernel memory, errors, and the claims of the text that
    this run's numbers do not bear out (the Colab edition reports those instead of stopping:
    ``colab_edition.soft_claims``), as a table and in ``report.json``; exits 1 when any
