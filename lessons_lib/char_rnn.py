@@ -17,7 +17,9 @@ gradient of that loss with respect to ``O_t`` is ``softmax(O_t) - onehot(next)``
 A text is far too long to backpropagate through whole. *Truncated* BPTT cuts it into windows:
 the forward pass carries the state from one window into the next, so the model reads on, but
 the backward pass stops at the window's first step (``bptt.forward_cached``'s
-``initial_state`` is treated as a constant). :func:`train_truncated` trains that way with Adam.
+``initial_state`` is treated as a constant). :func:`train_truncated` trains that way with Adam;
+:func:`train_cached` trains the chapter's model once and keeps it in the course's cache
+(``lessons_lib.cache``), as every trained model of the course is kept.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from lessons_lib import bptt
+from lessons_lib.cache import fingerprint, load_or_train, model_dir, settings_key, written_for
 from lessons_lib.decoding import log_softmax, sample_next
 from lessons_lib.numpy_rnn import SimpleRNN
 
 # The chapter's numpy model and its training budget, shared with benchmarks/char_lm.py.
 TRAINING = {"units": 128, "batch": 32, "window": 32, "updates": 1500, "learning_rate": 3e-3}
+CACHE_FORMAT = "char-rnn-1"
 
 
 @dataclass
@@ -205,6 +209,46 @@ def train_truncated(model: CharRNN, ids: np.ndarray, *, updates: int, batch: int
             total = []
     log.seconds = time.perf_counter() - started
     return log
+
+
+@dataclass
+class TrainedCharRNN:
+    """A numpy model :func:`train_cached` trained, or loaded because it had trained it before."""
+
+    model: CharRNN
+    log: TrainingLog
+    from_cache: bool
+
+
+def train_cached(vocab_size: int, ids: np.ndarray, *, seed: int = 0, log_every: int = 100,
+                 **changes: object) -> TrainedCharRNN:
+    """A fresh :class:`CharRNN` trained on ``ids`` by :func:`train_truncated` with
+    :data:`TRAINING` (``changes`` replace single settings), or the same model loaded from the
+    course's cache when these settings and ids trained it before."""
+    settings = {**TRAINING, **changes, "vocab_size": int(vocab_size), "seed": int(seed),
+                "log_every": int(log_every), "format": CACHE_FORMAT,
+                "data": fingerprint(np.asarray(ids))}
+    path = model_dir() / f"char-rnn-{settings_key(settings)[:16]}.npz"
+
+    def train() -> tuple[TrainedCharRNN, list[np.ndarray], dict[str, object]]:
+        model = CharRNN.create(vocab_size, settings["units"], seed=seed)
+        log = train_truncated(model, ids, updates=settings["updates"], batch=settings["batch"],
+                              window=settings["window"],
+                              learning_rate=settings["learning_rate"], log_every=log_every)
+        return TrainedCharRNN(model, log, False), list(model.weights().values()), {
+            "format": CACHE_FORMAT, "settings": settings, "characters": log.characters,
+            "bits": log.bits, "seconds": log.seconds}
+
+    def rebuild(meta: dict[str, object], weights: list[np.ndarray]) -> TrainedCharRNN:
+        model = CharRNN.create(vocab_size, settings["units"], seed=seed)
+        for (name, fresh), stored in zip(model.weights().items(), weights, strict=True):
+            if fresh.shape != stored.shape:
+                raise ValueError(f"{name} has shape {stored.shape}, expected {fresh.shape}")
+            fresh[...] = stored
+        log = TrainingLog(list(meta["characters"]), list(meta["bits"]), float(meta["seconds"]))
+        return TrainedCharRNN(model, log, True)
+
+    return load_or_train(path, written_for(CACHE_FORMAT, settings), rebuild, train)[0]
 
 
 def bits_per_char(model: CharRNN, ids: np.ndarray, batch: int = 64) -> float:

@@ -28,7 +28,7 @@ UNKNOWN = "\u00a4"  # ¤, printed where a character too rare for the alphabet st
 # The chapter's text: the first training reviews up to this many characters (n-grams and
 # networks learn from the same text), the last training reviews for validation, the first test
 # reviews for the test; a character is in the alphabet if the training text holds it this often.
-SIZES = {"train_characters": 8_000_000, "validation_reviews": 1_000, "test_reviews": 2_000,
+SIZES = {"train_characters": 8_000_000, "validation_reviews": 1_000, "test_reviews": 1_000,
          "min_count": 500}
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")

@@ -46,6 +46,7 @@ from lessons_lib.cache import fingerprint, load_or_train, model_dir, settings_ke
 from lessons_lib.resources import hand_back_memory, require_memory
 
 CACHE_FORMAT = "lessons_lib.stronger/4"
+BAG_FORMAT = "lessons_lib.stronger.bag_of_words/1"
 CELLS = {"gru": "GRU", "lstm": "LSTM", "simple_rnn": "SimpleRNN"}
 # Memory a classifier's training adds to the kernel (reviews cut at a few hundred words): an
 # estimate from chapter 10's peak, about 600 MB above the IMDB models' baseline.
@@ -523,17 +524,17 @@ class BagOfWords:
 def bag_of_words(train: IdReviews, y_train: Any, validation: IdReviews, y_validation: Any,
                  test: IdReviews,
                  c_grid: tuple[float, ...] = (1.0, 4.0, 16.0, 64.0, 256.0, 1024.0, 4096.0),
-                 min_reviews: int = 2) -> BagOfWords:
+                 min_reviews: int = 2, cache: bool = True) -> BagOfWords:
     """TF-IDF of words and word pairs with a logistic regression, selected like a network.
 
     The vocabulary and the TF-IDF weights come from the training reviews; one model is fitted
     per ``C`` in ``c_grid`` (larger ``C``: weaker regularization) and scored on the validation
     reviews; the most accurate (the smallest such ``C`` on a tie) alone predicts the test
     reviews. The test labels are not an argument: nothing here can look at them.
-    """
-    from sklearn.feature_extraction.text import TfidfTransformer
-    from sklearn.linear_model import LogisticRegression
 
+    The fitted pipeline is kept in the course's model cache like a trained network (chapters
+    10 and 11 fit the same one); ``cache=False`` fits and stores nothing.
+    """
     y_train, y_validation = np.asarray(y_train).reshape(-1), np.asarray(y_validation).reshape(-1)
     for what, reviews, y in (("training", train, y_train), ("validation", validation,
                                                              y_validation)):
@@ -542,6 +543,54 @@ def bag_of_words(train: IdReviews, y_train: Any, validation: IdReviews, y_valida
                              f"got {len(y)}")
     if not c_grid or min(c_grid) <= 0:
         raise ValueError(f"c_grid must hold positive values, got {c_grid!r}")
+    arguments = (train, y_train, validation, y_validation, test, c_grid, min_reviews)
+    if not cache:
+        return _fit_bag_of_words(*arguments)
+    settings = {"format": BAG_FORMAT, "c_grid": [float(c) for c in c_grid],
+                "min_reviews": int(min_reviews),
+                "data": fingerprint(train.tokens, train.offsets, y_train, validation.tokens,
+                                    validation.offsets, y_validation, test.tokens, test.offsets)}
+    path = model_dir() / f"bag-of-words-{settings_key(settings)[:16]}.npz"
+
+    def fit() -> tuple[BagOfWords, list[np.ndarray], dict[str, Any]]:
+        bag = _fit_bag_of_words(*arguments)
+        return bag, [bag.counter.vocabulary, bag.weighting.idf_, bag.model.coef_,
+                     bag.model.intercept_, bag.model.classes_, bag.test_probabilities], {
+            "format": BAG_FORMAT, "settings": settings,
+            "validation_accuracy": list(bag.validation_accuracy), "best_c": bag.best_c,
+            "seconds": bag.seconds}
+
+    def rebuild(meta: dict[str, Any], arrays: list[np.ndarray]) -> BagOfWords:
+        from sklearn.feature_extraction.text import TfidfTransformer
+        from sklearn.linear_model import LogisticRegression
+
+        vocabulary, idf, coef, intercept, classes, test_probabilities = arrays
+        if not (len(vocabulary) == len(idf) == coef.shape[1]):
+            raise ValueError(f"{len(vocabulary)} terms, {len(idf)} weights and "
+                             f"{coef.shape[1]} coefficients do not belong together")
+        counter = TermCounter(min_reviews)
+        counter.vocabulary = vocabulary
+        # The fitted state of scikit-learn's two estimators, set as fitting would have set it.
+        weighting = TfidfTransformer(sublinear_tf=True)
+        weighting.idf_, weighting.n_features_in_ = idf, len(idf)
+        model = LogisticRegression(C=meta["best_c"], solver="liblinear")
+        model.coef_, model.intercept_, model.classes_ = coef, intercept, classes
+        model.n_features_in_ = coef.shape[1]
+        return BagOfWords(tuple(settings["c_grid"]), tuple(meta["validation_accuracy"]),
+                          float(meta["best_c"]), test_probabilities, len(vocabulary),
+                          float(meta["seconds"]), counter, weighting, model)
+
+    return load_or_train(path, written_for(BAG_FORMAT, settings), rebuild, fit)[0]
+
+
+def _fit_bag_of_words(train: IdReviews, y_train: np.ndarray, validation: IdReviews,
+                      y_validation: np.ndarray, test: IdReviews, c_grid: tuple[float, ...],
+                      min_reviews: int) -> BagOfWords:
+    """:func:`bag_of_words`'s fit itself (arguments checked), uncached."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.linear_model import LogisticRegression
+
+    hand_back_memory()  # what the chapter freed before, for the sparse matrices
     start = time.perf_counter()
     counter = TermCounter(min_reviews)
     weighting = TfidfTransformer(sublinear_tf=True)

@@ -89,3 +89,19 @@ def test_bad_ids_are_refused():
         char_rnn.loss_and_gradients(model, inputs, targets[:, :-1])
     with pytest.raises(ValueError, match="too few"):
         char_rnn.lanes(np.arange(5), 4)
+
+
+def test_train_cached_trains_once_then_loads_the_same_model(tmp_path, monkeypatch):
+    monkeypatch.setenv("LESSONS_CACHE_DIR", str(tmp_path))
+    ids = np.tile(np.arange(VOCAB), 200)
+    settings = {"units": 8, "batch": 4, "window": 5, "updates": 30, "log_every": 10}
+    first = char_rnn.train_cached(VOCAB, ids, **settings)
+    again = char_rnn.train_cached(VOCAB, ids, **settings)
+    assert not first.from_cache and again.from_cache
+    for name, weights in first.model.weights().items():
+        np.testing.assert_array_equal(again.model.weights()[name], weights)
+    assert again.log == first.log and len(first.log.bits) == 3
+    # Other settings or other text: trained anew, not the stored model.
+    assert not char_rnn.train_cached(VOCAB, ids, **{**settings, "updates": 20}).from_cache
+    assert not char_rnn.train_cached(VOCAB, ids[::-1].copy(), **settings).from_cache
+

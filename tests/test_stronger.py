@@ -156,8 +156,8 @@ def test_term_counter_counts_the_same_in_chunks():
         assert np.array_equal(counter.vocabulary, whole.vocabulary)
 
 
-def test_bag_of_words_chooses_c_on_validation():
-    rng = np.random.default_rng(0)
+def _bag_reviews(seed: int = 0):
+    rng = np.random.default_rng(seed)
 
     def reviews(n):
         labels = rng.integers(0, 2, n)
@@ -166,7 +166,12 @@ def test_bag_of_words_chooses_c_on_validation():
         offsets = np.arange(n + 1) * 12
         return stronger.IdReviews(tokens, offsets), labels
 
-    (train, y_train), (val, y_val), (test, y_test) = reviews(60), reviews(30), reviews(40)
+    return reviews(60), reviews(30), reviews(40)
+
+
+def test_bag_of_words_chooses_c_on_validation(tmp_path, monkeypatch):
+    monkeypatch.setenv("LESSONS_CACHE_DIR", str(tmp_path))
+    (train, y_train), (val, y_val), (test, y_test) = _bag_reviews()
     result = stronger.bag_of_words(train, y_train, val, y_val, test, c_grid=(0.01, 1.0, 100.0))
     assert len(result.validation_accuracy) == 3
     assert result.best_c == result.c_grid[int(np.argmax(result.validation_accuracy))]
@@ -178,6 +183,29 @@ def test_bag_of_words_chooses_c_on_validation():
         stronger.bag_of_words(train, y_train[:5], val, y_val, test)
     with pytest.raises(ValueError, match="c_grid must hold positive"):
         stronger.bag_of_words(train, y_train, val, y_val, test, c_grid=(0.0,))
+
+
+def test_bag_of_words_is_cached_and_the_loaded_one_scores_as_the_fitted_one(tmp_path,
+                                                                             monkeypatch):
+    monkeypatch.setenv("LESSONS_CACHE_DIR", str(tmp_path))
+    (train, y_train), (val, y_val), (test, _) = _bag_reviews()
+    (later, _), _, _ = _bag_reviews(seed=1)  # reviews met after fitting
+    grid = (0.01, 1.0, 100.0)
+    fitted = stronger.bag_of_words(train, y_train, val, y_val, test, c_grid=grid)
+    assert list(tmp_path.glob("models/bag-of-words-*.npz"))
+    loaded = stronger.bag_of_words(train, y_train, val, y_val, test, c_grid=grid)
+    for what in ("c_grid", "validation_accuracy", "best_c", "n_features", "seconds"):
+        assert getattr(loaded, what) == getattr(fitted, what), what
+    assert np.array_equal(loaded.test_probabilities, fitted.test_probabilities)
+    assert np.array_equal(loaded.probabilities(later), fitted.probabilities(later))
+    # Other labels or another grid: fitted again, never the stored pipeline.
+    flipped = stronger.bag_of_words(train, 1 - y_train, val, y_val, test, c_grid=grid)
+    assert not np.allclose(flipped.test_probabilities, fitted.test_probabilities)
+    assert stronger.bag_of_words(train, y_train, val, y_val, test, c_grid=grid[:2]).c_grid \
+        == grid[:2]
+    assert len(list(tmp_path.glob("models/bag-of-words-*.npz"))) == 3
+    uncached = stronger.bag_of_words(train, y_train, val, y_val, test, c_grid=grid, cache=False)
+    assert np.allclose(uncached.test_probabilities, fitted.test_probabilities)
 
 
 def test_epoch_line_is_short(capsys):

@@ -107,12 +107,13 @@ def test_editing_one_chapters_checks_re_executes_that_chapter_alone(tmp_path: Pa
 
     checked = [name for name in chapters if (copy / "exercises" / f"ch{name}.py").is_file()]
     assert checked == chapters and len(chapters) >= 10  # every chapter has its checks module
-    for name in checked:
-        before = digests()
+    before = digests()
+    for name in checked:  # the edits add up: each one is compared with the state before it
         module = copy / "exercises" / f"ch{name}.py"
         module.write_text(module.read_text() + "\n# edited\n")
         after = digests()
         assert [page for page in pages if after[page] != before[page]] == [name, "instructors"]
+        before = after
 
 
 def test_a_page_without_checks_of_its_own_depends_on_every_chapters_checks(package: Path):
