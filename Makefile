@@ -11,6 +11,10 @@ CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser)
 export CHROMIUM
 # How many chapters (or unit-test workers) run at a time in `make test`: one per core.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# With one process per core, NumPy's OpenBLAS keeps to one thread: its threads spin while they
+# wait, and two processes' threads fighting over two cores made chapter 11's numpy training loop
+# about 100 times slower than one thread each (measured; alone, one thread is faster too).
+export OPENBLAS_NUM_THREADS ?= 1
 # The cache of executed chapters that the book's build renders from: Jupyter Book's default
 # (_config.yml sets no execute.cache; tests/tooling/test_makefile.py checks the two agree).
 BOOK_CACHE := _build/.jupyter_cache
