@@ -295,8 +295,8 @@ class _Curve(keras.callbacks.Callback):
         self.history: dict[str, list[float]] = {"characters": [], "bits": [], "seconds": [],
                                                 "cpu_seconds": []}
         self.updates, self.paused, self.paused_cpu = 0, 0.0, 0.0
-
-    def on_train_begin(self, logs: Any = None) -> None:
+        # The clocks start with fit's own (set by _fit), so the curve's last time and the
+        # training time reported agree.
         self.start, self.cpu_start = time.perf_counter(), time.process_time()
 
     def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
@@ -345,6 +345,7 @@ def _fit(arrays: tuple[np.ndarray, ...], settings: dict[str, Any],
     curve = _Curve(validation_ids, max(1, updates // settings["curve_points"]),
                    batch * settings["window"], show=bool(verbose or verbose is None))
     start, cpu_start = time.perf_counter(), time.process_time()
+    curve.start, curve.cpu_start = start, cpu_start
     model.fit(_Batches(x, code, y, order, batch), epochs=1, shuffle=False,
               callbacks=[curve], verbose=1 if live else 0)
     if curve.updates % curve.every:

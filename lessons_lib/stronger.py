@@ -512,6 +512,7 @@ class BagOfWords:
     counter: TermCounter | None = field(default=None, repr=False, compare=False)
     weighting: Any = field(default=None, repr=False, compare=False)
     model: Any = field(default=None, repr=False, compare=False)
+    from_cache: bool = field(default=False, compare=False)  # loaded, not fitted, this time
 
     def probabilities(self, reviews: IdReviews) -> np.ndarray:
         """P(positive) of each of ``reviews``, from the chosen ``C``'s model."""
@@ -535,7 +536,9 @@ def bag_of_words(train: IdReviews, y_train: Any, validation: IdReviews, y_valida
     The fitted pipeline is kept in the course's model cache like a trained network (chapters
     10 and 11 fit the same one); ``cache=False`` fits and stores nothing.
     """
-    y_train, y_validation = np.asarray(y_train).reshape(-1), np.asarray(y_validation).reshape(-1)
+    # One dtype for the labels, so that the same labels as int8 or int32 find the same file.
+    y_train, y_validation = (np.asarray(y).reshape(-1).astype(np.int64)
+                             for y in (y_train, y_validation))
     for what, reviews, y in (("training", train, y_train), ("validation", validation,
                                                              y_validation)):
         if len(reviews) != len(y):
@@ -578,7 +581,7 @@ def bag_of_words(train: IdReviews, y_train: Any, validation: IdReviews, y_valida
         model.n_features_in_ = coef.shape[1]
         return BagOfWords(tuple(settings["c_grid"]), tuple(meta["validation_accuracy"]),
                           float(meta["best_c"]), test_probabilities, len(vocabulary),
-                          float(meta["seconds"]), counter, weighting, model)
+                          float(meta["seconds"]), counter, weighting, model, from_cache=True)
 
     return load_or_train(path, written_for(BAG_FORMAT, settings), rebuild, fit)[0]
 

@@ -198,6 +198,10 @@ def test_bag_of_words_is_cached_and_the_loaded_one_scores_as_the_fitted_one(tmp_
         assert getattr(loaded, what) == getattr(fitted, what), what
     assert np.array_equal(loaded.test_probabilities, fitted.test_probabilities)
     assert np.array_equal(loaded.probabilities(later), fitted.probabilities(later))
+    assert loaded.from_cache and not fitted.from_cache
+    # The same labels in another dtype (chapter 10's int32, chapter 11's int8): the same file.
+    assert stronger.bag_of_words(train, y_train.astype(np.int8), val, y_val.astype(np.int32),
+                                 test, c_grid=grid).from_cache
     # Other labels or another grid: fitted again, never the stored pipeline.
     flipped = stronger.bag_of_words(train, 1 - y_train, val, y_val, test, c_grid=grid)
     assert not np.allclose(flipped.test_probabilities, fitted.test_probabilities)
