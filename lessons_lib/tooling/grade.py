@@ -462,8 +462,10 @@ def grade(nb: nbformat.NotebookNode, name: str, chapter: str | None,
     strip_notebook(nb)
     with tempfile.TemporaryDirectory(prefix="lessons-answers-") as scratch:
         folder = answers or Path(scratch)
-        kernel_env = {**(env if env is not None else os.environ), ANSWERS_ENV: str(folder),
-                      verdicts.RECEIPT_ENV: "1"}
+        # NumPy's OpenBLAS keeps to one thread unless told otherwise: kernels graded side by
+        # side (--jobs) with spinning BLAS threads slowed chapter 11 about 100 times.
+        kernel_env = {"OPENBLAS_NUM_THREADS": "1", **(env if env is not None else os.environ),
+                      ANSWERS_ENV: str(folder), verdicts.RECEIPT_ENV: "1"}
         report.execution, report.detail = execute(nb, workdir, cell_timeout, timeout, python,
                                                   live, kernel_env)
         if sandbox_root is not None:
