@@ -10,8 +10,8 @@ weights, the history and the training time in the course's model cache
 (``lessons_lib.cache``: one ``.npz`` file, written atomically, under a lock). The file name
 holds a hash of the settings, a fingerprint of the data and Keras's major version and backend
 (``lessons_lib.training.versions``), so a changed setting trains again and an unchanged one
-loads in a second. In a book build training prints
-one short line per epoch; in a live session Keras's progress bar shows how far it got.
+loads in a second. In a book build training prints one short line per epoch; in a live session
+Keras's progress bar shows how far it got.
 
 Regularization (the chapter's section *Holding overfitting back*): ``build_classifier`` can add
 word dropout on the embedding (``embedding_dropout``: whole words' vectors zeroed), recurrent
@@ -28,7 +28,8 @@ regression (scikit-learn). ``bag_of_words`` fits it on the same footing as a net
 :class:`IdReviews`, the word ids a network reads (``IdReviews.from_padded`` keeps exactly the
 ids of the padded rows, so the same vocabulary and the same cut; ``IdReviews.from_split``
 keeps whole reviews over the full vocabulary), with the regularization ``C`` chosen from a
-grid on validation reviews only, and the test reviews scored once.
+grid on validation reviews only, and the test reviews scored once; the fitted pipeline is
+kept in the same cache as the networks.
 """
 
 from __future__ import annotations
