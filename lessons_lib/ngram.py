@@ -22,6 +22,7 @@ Counting is done on integer codes: a window of ``k`` character ids is one int64,
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -111,18 +112,42 @@ class CharNGram:
         """The probability the model gave each character of ``ids``, reading them in order
         (the first ones with ends of reviews before them), as float32; ``chunk`` characters
         at a time, so that the memory this takes does not grow with the text."""
+        result = np.empty(np.size(ids), dtype=np.float32)
+        for start, counts in self._chunk_counts(ids, chunk):
+            p = self._mixed(counts, self.discount)
+            result[start:start + len(p)] = p
+        return result
+
+    def bits_per_char_for(self, ids: np.ndarray, discounts: tuple[float, ...],
+                          chunk: int = 200_000) -> dict[float, float]:
+        """:meth:`bits_per_char` of ``ids`` for each of ``discounts`` at once: the counts are
+        looked up once per chunk and only the mixing is repeated (what choosing a discount on
+        validation text needs)."""
+        totals = dict.fromkeys(map(float, discounts), 0.0)
+        for _, counts in self._chunk_counts(ids, chunk):
+            for discount in totals:
+                totals[discount] -= float(np.log2(self._mixed(counts, discount)).sum())
+        return {discount: total / np.size(ids) for discount, total in totals.items()}
+
+    def _chunk_counts(self, ids: np.ndarray, chunk: int
+                      ) -> Iterator[tuple[int, list[tuple[np.ndarray, ...]]]]:
+        """For each ``chunk`` of ``ids``: where it starts, and every order's counts
+        (:meth:`_counts_of`) of its characters' windows, lowest order first."""
         if not self.tables:
             raise RuntimeError("the model has not been fitted: call fit(training_ids) first")
         padded = self._padded(ids)
         n = len(padded) - self.order + 1
-        result = np.empty(n, dtype=np.float32)
         for start in range(0, n, chunk):
             piece = padded[start:min(n, start + chunk) + self.order - 1]
-            p = np.full(len(piece) - self.order + 1, 1.0 / self.vocab_size)
-            for width, table in enumerate(self.tables, start=1):
-                p = self._mix(table, _codes(piece[self.order - width:], width), p)
-            result[start:start + len(p)] = p
-        return result
+            yield start, [self._counts_of(table, _codes(piece[self.order - width:], width))
+                          for width, table in enumerate(self.tables, start=1)]
+
+    def _mixed(self, counts: list[tuple[np.ndarray, ...]], discount: float) -> np.ndarray:
+        """The interpolated probabilities from the orders' counts, from the uniform up."""
+        p = np.full(len(counts[0][0]), 1.0 / self.vocab_size)
+        for order_counts in counts:
+            p = self._interpolate(order_counts, p, discount)
+        return p
 
     @staticmethod
     def _counts_of(table: _Table, grams: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -140,30 +165,6 @@ class CharNGram:
         mixed = np.maximum(seen - discount, 0.0) / safe + discount * types / safe * lower
         return np.where(total > 0, mixed, lower)
 
-    def _mix(self, table: _Table, grams: np.ndarray, lower: np.ndarray) -> np.ndarray:
-        return self._interpolate(self._counts_of(table, grams), lower, self.discount)
-
-    def bits_per_char_for(self, ids: np.ndarray, discounts: tuple[float, ...],
-                          chunk: int = 200_000) -> dict[float, float]:
-        """:meth:`bits_per_char` of ``ids`` for each of ``discounts`` at once: the counts are
-        looked up once per chunk and only the mixing is repeated (what choosing a discount on
-        validation text needs)."""
-        if not self.tables:
-            raise RuntimeError("the model has not been fitted: call fit(training_ids) first")
-        padded = self._padded(ids)
-        n = len(padded) - self.order + 1
-        totals = dict.fromkeys(map(float, discounts), 0.0)
-        for start in range(0, n, chunk):
-            piece = padded[start:min(n, start + chunk) + self.order - 1]
-            counts = [self._counts_of(table, _codes(piece[self.order - width:], width))
-                      for width, table in enumerate(self.tables, start=1)]
-            for discount in totals:
-                p = np.full(len(piece) - self.order + 1, 1.0 / self.vocab_size)
-                for order_counts in counts:
-                    p = self._interpolate(order_counts, p, discount)
-                totals[discount] -= float(np.log2(p).sum())
-        return {discount: total / n for discount, total in totals.items()}
-
     def next_distribution(self, context: np.ndarray) -> np.ndarray:
         """The probability of every character after ``context`` (its last ``order - 1`` ids
         count), shape ``(vocab_size,)``: what sampling from the model draws from."""
@@ -175,7 +176,8 @@ class CharNGram:
             code = np.int64(0)
             for i in context[len(context) - (width - 1):] if width > 1 else []:
                 code = (code << BITS) | i
-            p = self._mix(table, (code << BITS) | candidates, p)
+            p = self._interpolate(self._counts_of(table, (code << BITS) | candidates), p,
+                                  self.discount)
         return p
 
     def bits_per_char(self, ids: np.ndarray) -> float:
