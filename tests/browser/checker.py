@@ -4,7 +4,11 @@
 through Playwright, and returns a list of ``Problem``: a JavaScript error or console error, a
 request to the local server that failed (a 404), an image that did not load, a figure without a
 caption, math left as raw LaTeX or a MathJax error, a code cell whose output is an error, a
-solution dropdown that does not open, a page missing from the table of contents.
+solution dropdown that does not open, a page missing from the table of contents, a figure whose
+alt text does not say what it shows (a file name, matplotlib's "Figure size ..."), and every
+violation of the WCAG 2.0 and 2.1 A and AA rules that axe-core finds (the PyPI package
+``axe-playwright-python`` bundles it), except those in the reviewed allowlist
+``accessibility_allowlist.yml``, each of which says why it cannot be fixed here.
 ``check_links(html_dir)`` checks, without a browser or network, that every local ``href``/``src``
 resolves to a file and every ``#anchor`` exists on its page; ``check_launch_links`` that every
 Colab/Binder button opens a notebook that exists in the repository. A screenshot of each page
@@ -52,6 +56,10 @@ SPECIAL_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
 SKIP_DIRS = {"_static", "_sources", "_images", "_downloads"}
 MATHJAX_URL = re.compile(r"/mathjax@3[^/]*/(?P<path>[^?#]+)")
 PAGE_TIMEOUT_MS = 30_000
+# axe-core's rule tags for WCAG 2.0 and 2.1, levels A and AA: what university course material
+# is expected to meet.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+ALLOWLIST_FILE = Path(__file__).with_name("accessibility_allowlist.yml")
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,34 @@ class Report:
     external: set[str] = field(default_factory=set)
     # Per page, what was seen working: formulas typeset, images loaded, dropdowns opened.
     seen: dict[str, dict[str, int]] = field(default_factory=dict)
+    # The allowlist entries (by index) that excused at least one axe-core violation.
+    allowed: set[int] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """An axe-core violation that the book accepts: the rule, a regular expression that the
+    element's CSS selector must match, and why it cannot be fixed here."""
+
+    rule: str
+    target: str
+    reason: str
+
+    def excuses(self, rule: str, target: str) -> bool:
+        return rule == self.rule and re.search(self.target, target) is not None
+
+
+def load_allowlist(path: Path = ALLOWLIST_FILE) -> list[Allowed]:
+    """The reviewed allowlist: a YAML list of ``{rule, target, reason}``, reason required."""
+    import yaml
+
+    entries = yaml.safe_load(path.read_text()) or []
+    allowed = []
+    for entry in entries:
+        if not {"rule", "target", "reason"} <= set(entry) or not str(entry["reason"]).strip():
+            raise ValueError(f"{path}: each entry needs rule, target and a reason; got {entry}")
+        allowed.append(Allowed(str(entry["rule"]), str(entry["target"]), str(entry["reason"])))
+    return allowed
 
 
 # --------------------------------------------------------------------------- pages and server
@@ -166,6 +202,15 @@ async () => {
       out.uncaptioned.push(img.getAttribute('src'));
     }
   }
+  // Every figure says what it shows to a reader who cannot see it: not a file name, not the
+  // "<Figure size 640x480 with 1 Axes>" text that matplotlib leaves in a plot's text output.
+  out.alt = [];
+  for (const img of article.querySelectorAll('.cell_output img')) {
+    const alt = (img.getAttribute('alt') || '').trim();
+    if (alt.length < 20 || /\.(png|svg|jpe?g)$/i.test(alt) || /^<?Figure size/.test(alt)) {
+      out.alt.push(`${img.getAttribute('src')}: alt ${JSON.stringify(alt.slice(0, 80))}`);
+    }
+  }
   for (const node of article.querySelectorAll(
       '.cell_output .traceback, .cell_output .output.error, .cell_output .output.stderr, ' +
       '.cell_output .output.stream')) {
@@ -233,8 +278,35 @@ def _check_dropdowns(page, name: str) -> tuple[list[Problem], int]:
     return problems, opened
 
 
+def _check_accessibility(page, name: str, allowlist: list[Allowed],
+                         report: Report) -> tuple[list[Problem], int]:
+    """Run axe-core's WCAG 2.0/2.1 A and AA rules on the page as it is now; a violation is a
+    problem unless an allowlist entry excuses it. Returns the problems and the rules passed."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    # No preload: axe-core fetches the page's stylesheets again for one rule (orientation
+    # lock) and resolves the theme's `@import "../basic.css"` against the page instead of the
+    # stylesheet, a 404 on every page. That rule then reports "incomplete", never a pass.
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"],
+               "preload": False}
+    results = Axe().run(page, options=options).response
+    problems = []
+    for violation in results["violations"]:
+        for node in violation["nodes"]:
+            target = " ".join(str(t) for t in node["target"])
+            excusing = [i for i, entry in enumerate(allowlist)
+                        if entry.excuses(violation["id"], target)]
+            if excusing:
+                report.allowed.update(excusing)
+                continue
+            summary = (node.get("failureSummary") or "").replace("\n", " ")[:200]
+            problems.append(Problem(name, "a11y", f"{violation['id']} ({violation['impact']}): "
+                                                  f"{target}: {violation['help']}. {summary}"))
+    return problems, len(results["passes"])
+
+
 def check_page(context, base: str, name: str, screenshot_dir: Path | None,
-               report: Report) -> set[str]:
+               report: Report, allowlist: list[Allowed] | None = None) -> set[str]:
     """Open one page, add its problems to ``report``; return the toc links it shows."""
     page = context.new_page()
     problems = report.problems
@@ -268,6 +340,11 @@ def check_page(context, base: str, name: str, screenshot_dir: Path | None,
     problems += [Problem(name, "cell-error", m) for m in probe["errors"]]
     problems += [Problem(name, "caption", f"figure without a caption: {src}")
                  for src in probe["uncaptioned"]]
+    problems += [Problem(name, "alt", f"figure without alt text that says what it shows: {m}")
+                 for m in probe["alt"]]
+    # Before the dropdowns are opened: the page as a reader first meets it.
+    a11y_problems, rules_passed = _check_accessibility(page, name, allowlist or [], report)
+    problems += a11y_problems
     nav = set(page.evaluate(NAV_LINKS))
     if screenshot_dir is not None:
         shot = screenshot_dir / (name.replace("/", "__").removesuffix(".html") + ".png")
@@ -275,9 +352,77 @@ def check_page(context, base: str, name: str, screenshot_dir: Path | None,
     dropdown_problems, opened = _check_dropdowns(page, name)
     problems += dropdown_problems
     report.seen[name] = {"formulas": probe["typeset"], "images": probe["loaded"],
-                         "dropdowns": opened}
+                         "dropdowns": opened, "accessibility rules passed": rules_passed}
     page.close()
     return {link.removeprefix(base) for link in nav if link.startswith(base)}
+
+
+SELF_CHECK = ".lessons-self-check fieldset"
+
+
+def answer_self_check(page) -> dict[str, str]:
+    """Answer the page's first multiple-choice and first numeric self-check question, each
+    first wrong, then right, with the mouse; return the four verdicts the page shows, and
+    the feedback that the wrong choice carries (``wrong choice feedback``)."""
+    verdicts = {}
+    choice = page.locator(f"{SELF_CHECK}[data-kind=choice]").first
+    wrong = choice.locator('input[data-right="0"]').first
+    verdicts["wrong choice feedback"] = wrong.get_attribute("data-feedback") or ""
+    for key, radio in (("wrong choice", wrong),
+                       ("right choice", choice.locator('input[data-right="1"]'))):
+        radio.check()
+        choice.get_by_role("button", name="Check").click()
+        verdicts[key] = choice.locator(".verdict").inner_text()
+    numeric = page.locator(f"{SELF_CHECK}[data-kind=numeric]").first
+    answer = float(numeric.get_attribute("data-answer"))
+    tolerance = float(numeric.get_attribute("data-tolerance"))
+    for key, value in (("wrong number", answer + 10 * tolerance + abs(answer)),
+                       ("right number", answer)):
+        numeric.get_by_role("textbox").fill(f"{value:.6g}")
+        numeric.get_by_role("button", name="Check").click()
+        verdicts[key] = numeric.locator(".verdict").inner_text()
+    return verdicts
+
+
+# Where the keyboard focus is, after each Tab: what it is, whether it is shown, and whether it
+# is a self-check radio button or a solution dropdown's button.
+FOCUS_PROBE = """() => {
+  const e = document.activeElement;
+  return {tag: e.tagName, label: (e.getAttribute('aria-label') || e.textContent || '').trim()
+            .slice(0, 40), visible: e.checkVisibility({visibilityProperty: true}),
+          selfCheck: !!e.closest('.lessons-self-check') && e.type === 'radio',
+          solution: e.matches('.solution.dropdown button.toggle-button')};
+}"""
+
+
+def keyboard_walk(page, max_tabs: int = 600) -> dict[str, object]:
+    """Use the page with the keyboard alone: Tab to the first self-check question, pick a
+    choice with the arrow key, Tab to *Check* and press Enter; then Tab on to the first
+    solution dropdown and press Enter. Returns the number of Tabs, the focused elements that
+    were not visible, the verdict shown and whether the solution opened."""
+    result: dict[str, object] = {"tabs": 0, "hidden focus": [], "verdict": None,
+                                 "solution opened": False}
+    while result["tabs"] < max_tabs:
+        page.keyboard.press("Tab")
+        result["tabs"] += 1
+        focus = page.evaluate(FOCUS_PROBE)
+        if not focus["visible"]:
+            result["hidden focus"].append(f"{focus['tag']} {focus['label']!r}")
+        if focus["selfCheck"] and result["verdict"] is None:
+            page.keyboard.press("ArrowDown")  # moves to, and picks, the next choice
+            page.keyboard.press("Tab")  # on to the Check button
+            page.keyboard.press("Enter")
+            result["verdict"] = page.evaluate(
+                "() => document.activeElement.closest('fieldset').querySelector('.verdict')"
+                ".textContent")
+        if focus["solution"]:
+            page.keyboard.press("Enter")
+            result["solution opened"] = page.evaluate(
+                "() => { const box = document.activeElement.closest('.solution');"
+                " const body = box.querySelector(':scope > :not(.admonition-title):not(button)');"
+                " return !!body && body.checkVisibility(); }")
+            break
+    return result
 
 
 def _route(route, mathjax_dir: Path, report: Report) -> None:
@@ -300,13 +445,15 @@ def _route(route, mathjax_dir: Path, report: Report) -> None:
 
 
 def check_site(html_dir: Path, screenshot_dir: Path | None = None,
-               toc_pages: list[str] | None = None, pages: list[str] | None = None) -> Report:
+               toc_pages: list[str] | None = None, pages: list[str] | None = None,
+               allowlist: list[Allowed] | None = None) -> Report:
     """Open every page of the build in headless Chromium and return what was wrong.
 
     ``toc_pages`` are the pages the table of contents must list (paths relative to
     ``html_dir``); when given, each must be built and in the navigation. Every built chapter
     page must be in the navigation. ``pages`` limits the check to those pages (and skips the
-    table-of-contents check, which needs them all).
+    table-of-contents check, which needs them all). ``allowlist`` defaults to the reviewed
+    ``accessibility_allowlist.yml``; ``Report.allowed`` says which of its entries were used.
     """
     from playwright.sync_api import sync_playwright
 
@@ -320,6 +467,7 @@ def check_site(html_dir: Path, screenshot_dir: Path | None = None,
     if screenshot_dir is not None:
         screenshot_dir.mkdir(parents=True, exist_ok=True)
     report = Report(pages=pages if pages is not None else built_pages(html_dir))
+    allowlist = load_allowlist() if allowlist is None else allowlist
     in_nav: set[str] = set()
     with serve(html_dir) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -328,7 +476,7 @@ def check_site(html_dir: Path, screenshot_dir: Path | None = None,
             context = browser.new_context(viewport={"width": 1280, "height": 900},
                                           service_workers="block")
             context.route("**/*", lambda route: _route(route, mathjax_dir, report))
-            in_nav |= check_page(context, base, name, screenshot_dir, report)
+            in_nav |= check_page(context, base, name, screenshot_dir, report, allowlist)
             context.close()
         browser.close()
     if pages is None:

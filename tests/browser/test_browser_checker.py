@@ -40,6 +40,13 @@ BREAKAGES = {
                        "dropdown"),
     "no_caption.html": (lambda h: re.sub(r"<figcaption>.*?</figcaption>", "", h, flags=re.S),
                         "caption"),
+    "no_alt.html": (lambda h: re.sub(r'alt="A curve rising[^"]*"', 'alt="_images/toy.png"', h),
+                    "alt"),
+    "low_contrast.html": (lambda h: h.replace(
+        "The recurrence, displayed:", '<span style="color: #bbbbbb">The recurrence</span>'),
+        "a11y"),
+    "unlabelled_input.html": (lambda h: h.replace(ARTICLE_END, '<input type="text">' + ARTICLE_END),
+                              "a11y"),
     "missing_script.html": (lambda h: h.replace("_static/togglebutton.js", "_static/gone.js"),
                             "request"),
 }
@@ -116,3 +123,49 @@ def test_launch_button_to_a_missing_notebook(toy_html: Path, tmp_path: Path) -> 
     assert {p.page for p in problems} == {"toy.html"}
     assert all(p.kind == "launch" and "no toy.ipynb" in p.detail for p in problems)
     assert len(problems) == 2  # Colab and Binder
+
+
+def _open(html: Path, name: str):
+    """A context manager that yields the page ``name`` of ``html`` open in Chromium."""
+    from contextlib import contextmanager
+
+    from playwright.sync_api import sync_playwright
+
+    @contextmanager
+    def opened():
+        with checker.serve(html) as base, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=checker.CHROMIUM, headless=True,
+                                         args=checker.CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.goto(base + name, wait_until="load")
+            yield page
+            browser.close()
+
+    return opened()
+
+
+def test_self_check_answers_wrong_then_right(toy_html: Path) -> None:
+    with _open(toy_html, "toy.html") as page:
+        verdicts = checker.answer_self_check(page)
+    assert verdicts["wrong choice"] == "Not quite. " + verdicts["wrong choice feedback"]
+    assert verdicts["right choice"] == "Right. The recurrence reads it."
+    assert verdicts["wrong number"] == "Not quite. That is too high."
+    assert verdicts["right number"] == "Right. np.arange(20) has 20 steps."
+
+
+def test_self_check_feedback_for_a_known_wrong_number(toy_html: Path) -> None:
+    with _open(toy_html, "toy.html") as page:
+        numeric = page.locator(f"{checker.SELF_CHECK}[data-kind=numeric]").first
+        for typed, verdict in [("19", "Not quite. Off by one: 0 to 19 is 20."),
+                               ("twenty", "Not quite. Type a number, such as 0.25 or 1500.")]:
+            numeric.get_by_role("textbox").fill(typed)
+            numeric.get_by_role("textbox").press("Enter")
+            assert numeric.locator(".verdict").inner_text() == verdict
+
+
+def test_keyboard_alone_answers_a_question_and_opens_the_solution(toy_html: Path) -> None:
+    with _open(toy_html, "toy.html") as page:
+        walk = checker.keyboard_walk(page)
+    assert walk["verdict"] and walk["verdict"].startswith(("Right. ", "Not quite. "))
+    assert walk["solution opened"], walk
+    assert walk["hidden focus"] == [], walk

@@ -47,16 +47,32 @@ ax.legend()
 plt.show()"""
 
 
+SELF_CHECK_CODE = """from lessons_lib.exercises.self_check import Choice, Numeric, self_check
+
+steps = 20
+self_check(
+    "00",
+    Choice("Which state does step t read?", right="h_{t-1}", why="The recurrence reads it.",
+           wrong={"h_t": "That is what step t writes.", "h_{t+1}": "That is the next step's."}),
+    Numeric("How many steps does the figure show?", answer=steps, tolerance=0.5,
+            why="np.arange(20) has 20 steps.", wrong={steps - 1: "Off by one: 0 to 19 is 20."}),
+)"""
+
+
 def toy_notebook() -> nbformat.NotebookNode:
-    """A chapter with display math, a captioned figure and a gated exercise with a solution."""
+    """A chapter with display math, a captioned figure, self-check questions and a gated
+    exercise with a solution."""
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     figure = code(FIGURE_CODE)
-    figure.metadata["mystnb"] = {"figure": {"caption": "A toy state.", "name": "fig-toy"}}
+    figure.metadata["mystnb"] = {"figure": {"caption": "A toy state.", "name": "fig-toy"},
+                                 "image": {"alt": "A curve rising from 0 towards 1 over 20 steps."}}
     cells = [
         md("# Toy chapter\n\nThe recurrence, displayed:\n\n"
            "$$\nh_t = \\tanh(W x_t + U h_{t-1} + b)\n$$\n\nSee {numref}`fig-toy`."),
         figure,
         code("print(sum(range(4)))"),
+        md("## Check yourself"),
+        code(SELF_CHECK_CODE, metadata={"tags": ["remove-input"]}),
         md("```{exercise-start}\n:label: ex-toy\n```\n\nReturn the sum of 0, 1, 2 and 3."),
         code("answer = None  # YOUR CODE HERE"),
         md("```{exercise-end}\n```"),
