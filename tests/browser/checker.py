@@ -14,11 +14,9 @@ resolves to a file and every ``#anchor`` exists on its page; ``check_launch_link
 Colab/Binder button opens a notebook that exists in the repository. A screenshot of each page
 is saved when ``screenshot_dir`` is given.
 
-The network is deterministic: the only requests that leave the page are to the local server.
-MathJax, which the pages load from a CDN, is answered from a local copy (the PyPI package
-``django-static-mathjax`` ships MathJax 3 with no other dependency), so the math is really
-typeset. Every other external request (fonts, analytics, Thebe) is answered with an empty
-``204`` and recorded in ``Report.external``; it never reaches the internet and never times out.
+The network is deterministic (``lessons_lib.tooling.browser``): the only requests that leave
+the page are to the local server, MathJax is answered from a local copy, and every other
+external request gets an empty ``204`` and is recorded in ``Report.external``.
 
 Run it by hand: ``python tests/browser/checker.py _build/html``.
 """
@@ -26,35 +24,19 @@ Run it by hand: ``python tests/browser/checker.py _build/html``.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
-import os
 import re
-import shutil
 import sys
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
-# Debian's Chromium, or the browser named by $CHROMIUM (the Makefile checks it is there).
-CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
+from lessons_lib.tooling.browser import launch, offline_context, serve
+
 # Pages Sphinx writes that are not chapters: they are checked for errors but need no toc entry.
 SPECIAL_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
 SKIP_DIRS = {"_static", "_sources", "_images", "_downloads"}
-MATHJAX_URL = re.compile(r"/mathjax@3[^/]*/(?P<path>[^?#]+)")
 PAGE_TIMEOUT_MS = 30_000
 # axe-core's rule tags for WCAG 2.0 and 2.1, levels A and AA: what university course material
 # is expected to meet.
@@ -131,40 +113,6 @@ def built_pages(html_dir: Path) -> list[str]:
             continue
         pages.append(rel.as_posix())
     return pages
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        """Keep the test output clean: failed requests are reported by the browser."""
-
-
-@contextmanager
-def serve(html_dir: Path) -> Iterator[str]:
-    """Serve ``html_dir`` on a free localhost port in a thread; yield the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(html_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-def local_mathjax_dir() -> Path:
-    """The folder of the local MathJax 3 copy (``es5/tex-mml-chtml.js`` inside it)."""
-    try:
-        import mathjax  # shipped by the PyPI package django-static-mathjax
-    except ImportError as err:
-        raise RuntimeError(
-            "the browser check needs a local MathJax 3: pip install django-static-mathjax"
-        ) from err
-    folder = Path(mathjax.__file__).parent / "static" / "mathjax"
-    if not (folder / "es5" / "tex-mml-chtml.js").is_file():
-        raise RuntimeError(f"expected MathJax 3 at {folder}/es5/tex-mml-chtml.js, found nothing")
-    return folder
 
 
 # --------------------------------------------------------------------------- in-page checks
@@ -425,25 +373,6 @@ def keyboard_walk(page, max_tabs: int = 600) -> dict[str, object]:
     return result
 
 
-def _route(route, mathjax_dir: Path, report: Report) -> None:
-    """Local requests go through; MathJax comes from disk; anything else gets an empty 204."""
-    url = route.request.url
-    host = urlsplit(url).hostname
-    if host in ("127.0.0.1", "localhost"):
-        route.continue_()
-        return
-    match = MATHJAX_URL.search(url)
-    if match:
-        path = (mathjax_dir / match["path"]).resolve()
-        if mathjax_dir in path.parents and path.is_file():
-            route.fulfill(path=str(path))
-        else:
-            route.fulfill(status=404, body=f"not in the local MathJax: {match['path']}")
-        return
-    report.external.add(url)
-    route.fulfill(status=204, body="")
-
-
 def check_site(html_dir: Path, screenshot_dir: Path | None = None,
                toc_pages: list[str] | None = None, pages: list[str] | None = None,
                allowlist: list[Allowed] | None = None) -> Report:
@@ -460,22 +389,18 @@ def check_site(html_dir: Path, screenshot_dir: Path | None = None,
     html_dir = Path(html_dir).resolve()
     if not (html_dir / "index.html").is_file():
         raise FileNotFoundError(f"no built book at {html_dir} (expected index.html): build it")
-    if not Path(CHROMIUM).is_file():
-        raise FileNotFoundError(f"expected Chromium at {CHROMIUM}: install it (Debian and "
-                                "Ubuntu: apt-get install chromium) or set CHROMIUM to its path")
-    mathjax_dir = local_mathjax_dir().resolve()
     if screenshot_dir is not None:
         screenshot_dir.mkdir(parents=True, exist_ok=True)
     report = Report(pages=pages if pages is not None else built_pages(html_dir))
     allowlist = load_allowlist() if allowlist is None else allowlist
     in_nav: set[str] = set()
     with serve(html_dir) as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = launch(pw)
         for name in report.pages:
             # A fresh context per page: each page is a reader's first visit (empty storage).
-            context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                          service_workers="block")
-            context.route("**/*", lambda route: _route(route, mathjax_dir, report))
+            context = offline_context(browser, report.external,
+                                      viewport={"width": 1280, "height": 900},
+                                      service_workers="block")
             in_nav |= check_page(context, base, name, screenshot_dir, report, allowlist)
             context.close()
         browser.close()

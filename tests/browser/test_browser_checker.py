@@ -15,6 +15,8 @@ import checker
 import pytest
 import toybook
 
+from lessons_lib.tooling.browser import launch, offline_context, serve
+
 ARTICLE_END = "</article>"
 CELL_OUTPUT = '<div class="cell_output docutils container">'
 TRACEBACK = ('<div class="output traceback highlight-ipythontb notranslate"><div class="highlight">'
@@ -133,10 +135,9 @@ def _open(html: Path, name: str):
 
     @contextmanager
     def opened():
-        with checker.serve(html) as base, sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=checker.CHROMIUM, headless=True,
-                                         args=checker.CHROMIUM_ARGS)
-            page = browser.new_page()
+        with serve(html) as base, sync_playwright() as pw:
+            browser = launch(pw)
+            page = offline_context(browser).new_page()
             page.goto(base + name, wait_until="load")
             yield page
             browser.close()
