@@ -23,8 +23,8 @@ BOOK_CACHE := _build/.jupyter_cache
 # it (python3.13, or pyenv's), else the one the tool runs on, which it then reports.
 COLAB_PYTHON ?=
 
-.PHONY: book test preflight lint unit notebooks editions colab colab-edition browser bench-build \
-	clean
+.PHONY: book test preflight lint unit notebooks editions colab colab-edition pdf browser \
+	bench-build clean
 # The stages of `make test` depend on each other's results: never run them side by side.
 .NOTPARALLEL:
 
@@ -44,7 +44,7 @@ book: $(BIN)/.installed
 # Each chapter executes once for nbval and the build: nbval stores every chapter that passes
 # in the book's cache (lessons_lib.tooling.nbval_cache) and `book` then only renders it. The
 # student edition is a different notebook and runs once more, through the grader.
-test: preflight lint unit notebooks editions colab book browser
+test: preflight lint unit notebooks editions colab book pdf browser
 
 # What `make test` needs beyond Python, checked in one line before any long work starts.
 preflight:
@@ -94,6 +94,13 @@ colab: $(BIN)/.installed
 colab-edition: $(BIN)/.installed
 	rm -rf _build/colab
 	$(BIN)/python -m lessons_lib.tooling.colab_edition _build/colab
+
+# The whole book as one A4 PDF to hand out (_build/pdf/book.pdf), solutions left out: the
+# single-page build rendered from the execution cache (run `make book` first, or nothing is
+# cached and every chapter executes), printed by the browser test's Chromium. Fails when a code
+# block, output, figure or table is wider than the paper's column.
+pdf: preflight $(BIN)/.installed
+	$(BIN)/python -m lessons_lib.tooling.pdf --out _build/pdf/book.pdf
 
 # The built book in headless Chromium: JS errors, images, math, error outputs, solution
 # dropdowns, table of contents, internal links. Builds nothing itself.

@@ -10,11 +10,19 @@ Book cannot point it elsewhere. ``colab_edition_button`` points it at the same c
 Colab edition (``lessons_lib.tooling.colab_edition``), published on the branch named by
 ``lessons_colab_branch`` (``sphinx.config`` in ``_config.yml``), where the text reads as plain
 Markdown and the book's hidden cells are folded.
+
+``static/print.css`` lays the pages out for paper (a reader's Print, and ``make pdf``): the
+text column alone, code and outputs wrapped rather than cut off at the margin.
+
+``make pdf`` prints the ``singlehtml`` build. Jupyter Book's LaTeX helper marks each table of
+contents with a node that it teaches the ``html`` builder to skip, but not ``singlehtml``,
+which then fails; ``skip_in_singlehtml`` teaches it too.
 """
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 
@@ -48,10 +56,33 @@ def colab_edition_button(app: Any, pagename: str, templatename: str, context: di
                 button["tooltip"] = "Open this chapter's Colab edition in Google Colab"
 
 
+def add_print_stylesheet(app: Any, config: Any) -> None:
+    """Ship ``static/print.css`` with the book and link it for print media on every page."""
+    config.html_static_path.append(str(Path(__file__).parent / "static"))
+    app.add_css_file("print.css", media="print")
+
+
+def _skip(translator: Any, node: Any) -> None:
+    from docutils import nodes
+
+    raise nodes.SkipNode
+
+
+def skip_in_singlehtml(app: Any) -> None:
+    """Let the single-page build skip the LaTeX helper's hidden nodes, as ``html`` does."""
+    try:
+        from sphinx_jupyterbook_latex.nodes import HiddenCellNode
+    except ImportError:  # not installed: no such node in the doctree either
+        return
+    app.add_node(HiddenCellNode, override=True, singlehtml=(_skip, None))
+
+
 def setup(app: Any) -> dict[str, Any]:
     """Register the fixes with Sphinx."""
     app.add_config_value("lessons_colab_branch", "colab", "html")
     app.connect("html-page-context", dedupe_scripts, priority=900)
     # After sphinx-book-theme's add_launch_buttons (priority 501) has made the buttons.
     app.connect("html-page-context", colab_edition_button, priority=600)
+    app.connect("config-inited", add_print_stylesheet)
+    skip_in_singlehtml(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -2,8 +2,9 @@
 
 Runs under ``make browser`` (after ``make book``), which sets ``LESSONS_BROWSER=1``; in a plain
 ``pytest tests`` run it is skipped, so the unit tests do not depend on a built book. The book is
-read from ``LESSONS_BOOK_HTML`` (default ``_build/html``). A screenshot of every page is saved
-under ``test-artifacts/screenshots/``.
+read from ``LESSONS_BOOK_HTML`` (default ``_build/html``), and the PDF that ``make pdf`` wrote
+from ``_build/pdf/book.pdf``. A screenshot of every page is saved under
+``test-artifacts/screenshots/``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from lessons_lib.tooling.browser import launch, offline_context, serve
 
 REPO = Path(__file__).resolve().parents[2]
 HTML = Path(os.environ.get("LESSONS_BOOK_HTML", REPO / "_build" / "html"))
+SINGLE_PAGE = REPO / "_build" / "singlehtml"
+PDF = REPO / "_build" / "pdf" / "book.pdf"
+CHAPTERS = sorted((REPO / "book").glob("[0-9][0-9]_*.ipynb"))
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 
 pytestmark = pytest.mark.skipif(os.environ.get("LESSONS_BROWSER") != "1",
@@ -91,3 +95,46 @@ def test_a_chapter_works_with_the_keyboard_alone(chapter_page) -> None:
     assert walk["verdict"], f"no self-check question reached with Tab: {walk}"
     assert walk["solution opened"], f"no solution opened with Tab and Enter: {walk}"
     assert walk["hidden focus"] == [], f"Tab landed on elements a reader cannot see: {walk}"
+
+
+def test_figures_are_numbered_per_chapter(html: Path) -> None:
+    for notebook in CHAPTERS:
+        page = (html / "book" / f"{notebook.stem}.html").read_text(encoding="utf-8")
+        numbers = re.findall(r'<span class="caption-number">Fig\. ([\d.]+) </span>', page)
+        chapter = int(notebook.stem[:2])
+        assert numbers, f"{notebook.stem}: no numbered figure"
+        assert numbers == [f"{chapter}.{i}" for i in range(1, len(numbers) + 1)], (
+            f"{notebook.stem}: figures numbered {numbers}, expected {chapter}.1, {chapter}.2, ...")
+
+
+def test_the_pdf_holds_every_chapter_and_cuts_nothing_off() -> None:
+    import pypdf
+    from playwright.sync_api import sync_playwright
+
+    from lessons_lib.tooling import pdf
+
+    if not PDF.is_file():
+        pytest.fail(f"no PDF at {PDF}: run `make pdf` first")
+    reader = pypdf.PdfReader(PDF)
+    titles = [item.title for item in reader.outline if not isinstance(item, list)]
+    nested = [item for item in reader.outline if isinstance(item, list)]
+    chapters = [title for group in nested for title in
+                [i.title for i in group if not isinstance(i, list)]]
+    print(f"{PDF}: {len(reader.pages)} pages; outline: {titles} / {chapters}")
+    # Every chapter starts a section of the outline, in the book's order, numbered.
+    assert [c.split(".")[0] for c in chapters if c[:2].strip(".").isdigit()] == [
+        str(int(n.stem[:2])) for n in CHAPTERS], chapters
+    # A chapter is several pages of A4 at least; a PDF of a page per chapter lost its content.
+    assert len(reader.pages) >= 5 * len(CHAPTERS), len(reader.pages)
+    text = reader.pages[len(reader.pages) // 2].extract_text()
+    assert len(text) > 500, f"the middle page holds {len(text)} characters of text"
+    # Nothing is cut off at the right margin: measured again on the page that was printed.
+    with serve(SINGLE_PAGE) as base, sync_playwright() as pw:
+        browser = launch(pw)
+        page = offline_context(browser, viewport={"width": pdf.COLUMN_PX, "height": 1000}
+                               ).new_page()
+        page.emulate_media(media="print")
+        page.goto(base + pdf.single_page(SINGLE_PAGE), wait_until="load", timeout=120_000)
+        cut_off = page.evaluate(pdf.CUT_OFF_PROBE)
+        browser.close()
+    assert cut_off == [], "cut off at the right margin:\n" + "\n".join(cut_off)
