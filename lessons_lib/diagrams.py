@@ -27,10 +27,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-CELL_COLOR = "#DD8452"
-INPUT_COLOR = "#4C72B0"
-OUTPUT_COLOR = "#55A868"
-STATE_COLOR = "#8C8C8C"
+from lessons_lib.plots import MODEL_COLORS
+
+# The course's colours (lessons_lib.plots). Labels are written on white in colours of 4.5:1
+# contrast or more (WCAG's rule for text); a cell's label is black on its colour.
+CELL_COLOR = MODEL_COLORS["simple_rnn"]  # vermillion: an encoder's cells
+DECODER_COLOR = MODEL_COLORS["simple_lstm"]  # bluish green: a decoder's cells
+INPUT_COLOR = MODEL_COLORS["feed_forward"]  # blue, 5.2:1 on white
+OUTPUT_COLOR = "#007A5A"  # the bluish green, darkened to 5.3:1 for text on white
+STATE_COLOR = "#595959"  # grey, 7:1
+CELL_TEXT_COLOR = "black"
 
 _BOX_W, _BOX_H = 1.0, 0.8
 
@@ -41,7 +47,8 @@ def _cell(ax: Axes, x: float, y: float, text: str) -> None:
                          boxstyle="round,pad=0.05", facecolor=CELL_COLOR, edgecolor="black",
                          alpha=0.85, linewidth=1.2)
     ax.add_patch(box)
-    ax.text(x, y, text, ha="center", va="center", fontsize=10, color="white", weight="bold")
+    ax.text(x, y, text, ha="center", va="center", fontsize=10, color=CELL_TEXT_COLOR,
+            weight="bold")
 
 
 def _arrow(ax: Axes, start: tuple[float, float], end: tuple[float, float], color: str,
@@ -110,14 +117,15 @@ def draw_unrolled(steps: int = 4, ax: Axes | None = None, show_folded: bool = Tr
 
 # --- an encoder-decoder ---------------------------------------------------------------------
 
-ATTENTION_COLOR = "#8172B3"
+ATTENTION_COLOR = "#AA4A8A"  # the reddish purple, darkened to 5.2:1 for text on white
 
 
 def _small_cell(ax: Axes, x: float, y: float, text: str, color: str) -> None:
     """A box a little smaller than :func:`_cell`'s, for the long rows of an encoder-decoder."""
     ax.add_patch(FancyBboxPatch((x - 0.4, y - 0.35), 0.8, 0.7, boxstyle="round,pad=0.04",
                                 facecolor=color, edgecolor="black", alpha=0.85, linewidth=1.0))
-    ax.text(x, y, text, ha="center", va="center", fontsize=9, color="white", weight="bold")
+    ax.text(x, y, text, ha="center", va="center", fontsize=9, color=CELL_TEXT_COLOR,
+            weight="bold")
 
 
 def draw_encoder_decoder(source: str = "3/3/98", target: str = "1998-03-03",
@@ -155,7 +163,7 @@ def draw_encoder_decoder(source: str = "3/3/98", target: str = "1998-03-03",
             fontsize=10, color=STATE_COLOR)
     previous = ["<s>", *target[:-1]]
     for t, (x, read, written) in enumerate(zip(decoder_x, previous, target, strict=True)):
-        _small_cell(ax, x, 0.0, f"$s_{{{t + 1}}}$", OUTPUT_COLOR)
+        _small_cell(ax, x, 0.0, f"$s_{{{t + 1}}}$", DECODER_COLOR)
         _arrow(ax, (x, -1.0), (x, -0.42), INPUT_COLOR)
         ax.text(x, -1.2, read, ha="center", va="center", fontsize=9 if read == "<s>" else 11,
                 color=INPUT_COLOR, family="monospace")

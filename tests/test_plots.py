@@ -78,3 +78,26 @@ def test_the_models_keep_their_colours_and_the_cycle_starts_with_them():
     assert all(entry["linestyle"] == "-" for entry in cycle[:len(plots.PALETTE)])
     # Past the palette, the colours repeat with another dash: no two lines look the same.
     assert len({(e["color"], e["linestyle"]) for e in cycle}) == len(cycle) >= 15
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG's contrast ratio of two colours."""
+    lum = [float(np.dot([0.2126, 0.7152, 0.0722], linear_rgb(c))) for c in (a, b)]
+    return (max(lum) + 0.05) / (min(lum) + 0.05)
+
+
+@pytest.mark.parametrize("name", ["INPUT_COLOR", "OUTPUT_COLOR", "STATE_COLOR",
+                                  "ATTENTION_COLOR"])
+def test_diagram_labels_are_readable_text_on_white(name):
+    from lessons_lib import diagrams
+
+    assert contrast(getattr(diagrams, name), "white") >= 4.5  # WCAG AA for text
+
+
+@pytest.mark.parametrize("fill", ["CELL_COLOR", "DECODER_COLOR"])
+def test_cell_labels_are_readable_on_their_cells(fill):
+    from lessons_lib import diagrams
+
+    assert contrast(diagrams.CELL_TEXT_COLOR, getattr(diagrams, fill)) >= 4.5
+    for layer_fill in diagrams.LAYER_COLORS.values():
+        assert contrast("black", layer_fill) >= 4.5
