@@ -131,6 +131,13 @@ async () => {
     }
     out.typeset = [...document.querySelectorAll('mjx-container')]
         .filter(e => !e.parentElement.closest('mjx-container')).length;
+    // A screen reader reads a formula from the MathML that MathJax's assistive extension
+    // puts beside it; a formula without it is an image of symbols to such a reader.
+    for (const e of document.querySelectorAll('mjx-container')) {
+      if (!e.parentElement.closest('mjx-container') && !e.querySelector('mjx-assistive-mml math')) {
+        out.math.push('formula without assistive MathML: ' + e.textContent.slice(0, 60));
+      }
+    }
   } else if (mathNodes.length) {
     out.math.push(`MathJax did not load; ${mathNodes.length} formulas left as LaTeX`);
   }

@@ -33,6 +33,9 @@ BREAKAGES = {
     "math_error.html": (lambda h: h.replace(
         ARTICLE_END, '<span class="math notranslate nohighlight">\\(x^1^2\\)</span>'
         + ARTICLE_END), "math"),
+    "math_not_for_screen_readers.html": (lambda h: h.replace(
+        'window.MathJax = {"options": {', 'window.MathJax = {"options": {'
+        '"menuOptions": {"settings": {"assistiveMml": false}}, '), "math"),
     "error_output.html": (lambda h: h.replace(CELL_OUTPUT, CELL_OUTPUT + TRACEBACK, 1),
                           "cell-error"),
     "dead_dropdown.html": (lambda h: h.replace(
