@@ -8,7 +8,9 @@ imports ``lessons_lib.exercises`` depends on the framework and on its own checks
 framework imports only the checks module that registers the label asked for (found in the
 modules' source), which this walker mirrors instead of following the framework's dynamic
 imports. A page without checks of its own that imports ``lessons_lib.exercises`` (the
-instructors page, which lists every check) depends on every chapter's checks.
+instructors page, which lists every check) depends on every chapter's checks. A module's own
+data files, named as it is with another suffix (``self_check.css`` and ``self_check.js``
+beside ``self_check.py``), are part of it.
 
 Two tools read the result:
 
@@ -84,6 +86,8 @@ def lessons_files(source: str, chapter: str | None = None,
         if path is None or path in files:
             continue
         files.add(path)
+        files |= {data for data in path.parent.glob(f"{path.stem}.*")
+                  if data.suffix not in (".py", ".pyc") and data.is_file()}
         imported = source_imports(path.read_text(encoding="utf-8"), _package_of(path, package_dir))
         todo |= {n for name in imported for n in _with_parents(name)}
     return files

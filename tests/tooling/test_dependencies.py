@@ -64,6 +64,13 @@ def test_a_chapter_depends_on_its_own_checks_only(package: Path) -> None:
     assert names(dependencies.lessons_files(source, None, package), package) == common
 
 
+def test_a_modules_own_data_files_are_part_of_it(package: Path) -> None:
+    (package / "c.css").write_text("p {}")  # read by c.py, as self_check.py reads its own
+    (package / "cc.css").write_text("p {}")  # another module's name
+    files = names(dependencies.lessons_files("import lessons_lib.c", package_dir=package), package)
+    assert files == {"__init__.py", "c.py", "c.css"}
+
+
 def _chapter(code: str, chapter: str = "01_one") -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"),
                                          nbformat.v4.new_code_cell(code)])
