@@ -1,8 +1,9 @@
 """Self-check questions that work in the rendered book, without a kernel.
 
 Each chapter ends its teaching with a few quick questions, written in one cell of the chapter
-(the section "Check yourself", after the summary and before the exercises): multiple choice (``Choice``) and numeric answers (``Numeric``),
-each wrong choice with feedback that says what the mistake is. ``self_check(...)`` validates
+(the section "Check yourself", after the summary and before the exercises): multiple choice
+(``Choice``) and numeric answers (``Numeric``), each wrong choice with feedback that says what
+the mistake is. ``self_check(...)`` validates
 them and displays them as plain HTML with a small script: a reader of the static page picks
 an answer, presses *Check* (or Enter) and reads the feedback; nothing is graded or sent
 anywhere. A numeric answer is computed by the chapter (a variable, never a typed number: the
