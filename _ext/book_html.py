@@ -13,6 +13,7 @@ Markdown and the book's hidden cells are folded.
 
 ``static/print.css`` lays the pages out for paper (a reader's Print, and ``make pdf``): the
 text column alone, code and outputs wrapped rather than cut off at the margin.
+``static/book.css`` darkens the theme's links to meet WCAG AA contrast on notes' backgrounds.
 
 ``make pdf`` prints the ``singlehtml`` build. Jupyter Book's LaTeX helper marks each table of
 contents with a node that it teaches the ``html`` builder to skip, but not ``singlehtml``,
@@ -56,9 +57,11 @@ def colab_edition_button(app: Any, pagename: str, templatename: str, context: di
                 button["tooltip"] = "Open this chapter's Colab edition in Google Colab"
 
 
-def add_print_stylesheet(app: Any, config: Any) -> None:
-    """Ship ``static/print.css`` with the book and link it for print media on every page."""
+def add_stylesheets(app: Any, config: Any) -> None:
+    """Ship ``static/`` with the book; link ``book.css`` on every page and ``print.css`` for
+    print media."""
     config.html_static_path.append(str(Path(__file__).parent / "static"))
+    app.add_css_file("book.css")
     app.add_css_file("print.css", media="print")
 
 
@@ -83,6 +86,6 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("html-page-context", dedupe_scripts, priority=900)
     # After sphinx-book-theme's add_launch_buttons (priority 501) has made the buttons.
     app.connect("html-page-context", colab_edition_button, priority=600)
-    app.connect("config-inited", add_print_stylesheet)
+    app.connect("config-inited", add_stylesheets)
     skip_in_singlehtml(app)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
