@@ -168,6 +168,13 @@ def _color(name: str) -> str:
     return MODEL_COLORS.get(name, "#555555")
 
 
+def _marker(name: str) -> str:
+    """The course marker of model ``name``: with its colour, never the colour alone."""
+    from lessons_lib.plots import MODEL_MARKERS
+
+    return MODEL_MARKERS.get(name, "o")
+
+
 def _title(name: str) -> str:
     from lessons_lib.models import TITLES
 
@@ -203,15 +210,15 @@ def plot_learning_curves(histories: Mapping[str, Mapping[str, Sequence[float]]])
                              sharey="col", squeeze=False)
     for row, (name, history) in enumerate(histories.items()):
         epochs = np.arange(1, len(history["loss"]) + 1)
-        for col, (metric, label) in enumerate((("accuracy", "accuracy"),
-                                               ("loss", "cross-entropy loss"))):
+        for col, (metric, label) in enumerate((("accuracy", "accuracy (fraction right)"),
+                                               ("loss", "cross-entropy loss (nats)"))):
             ax = axes[row, col]
             ax.plot(epochs, history[metric], color=_color(name), marker="o", ms=3,
                     label="training")
             ax.plot(epochs, history[f"val_{metric}"], color=_color(name), ls="--", marker="s",
                     ms=3, mfc="white", label="validation")
             ax.set_ylabel(label)
-            ax.set_title(f"{_title(name)}: {label}", loc="left")
+            ax.set_title(f"{_title(name)}: {label.split(' (')[0]}", loc="left")
             if row == rows - 1:
                 ax.set_xlabel("epoch")
         axes[row, 0].legend(loc="lower right")
@@ -229,12 +236,11 @@ def plot_validation_curves(histories: Mapping[str, Mapping[str, Sequence[float]]
     for name, history in histories.items():
         _check_history(name, history)
         epochs = np.arange(1, len(history["loss"]) + 1)
-        axes[0].plot(epochs, history["val_accuracy"], color=_color(name), marker="o", ms=3,
-                     label=_title(name))
-        axes[1].plot(epochs, history["val_loss"], color=_color(name), marker="o", ms=3,
-                     label=_title(name))
-    axes[0].set_ylabel("validation accuracy")
-    axes[1].set_ylabel("validation cross-entropy loss")
+        for ax, metric in zip(axes, ("val_accuracy", "val_loss"), strict=True):
+            ax.plot(epochs, history[metric], color=_color(name), marker=_marker(name), ms=4,
+                    label=_title(name))
+    axes[0].set_ylabel("validation accuracy (fraction right)")
+    axes[1].set_ylabel("validation cross-entropy loss (nats)")
     for ax in axes:
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))

@@ -26,6 +26,9 @@ MODEL_COLORS = {
     "simple_cnn": "#CC79A7",  # reddish purple
 }
 
+# And a marker per model, so that no figure tells the models apart by colour alone.
+MODEL_MARKERS = {"feed_forward": "o", "simple_rnn": "s", "simple_lstm": "^", "simple_cnn": "D"}
+
 # The colour cycle: the four model colours, then a dark grey. Five is all that stay apart for
 # every kind of colour blindness and against white; more lines repeat them with another dash.
 PALETTE = [*MODEL_COLORS.values(), "#333333"]

@@ -81,9 +81,14 @@ def test_learning_curves_label_validation_not_test():
     assert len(axes) == 4
     labels = [t.get_text() for t in axes[0].get_legend().get_texts()]
     assert labels == ["training", "validation"]
-    assert axes[-1].get_xlabel() == "epoch" and axes[0].get_ylabel() == "accuracy"
-    fig2 = evaluation.plot_validation_curves({"simple_cnn": _history()})
-    assert fig2.axes[0].get_ylabel() == "validation accuracy"
+    assert axes[-1].get_xlabel() == "epoch"
+    assert axes[0].get_ylabel() == "accuracy (fraction right)"
+    assert axes[1].get_ylabel() == "cross-entropy loss (nats)"
+    fig2 = evaluation.plot_validation_curves({"simple_cnn": _history(),
+                                              "feed_forward": _history()})
+    assert fig2.axes[0].get_ylabel() == "validation accuracy (fraction right)"
+    # Each model has its own marker as well as its own colour.
+    assert len({line.get_marker() for line in fig2.axes[0].lines}) == len(fig2.axes[0].lines)
 
 
 def test_learning_curves_reject_incomplete_histories():
