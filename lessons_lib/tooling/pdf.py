@@ -35,7 +35,7 @@ MARGIN_MM = 15
 COLUMN_PX = round((PAPER_WIDTH_MM - 2 * MARGIN_MM) / 25.4 * 96)
 
 # Waits for MathJax and the images, then lists every block that is wider than the column
-# (its content overflows its box, or its box overflows the article).
+# (its content overflows its box, or its box overflows the article), and what did not load.
 CUT_OFF_PROBE = r"""
 async () => {
   if (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise) {
@@ -48,6 +48,12 @@ async () => {
   const article = document.querySelector('article') || document.body;
   const right = article.getBoundingClientRect().right + 1;
   const cut = [];
+  for (const img of document.images) {
+    if (!img.complete || img.naturalWidth === 0) cut.push(`img did not load: ${img.src}`);
+  }
+  if (!getComputedStyle(document.body).fontFamily.includes('sans')) {
+    cut.push('the theme\'s stylesheets did not load');
+  }
   const blocks = article.querySelectorAll(
       'pre, img, svg, table, mjx-container[display="true"], .cell_output > .output');
   for (const el of blocks) {
@@ -66,12 +72,38 @@ async () => {
 """
 
 
+# A display formula or a table output wider than the column is set smaller until it fits, as a
+# typesetter would (code wraps instead, by the print stylesheet); never below 60 %.
+FIT_TO_COLUMN = r"""
+async () => {
+  if (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise) {
+    await window.MathJax.startup.promise;
+  }
+  for (const el of document.querySelectorAll(
+      'mjx-container[display="true"], .cell_output > .output, .cell_output table')) {
+    for (let size = 95; el.scrollWidth > el.clientWidth + 1 && size >= 60; size -= 5) {
+      el.style.fontSize = size + '%';
+    }
+  }
+}
+"""
+
+
 @dataclass(frozen=True)
 class PrintedBook:
-    """The PDF written, and the blocks that would be cut off at the right margin."""
+    """The PDF written, and the blocks that would be cut off at the right margin (and images
+    or stylesheets that did not load, which would be missing from the paper)."""
 
     pdf: Path
     cut_off: list[str]
+
+
+def lay_out(page) -> list[str]:
+    """Lay the open page out for paper: print media, wide formulas and tables set smaller;
+    return what is still wider than the column, or did not load (``CUT_OFF_PROBE``)."""
+    page.emulate_media(media="print")
+    page.evaluate(FIT_TO_COLUMN)
+    return page.evaluate(CUT_OFF_PROBE)
 
 
 def build_single_page(root: Path) -> Path:
@@ -84,13 +116,21 @@ def build_single_page(root: Path) -> Path:
     if result.returncode != 0:
         raise RuntimeError(f"the single-page build failed ({' '.join(command)}):\n"
                            f"{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
-    return root / "_build" / "singlehtml"
+    html_dir = root / "_build" / "singlehtml"
+    # Sphinx writes the page where the root document is (book/intro.html here) but links its
+    # stylesheets and images as if it stood at the top: move it there.
+    page = html_dir / single_page(html_dir)
+    if page.parent != html_dir:
+        page.replace(html_dir / "book.html")
+    return html_dir
 
 
 def single_page(html_dir: Path) -> str:
-    """The name of the page that holds the whole book (``index.html`` forwards to it)."""
-    pages = [p.name for p in sorted(html_dir.glob("*.html"))
-             if 'http-equiv="Refresh"' not in p.read_text(errors="replace")[:300]]
+    """The path of the page that holds the whole book, relative to ``html_dir`` (the root
+    document's, ``book/intro.html`` for this book; ``index.html`` forwards to it)."""
+    pages = [p.relative_to(html_dir).as_posix() for p in sorted(html_dir.rglob("*.html"))
+             if not p.relative_to(html_dir).parts[0].startswith("_")
+             and 'http-equiv="Refresh"' not in p.read_text(errors="replace")[:300]]
     if len(pages) != 1:
         raise FileNotFoundError(f"expected one single-page build in {html_dir}, found "
                                 f"{pages or 'no page'}: build it with build_single_page")
@@ -107,9 +147,8 @@ def print_book(html_dir: Path, pdf: Path) -> PrintedBook:
     with serve(html_dir) as base, sync_playwright() as pw:
         browser = launch(pw)
         page = offline_context(browser, viewport={"width": COLUMN_PX, "height": 1000}).new_page()
-        page.emulate_media(media="print")
         page.goto(base + name, wait_until="load", timeout=120_000)
-        cut_off = page.evaluate(CUT_OFF_PROBE)
+        cut_off = lay_out(page)
         margin = f"{MARGIN_MM}mm"
         data = page.pdf(format=PAPER, print_background=True, display_header_footer=True,
                         header_template="<span></span>",
