@@ -109,6 +109,9 @@ def lay_out(page) -> list[str]:
 def build_single_page(root: Path) -> Path:
     """Render the book at ``root`` into one HTML page (Jupyter Book's ``singlehtml``, from
     the execution cache, warnings as errors) and return its folder."""
+    html_dir = root / "_build" / "singlehtml"
+    moved = html_dir / "book.html"  # where an earlier build's page was moved (below)
+    moved.unlink(missing_ok=True)
     jupyter_book = Path(sys.executable).with_name("jupyter-book")
     command = [str(jupyter_book), "build", str(root), "--builder", "singlehtml", "-W", "-n",
                "--keep-going"]
@@ -116,12 +119,11 @@ def build_single_page(root: Path) -> Path:
     if result.returncode != 0:
         raise RuntimeError(f"the single-page build failed ({' '.join(command)}):\n"
                            f"{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
-    html_dir = root / "_build" / "singlehtml"
     # Sphinx writes the page where the root document is (book/intro.html here) but links its
     # stylesheets and images as if it stood at the top: move it there.
     page = html_dir / single_page(html_dir)
     if page.parent != html_dir:
-        page.replace(html_dir / "book.html")
+        page.replace(moved)
     return html_dir
 
 
