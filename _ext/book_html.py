@@ -22,6 +22,7 @@ which then fails; ``skip_in_singlehtml`` teaches it too.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 from typing import Any
@@ -57,10 +58,22 @@ def colab_edition_button(app: Any, pagename: str, templatename: str, context: di
                 button["tooltip"] = "Open this chapter's Colab edition in Google Colab"
 
 
+STATIC = Path(__file__).parent / "static"
+
+
+def static_digest() -> str:
+    """A digest of ``static/``: a config value of the ``html`` kind, so that editing a
+    stylesheet rewrites every page (Sphinx skips a build whose sources did not change)."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.iterdir()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def add_stylesheets(app: Any, config: Any) -> None:
     """Ship ``static/`` with the book; link ``book.css`` on every page and ``print.css`` for
     print media."""
-    config.html_static_path.append(str(Path(__file__).parent / "static"))
+    config.html_static_path.append(str(STATIC))
     app.add_css_file("book.css")
     app.add_css_file("print.css", media="print")
 
@@ -83,6 +96,7 @@ def skip_in_singlehtml(app: Any) -> None:
 def setup(app: Any) -> dict[str, Any]:
     """Register the fixes with Sphinx."""
     app.add_config_value("lessons_colab_branch", "colab", "html")
+    app.add_config_value("lessons_static_digest", static_digest(), "html")
     app.connect("html-page-context", dedupe_scripts, priority=900)
     # After sphinx-book-theme's add_launch_buttons (priority 501) has made the buttons.
     app.connect("html-page-context", colab_edition_button, priority=600)
