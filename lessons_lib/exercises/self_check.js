@@ -8,17 +8,30 @@
     out.className = "verdict " + (right ? "right" : "wrong");
     out.textContent = (right ? "Right. " : "Not quite. ") + text;
   }
+  function ask(fieldset, text) {  // not an answer yet: neither right nor wrong
+    var out = fieldset.querySelector(".verdict");
+    out.className = "verdict";
+    out.textContent = text;
+  }
+  // "0,73" and "99,8" are decimal commas; "1,243" and "12,500" group thousands.
+  function number(typed) {
+    var raw = typed.trim().replace(/\s+/g, "").replace(/%$/, "");
+    if (raw.indexOf(".") < 0 && /^-?\d+,(\d{1,2}|\d{4,})$/.test(raw)) {
+      raw = raw.replace(",", ".");
+    }
+    raw = raw.replace(/,/g, "");
+    return raw === "" ? NaN : Number(raw);
+  }
   function check(fieldset) {
     if (fieldset.dataset.kind === "choice") {
       var picked = fieldset.querySelector("input:checked");
-      if (!picked) { verdict(fieldset, false, "Pick one of the answers first."); return; }
+      if (!picked) { ask(fieldset, "Pick one of the answers first."); return; }
       verdict(fieldset, picked.dataset.right === "1", picked.dataset.feedback);
       return;
     }
-    var raw = fieldset.querySelector("input").value.trim().replace(/,/g, "").replace(/%$/, "");
-    var value = Number(raw);
-    if (raw === "" || !isFinite(value)) {
-      verdict(fieldset, false, "Type a number, such as 0.25 or 1500.");
+    var value = number(fieldset.querySelector("input").value);
+    if (!isFinite(value)) {
+      ask(fieldset, "Type a number, such as 0.25 or 1500.");
       return;
     }
     var answer = Number(fieldset.dataset.answer), tolerance = Number(fieldset.dataset.tolerance);

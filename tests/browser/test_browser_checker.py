@@ -157,11 +157,13 @@ def test_self_check_answers_wrong_then_right(toy_html: Path) -> None:
     assert verdicts["right number"] == "Right. np.arange(20) has 20 steps."
 
 
-def test_self_check_feedback_for_a_known_wrong_number(toy_html: Path) -> None:
+def test_self_check_reads_numbers_as_readers_type_them(toy_html: Path) -> None:
     with _open(toy_html, "toy.html") as page:
         numeric = page.locator(f"{checker.SELF_CHECK}[data-kind=numeric]").first
         for typed, verdict in [("19", "Not quite. Off by one: 0 to 19 is 20."),
-                               ("twenty", "Not quite. Type a number, such as 0.25 or 1500.")]:
+                               ("19,9", "Right. np.arange(20) has 20 steps."),  # decimal comma
+                               ("2,000", "Not quite. That is too high."),  # thousands
+                               ("twenty", "Type a number, such as 0.25 or 1500.")]:
             numeric.get_by_role("textbox").fill(typed)
             numeric.get_by_role("textbox").press("Enter")
             assert numeric.locator(".verdict").inner_text() == verdict
