@@ -34,6 +34,19 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
 ]
 MATHJAX_URL = re.compile(r"/mathjax@3[^/]*/(?P<path>[^?#]+)")
+# Evaluated in a page after it has loaded: waits until MathJax has typeset and every image has
+# loaded (or failed), lazy ones included, so that what is measured next is the finished page.
+PAGE_READY = r"""
+async () => {
+  if (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise) {
+    await window.MathJax.startup.promise;
+  }
+  for (const img of document.querySelectorAll('img[loading="lazy"]')) img.loading = 'eager';
+  await Promise.all([...document.images].map(img => img.complete ? null :
+      new Promise(done => { img.addEventListener('load', done); img.addEventListener('error', done);
+                            setTimeout(done, 10000); })));
+}
+"""
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -96,6 +109,21 @@ def launch(playwright):
                                 "Ubuntu: apt-get install chromium) or set CHROMIUM to its path")
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                       args=CHROMIUM_ARGS)
+
+
+@contextmanager
+def open_page(html_dir: Path, name: str, **options) -> Iterator:
+    """The page ``name`` of the build in ``html_dir``, served, open offline in headless
+    Chromium and ready (``PAGE_READY``); ``options`` as Playwright's ``new_context``."""
+    from playwright.sync_api import sync_playwright
+
+    with serve(html_dir) as base, sync_playwright() as pw:
+        browser = launch(pw)
+        page = offline_context(browser, **options).new_page()
+        page.goto(base + name, wait_until="load", timeout=120_000)
+        page.evaluate(PAGE_READY)
+        yield page
+        browser.close()
 
 
 def offline_context(browser, external: set[str] | None = None, **options):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lessons_lib.cache import atomic_write
-from lessons_lib.tooling.browser import launch, offline_context, serve
+from lessons_lib.tooling.browser import open_page
 
 PAPER = "A4"
 PAPER_WIDTH_MM = 210
@@ -34,17 +34,10 @@ MARGIN_MM = 15
 # before it is measured and printed.
 COLUMN_PX = round((PAPER_WIDTH_MM - 2 * MARGIN_MM) / 25.4 * 96)
 
-# Waits for MathJax and the images, then lists every block that is wider than the column
+# On a ready page (``PAGE_READY``): every block that is wider than the column
 # (its content overflows its box, or its box overflows the article), and what did not load.
 CUT_OFF_PROBE = r"""
-async () => {
-  if (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise) {
-    await window.MathJax.startup.promise;
-  }
-  for (const img of document.querySelectorAll('img[loading="lazy"]')) img.loading = 'eager';
-  await Promise.all([...document.images].map(img => img.complete ? null :
-      new Promise(done => { img.addEventListener('load', done); img.addEventListener('error', done);
-                            setTimeout(done, 10000); })));
+() => {
   const article = document.querySelector('article') || document.body;
   const right = article.getBoundingClientRect().right + 1;
   const cut = [];
@@ -75,10 +68,7 @@ async () => {
 # A display formula or a table output wider than the column is set smaller until it fits, as a
 # typesetter would (code wraps instead, by the print stylesheet); never below 60 %.
 FIT_TO_COLUMN = r"""
-async () => {
-  if (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise) {
-    await window.MathJax.startup.promise;
-  }
+() => {
   for (const el of document.querySelectorAll(
       'mjx-container[display="true"], .cell_output > .output, .cell_output table')) {
     for (let size = 95; el.scrollWidth > el.clientWidth + 1 && size >= 60; size -= 5) {
@@ -99,8 +89,8 @@ class PrintedBook:
 
 
 def lay_out(page) -> list[str]:
-    """Lay the open page out for paper: print media, wide formulas and tables set smaller;
-    return what is still wider than the column, or did not load (``CUT_OFF_PROBE``)."""
+    """Lay the open, ready page out for paper: print media, wide formulas and tables set
+    smaller; return what is still wider than the column, or did not load (``CUT_OFF_PROBE``)."""
     page.emulate_media(media="print")
     page.evaluate(FIT_TO_COLUMN)
     return page.evaluate(CUT_OFF_PROBE)
@@ -142,14 +132,9 @@ def single_page(html_dir: Path) -> str:
 def print_book(html_dir: Path, pdf: Path) -> PrintedBook:
     """Print the single-page build in ``html_dir`` to ``pdf`` (A4, page numbers in the
     footer), written atomically; return it with the blocks wider than the column."""
-    from playwright.sync_api import sync_playwright
-
     html_dir = Path(html_dir).resolve()
     name = single_page(html_dir)
-    with serve(html_dir) as base, sync_playwright() as pw:
-        browser = launch(pw)
-        page = offline_context(browser, viewport={"width": COLUMN_PX, "height": 1000}).new_page()
-        page.goto(base + name, wait_until="load", timeout=120_000)
+    with open_page(html_dir, name, viewport={"width": COLUMN_PX, "height": 1000}) as page:
         cut_off = lay_out(page)
         margin = f"{MARGIN_MM}mm"
         data = page.pdf(format=PAPER, print_background=True, display_header_footer=True,
@@ -158,7 +143,6 @@ def print_book(html_dir: Path, pdf: Path) -> PrintedBook:
                                         'center"><span class="pageNumber"></span></div>',
                         margin={"top": margin, "bottom": margin, "left": margin,
                                 "right": margin}, outline=True, tagged=True)
-        browser.close()
     pdf.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(pdf, data)
     return PrintedBook(pdf, cut_off)

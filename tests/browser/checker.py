@@ -32,7 +32,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
-from lessons_lib.tooling.browser import launch, offline_context, serve
+from lessons_lib.tooling.browser import PAGE_READY, launch, offline_context, serve
 
 # Pages Sphinx writes that are not chapters: they are checked for errors but need no toc entry.
 SPECIAL_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
@@ -117,7 +117,7 @@ def built_pages(html_dir: Path) -> list[str]:
 
 # --------------------------------------------------------------------------- in-page checks
 
-# Runs in the page after it has loaded: waits for MathJax and the images, then reports.
+# Runs in the page once it is ready (PAGE_READY): what a reader would see broken.
 PAGE_PROBE = r"""
 async () => {
   const out = {math: [], images: [], errors: [], raw: [], typeset: 0, loaded: 0};
@@ -141,10 +141,6 @@ async () => {
   } else if (mathNodes.length) {
     out.math.push(`MathJax did not load; ${mathNodes.length} formulas left as LaTeX`);
   }
-  for (const img of document.querySelectorAll('img[loading="lazy"]')) img.loading = 'eager';
-  await Promise.all([...document.images].map(img => img.complete ? null :
-      new Promise(done => { img.addEventListener('load', done); img.addEventListener('error', done);
-                            setTimeout(done, 10000); })));
   for (const img of document.images) {
     if (!img.complete || img.naturalWidth === 0) out.images.push(img.currentSrc || img.src);
     else out.loaded += 1;
@@ -284,6 +280,7 @@ def check_page(context, base: str, name: str, screenshot_dir: Path | None,
     page.on("requestfailed", on_failed)
     try:
         page.goto(base + name, wait_until="load", timeout=PAGE_TIMEOUT_MS)
+        page.evaluate(PAGE_READY)
         probe = page.evaluate(PAGE_PROBE)
     except Exception as err:  # noqa: BLE001 - a page that does not load is one problem
         problems.append(Problem(name, "load", f"{type(err).__name__}: {str(err)[:300]}"))

@@ -16,7 +16,7 @@ from pathlib import Path
 import checker
 import pytest
 
-from lessons_lib.tooling.browser import launch, offline_context, serve
+from lessons_lib.tooling.browser import open_page
 
 REPO = Path(__file__).resolve().parents[2]
 HTML = Path(os.environ.get("LESSONS_BOOK_HTML", REPO / "_build" / "html"))
@@ -72,14 +72,9 @@ def test_colab_buttons_open_the_colab_edition(html: Path) -> None:
 @pytest.fixture()
 def chapter_page(html: Path):
     """Chapter 1 open in Chromium (it has self-check questions and a solution dropdown)."""
-    from playwright.sync_api import sync_playwright
-
-    with serve(html) as base, sync_playwright() as pw:
-        browser = launch(pw)
-        page = offline_context(browser, viewport={"width": 1280, "height": 900}).new_page()
-        page.goto(base + "book/01_recurrence.html", wait_until="load")
+    with open_page(html, "book/01_recurrence.html",
+                   viewport={"width": 1280, "height": 900}) as page:
         yield page
-        browser.close()
 
 
 def test_self_check_answered_wrong_and_right_in_a_chapter(chapter_page) -> None:
@@ -109,7 +104,6 @@ def test_figures_are_numbered_per_chapter(html: Path) -> None:
 
 def test_the_pdf_holds_every_chapter_and_cuts_nothing_off() -> None:
     import pypdf
-    from playwright.sync_api import sync_playwright
 
     from lessons_lib.tooling import pdf
 
@@ -132,11 +126,7 @@ def test_the_pdf_holds_every_chapter_and_cuts_nothing_off() -> None:
     text = reader.pages[len(reader.pages) // 2].extract_text()
     assert len(text) > 500, f"the middle page holds {len(text)} characters of text"
     # Nothing is cut off at the right margin: measured again on the page that was printed.
-    with serve(SINGLE_PAGE) as base, sync_playwright() as pw:
-        browser = launch(pw)
-        page = offline_context(browser, viewport={"width": pdf.COLUMN_PX, "height": 1000}
-                               ).new_page()
-        page.goto(base + pdf.single_page(SINGLE_PAGE), wait_until="load", timeout=120_000)
+    with open_page(SINGLE_PAGE, pdf.single_page(SINGLE_PAGE),
+                   viewport={"width": pdf.COLUMN_PX, "height": 1000}) as page:
         cut_off = pdf.lay_out(page)
-        browser.close()
     assert cut_off == [], "cut off at the right margin:\n" + "\n".join(cut_off)

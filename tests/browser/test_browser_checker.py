@@ -15,7 +15,7 @@ import checker
 import pytest
 import toybook
 
-from lessons_lib.tooling.browser import launch, offline_context, serve
+from lessons_lib.tooling.browser import open_page
 
 ARTICLE_END = "</article>"
 CELL_OUTPUT = '<div class="cell_output docutils container">'
@@ -130,26 +130,8 @@ def test_launch_button_to_a_missing_notebook(toy_html: Path, tmp_path: Path) -> 
     assert len(problems) == 2  # Colab and Binder
 
 
-def _open(html: Path, name: str):
-    """A context manager that yields the page ``name`` of ``html`` open in Chromium."""
-    from contextlib import contextmanager
-
-    from playwright.sync_api import sync_playwright
-
-    @contextmanager
-    def opened():
-        with serve(html) as base, sync_playwright() as pw:
-            browser = launch(pw)
-            page = offline_context(browser).new_page()
-            page.goto(base + name, wait_until="load")
-            yield page
-            browser.close()
-
-    return opened()
-
-
 def test_self_check_answers_wrong_then_right(toy_html: Path) -> None:
-    with _open(toy_html, "toy.html") as page:
+    with open_page(toy_html, "toy.html") as page:
         verdicts = checker.answer_self_check(page)
     assert verdicts["wrong choice"] == "Not quite. " + verdicts["wrong choice feedback"]
     assert verdicts["right choice"] == "Right. The recurrence reads it."
@@ -158,7 +140,7 @@ def test_self_check_answers_wrong_then_right(toy_html: Path) -> None:
 
 
 def test_self_check_reads_numbers_as_readers_type_them(toy_html: Path) -> None:
-    with _open(toy_html, "toy.html") as page:
+    with open_page(toy_html, "toy.html") as page:
         numeric = page.locator(f"{checker.SELF_CHECK}[data-kind=numeric]").first
         for typed, verdict in [("19", "Not quite. Off by one: 0 to 19 is 20."),
                                ("19,9", "Right. np.arange(20) has 20 steps."),  # decimal comma
@@ -170,7 +152,7 @@ def test_self_check_reads_numbers_as_readers_type_them(toy_html: Path) -> None:
 
 
 def test_keyboard_alone_answers_a_question_and_opens_the_solution(toy_html: Path) -> None:
-    with _open(toy_html, "toy.html") as page:
+    with open_page(toy_html, "toy.html") as page:
         walk = checker.keyboard_walk(page)
     assert walk["verdict"] and walk["verdict"].startswith(("Right. ", "Not quite. "))
     assert walk["solution opened"], walk
